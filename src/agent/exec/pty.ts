@@ -1,0 +1,140 @@
+import type { IPty } from 'node-pty';
+import type { ExitMessage } from '../../shared/control-messages.js';
+import type { ExecRequest } from '../../shared/exec-request.js';
+import { ttyCloseCode } from '../../shared/frames.js';
+import { errorText } from '../log.js';
+import type { ExecChannel } from './channel.js';
+import { deferred, exitCodeOf, type CommandContext, type RunningCommand } from './command.js';
+import { buildEnvironment } from './environment.js';
+import { launchProblem, type LaunchFailure } from './launch-failure.js';
+
+/**
+ * node-pty itself waits (up to 200 ms) for the terminal to close before reporting exit; a
+ * little more quiet is waited for anyway, bounded, so late output is never cut off.
+ */
+const QUIET_MS = 20;
+const MAX_DRAIN_MS = 300;
+
+type PtyModule = typeof import('node-pty');
+let ptyModule: Promise<PtyModule> | undefined;
+
+/** Loaded on the first TTY exec only: the native module is not needed to start, and start-up time counts. */
+function loadPty(): Promise<PtyModule> {
+  ptyModule ??= import('node-pty');
+  return ptyModule;
+}
+
+/** TTY exec: raw frames both ways, exit as a text message and a close code. */
+export async function startPty(req: ExecRequest, channel: ExecChannel, ctx: CommandContext): Promise<RunningCommand> {
+  const cwd = req.dir ?? '/';
+  const env = buildEnvironment(req.env);
+  const [file = '', ...args] = req.cmd;
+  // node-pty reports a failed exec only as exit 1 plus perror text, so check first.
+  const problem = launchProblem(file, env.PATH, cwd);
+  if (problem !== undefined) return new FailedPty(channel, ctx, file, problem);
+  let term: IPty;
+  try {
+    const pty = await loadPty();
+    term = pty.spawn(file, args, {
+      name: env.TERM ?? 'xterm-256color',
+      cols: req.cols,
+      rows: req.rows,
+      cwd,
+      env,
+      // Raw bytes: output is relayed as it is, and input is not re-encoded.
+      encoding: null,
+    });
+  } catch (err) {
+    return new FailedPty(channel, ctx, file, { message: `hob: ${file}: cannot start a terminal: ${errorText(err)}`, exitCode: 126 });
+  }
+  return new PtyCommand(term, channel, ctx, file, req.stdin);
+}
+
+function finishTty(channel: ExecChannel, code: number): void {
+  const exit: ExitMessage = { type: 'exit', exit_code: code };
+  channel.send(JSON.stringify(exit));
+  channel.close(ttyCloseCode(code));
+}
+
+class PtyCommand implements RunningCommand {
+  readonly pgid: number;
+  finished = false;
+  private readonly ended = deferred();
+  readonly done = this.ended.promise;
+  private exitCode: number | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private capTimer: NodeJS.Timeout | undefined;
+  private readonly startedAt = performance.now();
+
+  constructor(
+    private readonly term: IPty,
+    private readonly channel: ExecChannel,
+    private readonly ctx: CommandContext,
+    file: string,
+    private readonly acceptInput: boolean,
+  ) {
+    // node-pty's child calls setsid(), so its pid is also its process group and session.
+    this.pgid = term.pid;
+    ctx.log('exec_start', { id: ctx.id, pid: term.pid, cmd: file, tty: true });
+    // With encoding null node-pty hands out Buffers although its typings say string.
+    term.onData((data: string | Buffer) => {
+      if (this.finished) return;
+      channel.send(Buffer.isBuffer(data) ? data : Buffer.from(data));
+      this.quietTimer?.refresh();
+    });
+    term.onExit(({ exitCode, signal }) => {
+      this.exitCode = exitCodeOf(exitCode, signal);
+      this.quietTimer = setTimeout(() => this.report(), QUIET_MS);
+      this.capTimer = setTimeout(() => this.report(), MAX_DRAIN_MS);
+    });
+    channel.onCongestion(
+      () => term.pause(),
+      () => term.resume(),
+    );
+  }
+
+  input(frame: Buffer): void {
+    if (this.acceptInput && this.exitCode === undefined && frame.length > 0) this.term.write(frame);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.exitCode !== undefined) return;
+    try {
+      this.term.resize(cols, rows);
+    } catch (err) {
+      this.ctx.log('exec_error', { id: this.ctx.id, error: `resize: ${errorText(err)}` });
+    }
+  }
+
+  private report(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.quietTimer);
+    clearTimeout(this.capTimer);
+    const code = this.exitCode ?? 1;
+    finishTty(this.channel, code);
+    this.ctx.log('exec_exit', {
+      id: this.ctx.id,
+      pid: this.pgid,
+      exit_code: code,
+      duration_ms: Math.round(performance.now() - this.startedAt),
+    });
+    this.ended.resolve();
+  }
+}
+
+/** A TTY command that never started: its message goes out as terminal output. */
+class FailedPty implements RunningCommand {
+  readonly pgid = undefined;
+  readonly finished = true;
+  readonly done = Promise.resolve();
+
+  constructor(channel: ExecChannel, ctx: CommandContext, file: string, failure: LaunchFailure) {
+    ctx.log('exec_failed', { id: ctx.id, cmd: file, exit_code: failure.exitCode, error: failure.message });
+    channel.send(Buffer.from(`${failure.message}\r\n`));
+    finishTty(channel, failure.exitCode);
+  }
+
+  input(): void {}
+  resize(): void {}
+}

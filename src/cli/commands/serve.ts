@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveServerConfig } from '../../server/config.js';
+import { startServer } from '../../server/start.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the Hob server (needs root: it manages runc containers and a btrfs pool)')
+    .option('--listen <host:port>', 'address to listen on (env HOB_LISTEN)', undefined)
+    .option('--data-dir <dir>', 'where the store and the btrfs pool live (env HOB_DATA_DIR; default /var/lib/hob)')
+    .option('--cli-config <file>', 'where to save the first admin token for the CLI (env HOB_CLI_CONFIG)')
+    .option('--pool-size-gib <n>', 'size of the sparse pool file when the data dir is not on btrfs (default 64)')
+    .option('--default-image <name>', 'image of sprites created without one (default debian)')
+    .option('--no-prebuild', 'do not build the default image in the background at start')
+    .option('--debootstrap-cache <dir>', 'cache of downloaded Debian packages (default /var/cache/hob/debootstrap)')
+    .option('--base-domain <domain>', 'sprite URLs are http://<name>.<domain>:<port>/ (default localhost)')
+    .option('--log-level <level>', 'trace, debug, info, warn or error (default info)')
+    .action(async (flags: Record<string, string | boolean | undefined>) => {
+      if (process.getuid?.() !== 0) throw new Error('hob serve must run as root (it drives runc, mounts and btrfs)');
+      const config = resolveServerConfig(
+        {
+          listen: flags.listen as string | undefined, // commander types option values loosely; each is a string flag
+          dataDir: flags.dataDir as string | undefined,
+          cliConfig: flags.cliConfig as string | undefined,
+          poolSizeGib: flags.poolSizeGib as string | undefined,
+          defaultImage: flags.defaultImage as string | undefined,
+          prebuild: flags.prebuild === false ? false : undefined,
+          debootstrapCache: flags.debootstrapCache as string | undefined,
+          baseDomain: flags.baseDomain as string | undefined,
+          logLevel: flags.logLevel as string | undefined,
+        },
+        process.env,
+      );
+      const server = await startServer(config, { distDir: dirname(fileURLToPath(import.meta.url)) });
+      const stop = (): void => {
+        void server.close().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}

@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+import { HOB_VERSION } from '../shared/version.js';
+import { CliContext } from './context.js';
+import { reportError } from './output.js';
+import { registerServe } from './commands/serve.js';
+import { registerCreate } from './commands/sprite/create.js';
+import { registerList } from './commands/sprite/list.js';
+import { registerInfo } from './commands/sprite/info.js';
+import { registerDestroy } from './commands/sprite/destroy.js';
+import { registerExec } from './commands/sprite/exec.js';
+import { registerConsole } from './commands/sprite/console.js';
+import { registerUse } from './commands/sprite/use.js';
+import { registerImage } from './commands/image/index.js';
+
+export async function main(argv: string[]): Promise<void> {
+  const ctx = new CliContext(process.env, process.cwd());
+  const program = new Command('hob')
+    .description('Hob: persistent, isolated Linux sandboxes on your own machine')
+    .version(HOB_VERSION)
+    .option('-s, --sprite <name>', 'the sprite to act on (default: the nearest .hob file)')
+    .exitOverride()
+    .showSuggestionAfterError();
+  registerServe(program);
+  registerCreate(program, ctx);
+  registerList(program, ctx);
+  registerInfo(program, ctx);
+  registerDestroy(program, ctx);
+  registerExec(program, ctx);
+  registerConsole(program, ctx);
+  registerUse(program, ctx);
+  registerImage(program, ctx);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.exitCode = reportError(error);
+  }
+}
+
+void main(process.argv);

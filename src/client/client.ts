@@ -1,0 +1,145 @@
+import WebSocket from 'ws';
+import { HobError } from '../shared/errors.js';
+import { encodeExecQuery, type ExecRequest } from '../shared/exec-request.js';
+import type {
+  CreateSpriteBody,
+  ImageJson,
+  ListSpritesResponse,
+  ProgressEvent,
+  SpriteJson,
+  UpdateSpriteBody,
+} from '../shared/protocol.js';
+import { errorFromResponse } from './errors.js';
+
+export interface ClientOptions {
+  url: string;
+  token: string;
+}
+
+/** A typed client of the Hob API; the CLI is built on it. */
+export class HobClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: ClientOptions) {
+    this.baseUrl = options.url.replace(/\/+$/, '');
+  }
+
+  private async fetch(method: string, path: string, init: { body?: BodyInit; json?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.options.token}`, ...init.headers };
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, duplex: 'half' } as RequestInit); // `duplex` is required for streamed bodies but missing from the DOM typings
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw new HobError('sprite_unavailable', `cannot reach the Hob server at ${this.baseUrl} (${cause}); is \`hob serve\` running?`);
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    return response;
+  }
+
+  private async json<T>(method: string, path: string, json?: unknown): Promise<T> {
+    const response = await this.fetch(method, path, json === undefined ? {} : { json });
+    return (await response.json()) as T; // the server's routes answer with the types named in shared/protocol
+  }
+
+  createSprite(body: CreateSpriteBody): Promise<SpriteJson> {
+    return this.json('POST', '/v1/sprites', body);
+  }
+
+  getSprite(name: string): Promise<SpriteJson> {
+    return this.json('GET', `/v1/sprites/${encodeURIComponent(name)}`);
+  }
+
+  updateSprite(name: string, body: UpdateSpriteBody): Promise<SpriteJson> {
+    return this.json('PUT', `/v1/sprites/${encodeURIComponent(name)}`, body);
+  }
+
+  listSprites(options: { prefix?: string; maxResults?: number; continuationToken?: string } = {}): Promise<ListSpritesResponse> {
+    const query = new URLSearchParams();
+    if (options.prefix) query.set('prefix', options.prefix);
+    if (options.maxResults) query.set('max_results', String(options.maxResults));
+    if (options.continuationToken) query.set('continuation_token', options.continuationToken);
+    const suffix = query.size > 0 ? `?${query.toString()}` : '';
+    return this.json('GET', `/v1/sprites${suffix}`);
+  }
+
+  async listAllSprites(prefix?: string): Promise<SpriteJson[]> {
+    const all: SpriteJson[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.listSprites({ prefix, continuationToken: token });
+      all.push(...page.sprites);
+      token = page.has_more && page.next_continuation_token ? page.next_continuation_token : undefined;
+    } while (token !== undefined);
+    return all;
+  }
+
+  async deleteSprite(name: string): Promise<void> {
+    await this.fetch('DELETE', `/v1/sprites/${encodeURIComponent(name)}`);
+  }
+
+  async listImages(): Promise<ImageJson[]> {
+    return (await this.json<{ images: ImageJson[] }>('GET', '/v1/images')).images;
+  }
+
+  getImage(name: string): Promise<ImageJson> {
+    return this.json('GET', `/v1/images/${encodeURIComponent(name)}`);
+  }
+
+  async removeImage(name: string): Promise<void> {
+    await this.fetch('DELETE', `/v1/images/${encodeURIComponent(name)}`);
+  }
+
+  /** Starts or follows an image build; resolves with the last event (complete or error). */
+  async buildImage(name: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+    const response = await this.fetch('POST', `/v1/images/${encodeURIComponent(name)}/build`);
+    return readProgress(response, onEvent);
+  }
+
+  async importImage(name: string, tarball: ReadableStream<Uint8Array>, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+    const response = await this.fetch('POST', `/v1/images/${encodeURIComponent(name)}/import`, {
+      body: tarball,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
+    return readProgress(response, onEvent);
+  }
+
+  /** Opens a WebSocket exec; the caller speaks the stream protocol on it. */
+  openExec(name: string, request: ExecRequest): WebSocket {
+    const wsBase = this.baseUrl.replace(/^http/, 'ws');
+    return new WebSocket(`${wsBase}/v1/sprites/${encodeURIComponent(name)}/exec?${encodeExecQuery(request).toString()}`, {
+      headers: { Authorization: `Bearer ${this.options.token}` },
+      perMessageDeflate: false,
+    });
+  }
+}
+
+async function readProgress(response: Response, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+  let last: ProgressEvent = { type: 'error', error: 'the server ended the stream without a result' };
+  if (response.body === null) return last;
+  const decoder = new TextDecoder();
+  let buffered = '';
+  const handle = (line: string): void => {
+    if (line.trim() === '') return;
+    try {
+      const event = JSON.parse(line) as ProgressEvent; // the server writes ProgressEvent lines
+      last = event;
+      onEvent(event);
+    } catch {
+      // Malformed lines are skipped, as the Sprites SDKs do.
+    }
+  };
+  for await (const chunk of response.body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    lines.forEach(handle);
+  }
+  handle(buffered);
+  return last;
+}

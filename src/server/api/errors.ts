@@ -1,0 +1,38 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { HobError, type ErrorBody } from '../../shared/errors.js';
+
+/**
+ * The one place where failures become HTTP responses. Handlers throw HobError (or let
+ * anything else escape, which becomes a logged 500); they never set error statuses themselves.
+ */
+export function toHobError(error: unknown): HobError {
+  if (error instanceof HobError) return error;
+  const fastifyError = error as Partial<FastifyError>; // fastify's errors carry `code` and `statusCode`
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HobError('body_too_large', 'the request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HobError('unsupported_media_type', 'unsupported Content-Type');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HobError('bad_request', 'Content-Length does not match the body');
+    default:
+      break;
+  }
+  if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new HobError('bad_request', fastifyError.message ?? 'bad request');
+  }
+  return new HobError('internal', 'internal server error', { cause: error });
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const hobError = toHobError(error);
+    if (hobError.code === 'internal') request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: hobError.code, message: hobError.message }, 'request refused');
+    void reply.status(hobError.status).send(hobError.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = { error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` };
+    void reply.status(404).send(body);
+  });
+}

@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
+import { HobError } from '../../shared/errors.js';
+import { encodeExecQuery, parseExecQuery } from '../../shared/exec-request.js';
+import { StreamId, decodeFrame, encodeExitFrame, encodeFrame } from '../../shared/frames.js';
+import type { SpriteService } from '../sprites/service.js';
+import { acceptRawBodies } from './body.js';
+
+/** The SDK reads each chunk of the body as one frame, so frames must be small, flushed and spaced. */
+const MAX_FRAME_PAYLOAD = 16 * 1024 - 1;
+const FRAME_GAP_MS = 6;
+const MAX_QUEUED_BYTES = 1024 * 1024;
+const MAX_AGENT_MESSAGE_BYTES = 1024 * 1024;
+
+interface NameParams {
+  name: string;
+}
+
+/**
+ * HTTP exec: one POST, stdin in the body, and a chunked body of frames back — 0x01 stdout,
+ * 0x02 stderr, then exactly [0x03, code]. Frames carry no length, so each is written on its own
+ * and followed by a short pause; that is the protocol's limit, and why WebSocket exec is preferred.
+ */
+export function registerHttpExecRoute(app: FastifyInstance, deps: { sprites: SpriteService; maxExecBodyBytes: number }): void {
+  void app.register(async (raw) => {
+    acceptRawBodies(raw);
+    raw.post<{ Params: NameParams; Querystring: Record<string, string> }>(
+      '/v1/sprites/:name/exec',
+      { bodyLimit: deps.maxExecBodyBytes },
+      async (request, reply) => {
+        const params = new URL(request.url, 'http://hob').searchParams;
+        const exec = parseExecQuery(params);
+        if (exec.tty) throw new HobError('bad_request', 'HTTP exec cannot run a TTY; use the WebSocket exec');
+        const body = request.body as Readable | undefined; // the raw parser passes the request stream
+        exec.stdin = body !== undefined && params.get('stdin') === 'true';
+        const target = await deps.sprites.ensureRunning(request.params.name);
+        const agent = new WebSocket(`ws+unix://${target.socket}:/exec?${encodeExecQuery(exec).toString()}`, {
+          maxPayload: MAX_AGENT_MESSAGE_BYTES,
+          perMessageDeflate: false,
+        });
+        await new Promise<void>((resolve, reject) => {
+          agent.once('open', resolve);
+          agent.once('error', (error) => reject(new HobError('agent_error', `could not reach the sprite's agent: ${error.message}`)));
+        });
+        streamFrames(reply, agent);
+        if (exec.stdin && body !== undefined) pumpStdin(body, agent);
+      },
+    );
+  });
+}
+
+function pumpStdin(body: Readable, agent: WebSocket): void {
+  body.on('data', (chunk: Buffer) => {
+    if (agent.readyState === WebSocket.OPEN) agent.send(encodeFrame(StreamId.Stdin, chunk));
+  });
+  body.on('end', () => {
+    if (agent.readyState === WebSocket.OPEN) agent.send(encodeFrame(StreamId.StdinEof));
+  });
+}
+
+function streamFrames(reply: FastifyReply, agent: WebSocket): void {
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' });
+  const queue: Buffer[] = [];
+  let queuedBytes = 0;
+  let exitFrame: Buffer | undefined;
+  let agentDone = false;
+  let pumping = false;
+
+  const pump = async (): Promise<void> => {
+    if (pumping) return;
+    pumping = true;
+    while (queue.length > 0 && !raw.destroyed) {
+      const frame = queue.shift() as Buffer; // length checked by the loop condition
+      queuedBytes -= frame.length;
+      raw.write(frame);
+      if (queuedBytes < MAX_QUEUED_BYTES / 2 && agent.isPaused) agent.resume();
+      await sleep(FRAME_GAP_MS);
+    }
+    pumping = false;
+    if (agentDone && !raw.destroyed) {
+      if (exitFrame !== undefined) raw.write(exitFrame);
+      raw.end();
+    }
+  };
+
+  agent.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) return;
+    const frame = decodeFrame(data);
+    if (frame.stream === StreamId.Stdout || frame.stream === StreamId.Stderr) {
+      for (let offset = 0; offset < frame.data.length; offset += MAX_FRAME_PAYLOAD) {
+        const chunk = encodeFrame(frame.stream, frame.data.subarray(offset, offset + MAX_FRAME_PAYLOAD));
+        queue.push(chunk);
+        queuedBytes += chunk.length;
+      }
+      if (queuedBytes > MAX_QUEUED_BYTES) agent.pause();
+      void pump();
+    } else if (frame.stream === StreamId.Exit) {
+      exitFrame = encodeExitFrame(frame.code);
+    }
+  });
+  // Without an exit frame the body simply ends; the SDK reports that as a lost command, which is the truth.
+  agent.on('close', () => {
+    agentDone = true;
+    void pump();
+  });
+  agent.on('error', () => agent.terminate());
+  raw.on('close', () => {
+    if (agent.readyState === WebSocket.OPEN || agent.readyState === WebSocket.CONNECTING) agent.close();
+  });
+}

@@ -1,0 +1,56 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { HOB_VERSION } from '../shared/version.js';
+import type { ServerConfig } from './config.js';
+import type { ImageRegistry } from './images/registry.js';
+import type { SpriteService } from './sprites/service.js';
+import type { SpriteStore } from './store/sprites.js';
+import type { TokenStore } from './store/tokens.js';
+import { authenticate } from './api/auth.js';
+import { acceptJsonBodies } from './api/body.js';
+import { installErrorHandling } from './api/errors.js';
+import { handleUpgrade, RelaySet } from './api/exec-ws.js';
+import { registerHttpExecRoute } from './api/exec-http.js';
+import { registerImageRoutes } from './api/images.js';
+import { registerSpriteRoutes } from './api/sprites.js';
+
+export interface AppDeps {
+  config: ServerConfig;
+  log: Logger;
+  tokens: TokenStore;
+  spriteStore: SpriteStore;
+  sprites: SpriteService;
+  images: ImageRegistry;
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  relays: RelaySet;
+}
+
+/** Builds the HTTP + WebSocket API. Only the caller listens, so tests can drive it in-process. */
+export function createApp(deps: AppDeps): App {
+  const fastify = Fastify({
+    // Widened to fastify's logger type so route modules take a plain FastifyInstance.
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.config.maxBodyBytes,
+    // Exec argv travels in the query string (up to 128 KiB of arguments), past Node's 16 KiB default.
+    http: { maxHeaderSize: 1024 * 1024 },
+    // Sprite names are plain DNS labels; a percent-encoded slash must not split a path segment.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  installErrorHandling(fastify);
+  acceptJsonBodies(fastify, deps.config.maxBodyBytes);
+  fastify.addHook('onRequest', async (request, reply) => {
+    authenticate(request.headers, deps.tokens);
+    void reply.header('Sprite-Version', HOB_VERSION);
+  });
+  fastify.get('/v1/health', async () => ({ status: 'ok', version: HOB_VERSION }));
+  registerSpriteRoutes(fastify, { sprites: deps.sprites, store: deps.spriteStore, config: deps.config });
+  registerHttpExecRoute(fastify, { sprites: deps.sprites, maxExecBodyBytes: deps.config.maxExecBodyBytes });
+  registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
+
+  const relays = new RelaySet();
+  fastify.server.on('upgrade', handleUpgrade({ sprites: deps.sprites, tokens: deps.tokens, log: deps.log }, relays));
+  return { fastify, relays };
+}

@@ -1,0 +1,108 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { HobError } from '../shared/errors.js';
+import { assertValidName } from '../shared/names.js';
+
+/**
+ * Everything the server process is configured with, resolved once from flags, environment and
+ * defaults, then frozen and passed down. Nothing else reads process.env.
+ */
+export interface ServerConfig {
+  /** `--listen` / HOB_LISTEN; default 127.0.0.1:7070. Port 0 picks a free port. */
+  readonly listenHost: string;
+  readonly listenPort: number;
+  /** `--data-dir` / HOB_DATA_DIR; default /var/lib/hob. Holds the SQLite store and the btrfs pool. */
+  readonly dataDir: string;
+  /** `--cli-config` / HOB_CLI_CONFIG; where the first admin token is written for the CLI (mode 0600). */
+  readonly cliConfigPath: string;
+  /** `--pool-size-gib` / HOB_POOL_SIZE_GIB; size of the sparse loop file when the data dir is not on btrfs. Default 64. */
+  readonly poolSizeGiB: number;
+  /** `--default-image` / HOB_DEFAULT_IMAGE; the image new sprites use when none is named. Default debian. */
+  readonly defaultImage: string;
+  /** `--no-prebuild` / HOB_PREBUILD=0; build the default image in the background at start. Default on. */
+  readonly prebuildDefaultImage: boolean;
+  /** `--debootstrap-cache` / HOB_DEBOOTSTRAP_CACHE; downloaded .debs kept between builds. Default /var/cache/hob/debootstrap. */
+  readonly debootstrapCacheDir: string;
+  /** HOB_CONTAINER_PREFIX; prefix of runc container ids and cgroups, so parallel servers never collide. Default hob. */
+  readonly containerPrefix: string;
+  /** First host uid/gid of the range a sprite's uid 0.. maps to (65536 ids). Default 100000. */
+  readonly uidOffset: number;
+  readonly spriteDefaults: {
+    readonly ramMiB: number;
+    readonly cpus: number;
+    readonly pidsMax: number;
+    readonly storageGiB: number;
+  };
+  /** Largest JSON request body. Default 1 MiB. */
+  readonly maxBodyBytes: number;
+  /** Largest stdin body for HTTP exec. Default 64 MiB. */
+  readonly maxExecBodyBytes: number;
+  /** Largest image tarball for `image import`. Default 8 GiB. */
+  readonly maxImportBytes: number;
+  /** How long to wait for a sprite's agent to answer after its container starts. Default 10 s. */
+  readonly agentStartTimeoutMs: number;
+  /** Organization name reported in sprite objects. Default local. */
+  readonly organization: string;
+  /** `--base-domain` / HOB_BASE_DOMAIN; sprite URLs are http://<name>.<base-domain>:<port>/. Default localhost. */
+  readonly baseDomain: string;
+  readonly logLevel: string;
+}
+
+export interface ServeFlags {
+  listen?: string;
+  dataDir?: string;
+  cliConfig?: string;
+  poolSizeGib?: string;
+  defaultImage?: string;
+  prebuild?: boolean;
+  debootstrapCache?: string;
+  baseDomain?: string;
+  logLevel?: string;
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535) {
+    throw new HobError('bad_request', `--listen must be HOST:PORT (for example 127.0.0.1:7070), got ${JSON.stringify(value)}`);
+  }
+  return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
+}
+
+function positiveNumber(value: string, what: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new HobError('bad_request', `${what} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServerConfig {
+  const listen = parseListen(flags.listen ?? env.HOB_LISTEN ?? '127.0.0.1:7070');
+  const home = env.HOME ?? homedir();
+  const configHome = env.XDG_CONFIG_HOME ?? join(home, '.config');
+  const defaultImage = flags.defaultImage ?? env.HOB_DEFAULT_IMAGE ?? 'debian';
+  assertValidName(defaultImage, 'image');
+  const containerPrefix = env.HOB_CONTAINER_PREFIX ?? 'hob';
+  if (!/^[a-z][a-z0-9]{0,15}$/.test(containerPrefix)) {
+    throw new HobError('bad_request', 'HOB_CONTAINER_PREFIX must be 1–16 lowercase letters or digits, starting with a letter');
+  }
+  return Object.freeze({
+    listenHost: listen.host,
+    listenPort: listen.port,
+    dataDir: flags.dataDir ?? env.HOB_DATA_DIR ?? '/var/lib/hob',
+    cliConfigPath: flags.cliConfig ?? env.HOB_CLI_CONFIG ?? join(configHome, 'hob', 'config.json'),
+    poolSizeGiB: positiveNumber(flags.poolSizeGib ?? env.HOB_POOL_SIZE_GIB ?? '64', 'pool size'),
+    defaultImage,
+    prebuildDefaultImage: flags.prebuild ?? env.HOB_PREBUILD !== '0',
+    debootstrapCacheDir: flags.debootstrapCache ?? env.HOB_DEBOOTSTRAP_CACHE ?? '/var/cache/hob/debootstrap',
+    containerPrefix,
+    uidOffset: 100000,
+    spriteDefaults: Object.freeze({ ramMiB: 1024, cpus: 1, pidsMax: 1024, storageGiB: 10 }),
+    maxBodyBytes: 1024 * 1024,
+    maxExecBodyBytes: 64 * 1024 * 1024,
+    maxImportBytes: 8 * 1024 * 1024 * 1024,
+    agentStartTimeoutMs: 10_000,
+    organization: 'local',
+    baseDomain: flags.baseDomain ?? env.HOB_BASE_DOMAIN ?? 'localhost',
+    logLevel: flags.logLevel ?? env.HOB_LOG_LEVEL ?? 'info',
+  });
+}

@@ -1,0 +1,98 @@
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { writeFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Runtime, RuntimeCapabilities, SandboxSpec, SandboxState } from '../runtime.js';
+import { runCommand, CommandError } from '../../util/command.js';
+import { buildOciSpec } from './spec.js';
+
+/**
+ * Sprites as runc containers. runc keeps its state under a directory of Hob's own (`--root`),
+ * so Hob sees only its containers and two servers on one host never meet.
+ */
+export class RuncRuntime implements Runtime {
+  readonly name = 'runc';
+  readonly capabilities: RuntimeCapabilities = { freeze: true, memorySnapshot: false };
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly bundlesDir: string,
+    private readonly uidOffset: number,
+  ) {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    mkdirSync(bundlesDir, { recursive: true, mode: 0o700 });
+  }
+
+  private runc(args: string[], options?: { allowFailure?: boolean }) {
+    return runCommand('runc', ['--root', this.stateDir, ...args], { timeoutMs: 30_000, ...options });
+  }
+
+  async start(spec: SandboxSpec): Promise<void> {
+    const bundle = join(this.bundlesDir, spec.id);
+    mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(buildOciSpec(spec, this.uidOffset)));
+    // A leftover container of the same id (from a crash) would make `run` fail; it is stale by definition here.
+    await this.runc(['delete', '--force', spec.id], { allowFailure: true });
+    const logFd = openSync(spec.logFile, 'a', 0o600);
+    const logStart = fstatSync(logFd).size;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // `run -d` returns once the container's init has started. The container inherits runc's
+        // stdio, so all three point at the log file: a pipe would tie the sandbox to this
+        // process (and never close while the sandbox runs).
+        const child = spawn('runc', ['--root', this.stateDir, 'run', '-d', '--bundle', bundle, spec.id], {
+          stdio: ['ignore', logFd, logFd],
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => {
+          if (code === 0) resolve();
+          else reject(new CommandError(`runc run ${spec.id}`, code, readFrom(spec.logFile, logStart)));
+        });
+      });
+    } finally {
+      closeSync(logFd);
+    }
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.runc(['delete', '--force', id], { allowFailure: true });
+    const state = await this.state(id);
+    if (state !== 'missing') throw new Error(`runc could not remove container ${id} (state ${state})`);
+    await rm(join(this.bundlesDir, id), { recursive: true, force: true });
+  }
+
+  async state(id: string): Promise<SandboxState> {
+    const result = await this.runc(['state', id], { allowFailure: true });
+    if (result.exitCode !== 0) return 'missing';
+    return parseState(JSON.parse(result.stdout) as { status?: unknown }); // runc state prints one JSON object
+  }
+
+  async list(prefix: string): Promise<{ id: string; state: SandboxState }[]> {
+    const result = await this.runc(['list', '--format', 'json']);
+    // runc prints `null` when it holds no containers.
+    const entries = (JSON.parse(result.stdout || 'null') ?? []) as { id: string; status?: unknown }[]; // runc list --format json
+    return entries.filter((entry) => entry.id.startsWith(prefix)).map((entry) => ({ id: entry.id, state: parseState(entry) }));
+  }
+}
+
+function parseState(entry: { status?: unknown }): SandboxState {
+  switch (entry.status) {
+    case 'running':
+      return 'running';
+    case 'paused':
+      return 'paused';
+    case 'created':
+    case 'creating':
+      return 'creating';
+    default:
+      return 'stopped';
+  }
+}
+
+function readFrom(file: string, offset: number): string {
+  try {
+    return readFileSync(file).subarray(offset).toString().slice(-4000);
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,148 @@
+import type { SandboxSpec } from '../runtime.js';
+import { defaultSeccompProfile, type LinuxSeccomp } from './seccomp.js';
+
+/** Docker's default capability set: what a root process in a sprite keeps (inside its user namespace). */
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+] as const;
+
+const MASKED_PATHS = [
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
+
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** Size of the uid/gid range each sprite maps: the usual 16-bit range of a Linux system. */
+export const ID_MAP_SIZE = 65536;
+
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options?: string[];
+}
+
+export interface OciSpec {
+  ociVersion: string;
+  process: {
+    terminal: boolean;
+    user: { uid: number; gid: number };
+    args: string[];
+    env: string[];
+    cwd: string;
+    capabilities: Record<'bounding' | 'effective' | 'permitted', string[]>;
+    noNewPrivileges: boolean;
+    oomScoreAdj: number;
+  };
+  root: { path: string; readonly: boolean };
+  hostname: string;
+  mounts: OciMount[];
+  linux: {
+    uidMappings: { containerID: number; hostID: number; size: number }[];
+    gidMappings: { containerID: number; hostID: number; size: number }[];
+    namespaces: { type: string }[];
+    cgroupsPath: string;
+    resources: {
+      devices: { allow: boolean; access: string }[];
+      memory: { limit: number };
+      cpu: { quota: number; period: number };
+      pids: { limit: number };
+    };
+    seccomp: LinuxSeccomp;
+    maskedPaths: string[];
+    readonlyPaths: string[];
+  };
+}
+
+const AGENT_MOUNT = '/.hob';
+export const AGENT_SOCKET_IN_SPRITE = `${AGENT_MOUNT}/run/agent.sock`;
+const CPU_PERIOD_US = 100_000;
+
+/**
+ * The OCI spec of a sprite: every namespace including a user namespace (root in the sprite is
+ * an unprivileged uid on the host), Docker's default capabilities and seccomp profile,
+ * no_new_privileges, masked kernel paths, and cgroup limits from the sprite's config.
+ */
+export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
+  const caps = [...DEFAULT_CAPABILITIES];
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      // tini is PID 1 and reaps orphans; Node cannot waitpid() children it did not spawn.
+      args: [
+        `${AGENT_MOUNT}/bin/tini`,
+        '--',
+        `${AGENT_MOUNT}/lib/ld-linux-x86-64.so.2`,
+        '--library-path',
+        `${AGENT_MOUNT}/lib`,
+        `${AGENT_MOUNT}/bin/node`,
+        `${AGENT_MOUNT}/agent.js`,
+        '--socket',
+        AGENT_SOCKET_IN_SPRITE,
+      ],
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root'],
+      cwd: '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      noNewPrivileges: true,
+      // Under memory pressure the kernel should pick a sprite's processes before the host's.
+      oomScoreAdj: 500,
+    },
+    root: { path: spec.rootfs, readonly: false },
+    hostname: spec.hostname,
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      {
+        destination: '/dev/pts',
+        type: 'devpts',
+        source: 'devpts',
+        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+      },
+      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      { destination: AGENT_MOUNT, type: 'bind', source: spec.agentRuntimeDir, options: ['bind', 'ro', 'nosuid', 'nodev'] },
+      { destination: `${AGENT_MOUNT}/run`, type: 'bind', source: spec.runDir, options: ['bind', 'rw', 'nosuid', 'nodev', 'noexec'] },
+    ],
+    linux: {
+      uidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
+      gidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }, { type: 'cgroup' }],
+      cgroupsPath: `/${spec.id}`,
+      resources: {
+        devices: [{ allow: false, access: 'rwm' }],
+        memory: { limit: spec.resources.memoryMiB * 1024 * 1024 },
+        cpu: { quota: Math.round(spec.resources.cpus * CPU_PERIOD_US), period: CPU_PERIOD_US },
+        pids: { limit: spec.resources.pidsMax },
+      },
+      seccomp: defaultSeccompProfile(),
+      maskedPaths: MASKED_PATHS,
+      readonlyPaths: READONLY_PATHS,
+    },
+  };
+}

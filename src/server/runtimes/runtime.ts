@@ -1,0 +1,44 @@
+/**
+ * The isolation backend seen from the lifecycle code. runc is the first; gVisor and microVMs
+ * implement the same interface, and say what they can do through `capabilities` so callers ask
+ * instead of assuming.
+ */
+export interface RuntimeCapabilities {
+  /** Can pause every process of a sprite and resume it later (cgroup freezer, VM pause). */
+  readonly freeze: boolean;
+  /** Can save a sprite's memory to disk and restore it (gVisor, microVM). */
+  readonly memorySnapshot: boolean;
+}
+
+export interface SandboxSpec {
+  /** Unique id of the sandbox on this host (also its cgroup name). */
+  readonly id: string;
+  readonly hostname: string;
+  /** Host path of the sprite's writable root filesystem. */
+  readonly rootfs: string;
+  /** Host directory holding the agent runtime (node, libraries, agent bundle), mounted read-only at /.hob. */
+  readonly agentRuntimeDir: string;
+  /** Host directory for the agent's socket, mounted at /.hob/run. */
+  readonly runDir: string;
+  /** Host file that receives the agent's stdout and stderr. */
+  readonly logFile: string;
+  readonly resources: {
+    readonly memoryMiB: number;
+    readonly cpus: number;
+    readonly pidsMax: number;
+  };
+}
+
+export type SandboxState = 'running' | 'paused' | 'stopped' | 'creating' | 'missing';
+
+export interface Runtime {
+  readonly name: string;
+  readonly capabilities: RuntimeCapabilities;
+  /** Creates and starts the sandbox; resolves once its init process runs (the agent may still be booting). */
+  start(spec: SandboxSpec): Promise<void>;
+  /** Stops every process and removes the sandbox; a sandbox that is gone already is not an error. */
+  destroy(id: string): Promise<void>;
+  state(id: string): Promise<SandboxState>;
+  /** Every sandbox this runtime holds on this host whose id starts with `prefix`. */
+  list(prefix: string): Promise<{ id: string; state: SandboxState }[]>;
+}

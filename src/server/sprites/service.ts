@@ -1,0 +1,271 @@
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { HobError } from '../../shared/errors.js';
+import { assertValidName } from '../../shared/names.js';
+import type { SpriteJson } from '../../shared/protocol.js';
+import { HOB_VERSION } from '../../shared/version.js';
+import type { ServerConfig } from '../config.js';
+import type { ImageRegistry } from '../images/registry.js';
+import type { Runtime } from '../runtimes/runtime.js';
+import type { SpriteRecord, SpriteStore } from '../store/sprites.js';
+import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
+import { waitForAgent } from '../agent-link/client.js';
+import { KeyedMutex } from '../util/mutex.js';
+import { spritePaths, type SpritePaths } from './layout.js';
+import type { ValidCreate } from './validate.js';
+
+export interface SpriteServiceDeps {
+  config: ServerConfig;
+  store: SpriteStore;
+  images: ImageRegistry;
+  pool: BtrfsPool;
+  runtime: Runtime;
+  /** The /.hob directory to mount in sprites started from now on. */
+  agentRuntimeDir: string;
+  log: Logger;
+}
+
+/**
+ * The lifecycle of sprites: create, wake, destroy, and reconciling the store with what really
+ * runs after a restart. Operations on one sprite are serialised by its name; the store records
+ * work in flight (`creating`, `destroying`) before doing it, so a crash at any point is finished
+ * or undone at the next start.
+ */
+export class SpriteService {
+  private readonly locks = new KeyedMutex();
+  private publicPort: number;
+
+  constructor(private readonly deps: SpriteServiceDeps) {
+    this.publicPort = deps.config.listenPort;
+  }
+
+  setPublicPort(port: number): void {
+    this.publicPort = port;
+  }
+
+  paths(record: SpriteRecord): SpritePaths {
+    return spritePaths(this.deps.config.dataDir, this.deps.pool.spritesDir, record.id);
+  }
+
+  private containerId(id: string): string {
+    return `${this.deps.config.containerPrefix}-${id}`;
+  }
+
+  get(name: string): SpriteRecord {
+    assertValidName(name);
+    const record = this.deps.store.getByName(name);
+    if (record === undefined) throw new HobError('not_found', `sprite ${name} not found`);
+    return record;
+  }
+
+  toJson(record: SpriteRecord): SpriteJson {
+    return {
+      id: record.id,
+      name: record.name,
+      organization: this.deps.config.organization,
+      status: record.state === 'running' ? 'running' : 'cold',
+      config: {
+        ram_mb: record.config.ramMiB,
+        cpus: record.config.cpus,
+        region: record.config.region,
+        storage_gb: record.config.storageGiB,
+        pids_max: record.config.pidsMax,
+      },
+      environment: record.environment,
+      created_at: record.createdAt,
+      updated_at: record.updatedAt,
+      url: `http://${record.name}.${this.deps.config.baseDomain}:${this.publicPort}/`,
+      url_settings: record.urlSettings,
+      labels: record.labels,
+      version: HOB_VERSION,
+      image: record.image,
+      runtime: this.deps.runtime.name,
+    };
+  }
+
+  async create(input: ValidCreate): Promise<SpriteRecord> {
+    assertValidName(input.name);
+    const name = input.name;
+    const image = input.image ?? this.deps.config.defaultImage;
+    this.deps.images.requireReady(image);
+    const now = new Date().toISOString();
+    const record: SpriteRecord = {
+      id: randomBytes(8).toString('hex'),
+      name,
+      image,
+      state: 'creating',
+      config: input.config,
+      environment: input.environment,
+      labels: input.labels,
+      urlSettings: input.urlSettings,
+      createdAt: now,
+      updatedAt: now,
+      lastRunningAt: null,
+    };
+    if (!this.deps.store.insert(record)) throw new HobError('already_exists', `sprite ${name} already exists`);
+    return this.locks.run(name, async () => {
+      const paths = this.paths(record);
+      try {
+        mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
+        await this.deps.images.withImage(image, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false }));
+        await this.boot(record, paths);
+        this.deps.store.setState(record.id, 'running');
+        this.deps.log.info({ sprite: name, id: record.id, image }, 'sprite created');
+        return this.get(name);
+      } catch (error) {
+        this.deps.log.error({ sprite: name, err: error }, 'sprite creation failed; rolling back');
+        await this.removeResources(record);
+        this.deps.store.delete(record.id);
+        throw error instanceof HobError ? error : new HobError('internal', `creating sprite ${name} failed: ${errorMessage(error)}`, { cause: error });
+      }
+    });
+  }
+
+  /** The sprite's agent socket, starting the sprite first if it is cold. */
+  async ensureRunning(name: string): Promise<{ record: SpriteRecord; socket: string }> {
+    const current = this.get(name);
+    if (current.state === 'running') return { record: current, socket: this.paths(current).socket };
+    return this.locks.run(name, async () => {
+      const record = this.get(name);
+      if (record.state === 'creating' || record.state === 'destroying') {
+        throw new HobError('conflict', `sprite ${name} is being ${record.state === 'creating' ? 'created' : 'destroyed'}`);
+      }
+      if (record.state !== 'running') {
+        await this.boot(record, this.paths(record));
+        this.deps.store.setState(record.id, 'running');
+        this.deps.log.info({ sprite: name }, 'sprite woke');
+      }
+      return { record: this.get(name), socket: this.paths(record).socket };
+    });
+  }
+
+  /**
+   * Called when the agent of a sprite recorded as running does not answer: finds out what
+   * really happened, records it, and starts the sprite again.
+   */
+  async recover(name: string): Promise<{ record: SpriteRecord; socket: string }> {
+    await this.locks.run(name, async () => {
+      const record = this.get(name);
+      if (record.state !== 'running') return;
+      const state = await this.deps.runtime.state(this.containerId(record.id));
+      this.deps.log.warn({ sprite: name, state }, 'agent did not answer; restarting the sprite');
+      await this.deps.runtime.destroy(this.containerId(record.id));
+      this.deps.store.setState(record.id, 'stopped');
+    });
+    return this.ensureRunning(name);
+  }
+
+  async update(name: string, changes: { labels?: string[]; urlSettings?: { auth: 'public' | 'sprite' } }): Promise<SpriteRecord> {
+    const record = this.get(name);
+    this.deps.store.update(record.id, changes);
+    return this.get(name);
+  }
+
+  async destroy(name: string): Promise<void> {
+    await this.locks.run(name, async () => {
+      const record = this.get(name);
+      this.deps.store.setState(record.id, 'destroying');
+      await this.removeResources(record);
+      this.deps.store.delete(record.id);
+      this.deps.log.info({ sprite: name, id: record.id }, 'sprite destroyed');
+    });
+  }
+
+  private async boot(record: SpriteRecord, paths: SpritePaths): Promise<void> {
+    const uid = this.deps.config.uidOffset;
+    // The agent (root in the sprite, this uid on the host) creates its socket here.
+    rmSync(paths.runDir, { recursive: true, force: true });
+    mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
+    chownSync(paths.runDir, uid, uid);
+    const id = this.containerId(record.id);
+    await this.deps.runtime.start({
+      id,
+      hostname: record.name,
+      rootfs: paths.root,
+      agentRuntimeDir: this.deps.agentRuntimeDir,
+      runDir: paths.runDir,
+      logFile: paths.agentLog,
+      resources: { memoryMiB: record.config.ramMiB, cpus: record.config.cpus, pidsMax: record.config.pidsMax },
+    });
+    try {
+      await waitForAgent(paths.socket, {
+        timeoutMs: this.deps.config.agentStartTimeoutMs,
+        stillStarting: async () => (await this.deps.runtime.state(id)) === 'running',
+      });
+    } catch (error) {
+      const logTail = readTail(paths.agentLog);
+      await this.deps.runtime.destroy(id).catch(() => undefined);
+      throw new HobError('sprite_unavailable', `sprite ${record.name} did not start: ${errorMessage(error)}${logTail ? `\nagent log:\n${logTail}` : ''}`);
+    }
+  }
+
+  private async removeResources(record: SpriteRecord): Promise<void> {
+    const paths = this.paths(record);
+    await this.deps.runtime.destroy(this.containerId(record.id));
+    await this.deps.pool.deleteSubvolume(paths.root);
+    rmSync(paths.poolDir, { recursive: true, force: true });
+    rmSync(join(this.deps.config.dataDir, 'sprites', record.id), { recursive: true, force: true });
+  }
+
+  /**
+   * Makes the store and the host agree after a start (or a crash): half-created sprites are
+   * rolled back, half-destroyed ones finished, sprites recorded as running but found dead are
+   * reported cold, and containers or subvolumes that no sprite owns are removed.
+   */
+  async reconcile(): Promise<void> {
+    const log = this.deps.log;
+    const prefix = `${this.deps.config.containerPrefix}-`;
+    const containers = new Map((await this.deps.runtime.list(prefix)).map((c) => [c.id, c.state]));
+    const known = new Set<string>();
+    for (const record of this.deps.store.all()) {
+      const id = this.containerId(record.id);
+      if (record.state === 'creating' || record.state === 'destroying') {
+        log.warn({ sprite: record.name, state: record.state }, 'finishing an operation interrupted by a restart');
+        await this.removeResources(record);
+        this.deps.store.delete(record.id);
+        continue;
+      }
+      known.add(record.id);
+      const state = containers.get(id) ?? 'missing';
+      if (record.state === 'running' && state !== 'running') {
+        log.warn({ sprite: record.name, container: state }, 'sprite was recorded running but is not; reporting it cold');
+        await this.deps.runtime.destroy(id);
+        this.deps.store.setState(record.id, 'stopped');
+      } else if (record.state === 'stopped' && state !== 'missing') {
+        await this.deps.runtime.destroy(id);
+      }
+    }
+    for (const [id] of containers) {
+      if (!known.has(id.slice(prefix.length))) {
+        log.warn({ container: id }, 'removing a container no sprite owns');
+        await this.deps.runtime.destroy(id);
+      }
+    }
+    for (const id of existsSync(this.deps.pool.spritesDir) ? readdirSync(this.deps.pool.spritesDir) : []) {
+      if (known.has(id)) continue;
+      log.warn({ id }, 'removing sprite storage no sprite owns');
+      await this.deps.pool.deleteSubvolume(join(this.deps.pool.spritesDir, id, 'root'));
+      rmSync(join(this.deps.pool.spritesDir, id), { recursive: true, force: true });
+      rmSync(join(this.deps.config.dataDir, 'sprites', id), { recursive: true, force: true });
+    }
+  }
+
+  counts(): { running: number; cold: number } {
+    const counts = this.deps.store.countByState();
+    return { running: counts.running, cold: counts.stopped + counts.creating + counts.destroying };
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function readTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-20).join('\n').trim();
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,56 @@
+import Database from 'better-sqlite3';
+
+type Db = Database.Database;
+
+/** Schema versions, applied in order; a database records the last one it has in user_version. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE sprites (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    image TEXT NOT NULL,
+    state TEXT NOT NULL,
+    config TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    url_settings TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_running_at TEXT
+  );
+  CREATE TABLE images (
+    name TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    builtin INTEGER NOT NULL,
+    size_bytes INTEGER,
+    error TEXT,
+    created_at TEXT NOT NULL
+  );
+  `,
+];
+
+export function openDatabase(path: string): Db {
+  const db = new Database(path);
+  // WAL keeps readers off the writer's back; synchronous=NORMAL is durable across a process
+  // crash (what "kill the server mid-way" tests), which is the failure this store must survive.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const current = db.pragma('user_version', { simple: true }) as number; // user_version is always an integer
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return db;
+}
+
+export type { Db };

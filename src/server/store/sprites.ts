@@ -1,0 +1,144 @@
+import type { UrlSettingsJson } from '../../shared/protocol.js';
+import type { Db } from './db.js';
+
+/**
+ * Where a sprite is in its lifecycle, as the server last recorded it. `creating` and
+ * `destroying` mark work in flight: if the server dies mid-way, start-up finishes or undoes it.
+ */
+export type SpriteState = 'creating' | 'running' | 'stopped' | 'destroying';
+
+export interface SpriteConfig {
+  ramMiB: number;
+  cpus: number;
+  pidsMax: number;
+  storageGiB: number;
+  region: string;
+}
+
+export interface SpriteRecord {
+  id: string;
+  name: string;
+  image: string;
+  state: SpriteState;
+  config: SpriteConfig;
+  environment: Record<string, string>;
+  labels: string[];
+  urlSettings: UrlSettingsJson;
+  createdAt: string;
+  updatedAt: string;
+  lastRunningAt: string | null;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  image: string;
+  state: SpriteState;
+  config: string;
+  environment: string;
+  labels: string;
+  url_settings: string;
+  created_at: string;
+  updated_at: string;
+  last_running_at: string | null;
+}
+
+function fromRow(row: Row): SpriteRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    image: row.image,
+    state: row.state,
+    // These columns are only ever written by this module, from the typed record.
+    config: JSON.parse(row.config) as SpriteConfig,
+    environment: JSON.parse(row.environment) as Record<string, string>,
+    labels: JSON.parse(row.labels) as string[],
+    urlSettings: JSON.parse(row.url_settings) as UrlSettingsJson,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastRunningAt: row.last_running_at,
+  };
+}
+
+export class SpriteStore {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts a new sprite; returns false if the name is taken (the UNIQUE index decides, so it is race-free). */
+  insert(sprite: SpriteRecord): boolean {
+    const result = this.db
+      .prepare(
+        `INSERT INTO sprites (id, name, image, state, config, environment, labels, url_settings, created_at, updated_at, last_running_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING`,
+      )
+      .run(
+        sprite.id,
+        sprite.name,
+        sprite.image,
+        sprite.state,
+        JSON.stringify(sprite.config),
+        JSON.stringify(sprite.environment),
+        JSON.stringify(sprite.labels),
+        JSON.stringify(sprite.urlSettings),
+        sprite.createdAt,
+        sprite.updatedAt,
+        sprite.lastRunningAt,
+      );
+    return result.changes === 1;
+  }
+
+  getByName(name: string): SpriteRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM sprites WHERE name = ?').get(name) as Row | undefined; // SELECT * of this table
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  all(): SpriteRecord[] {
+    const rows = this.db.prepare('SELECT * FROM sprites ORDER BY name').all() as Row[]; // SELECT * of this table
+    return rows.map(fromRow);
+  }
+
+  /** A page of sprites ordered by name, starting after `after`; fetches one extra row to tell if more follow. */
+  page(prefix: string, after: string | undefined, limit: number): { sprites: SpriteRecord[]; hasMore: boolean } {
+    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const rows = this.db
+      .prepare(`SELECT * FROM sprites WHERE name LIKE ? ESCAPE '\\' AND name > ? ORDER BY name LIMIT ?`)
+      .all(`${escaped}%`, after ?? '', limit + 1) as Row[]; // SELECT * of this table
+    return { sprites: rows.slice(0, limit).map(fromRow), hasMore: rows.length > limit };
+  }
+
+  countByState(): Record<SpriteState, number> {
+    const counts: Record<SpriteState, number> = { creating: 0, running: 0, stopped: 0, destroying: 0 };
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM sprites GROUP BY state').all() as { state: SpriteState; n: number }[]; // shape fixed by the query
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+
+  setState(id: string, state: SpriteState): void {
+    const now = new Date().toISOString();
+    if (state === 'running') {
+      this.db.prepare('UPDATE sprites SET state = ?, updated_at = ?, last_running_at = ? WHERE id = ?').run(state, now, now, id);
+    } else {
+      this.db.prepare('UPDATE sprites SET state = ?, updated_at = ? WHERE id = ?').run(state, now, id);
+    }
+  }
+
+  update(id: string, changes: { labels?: string[]; urlSettings?: UrlSettingsJson }): void {
+    const now = new Date().toISOString();
+    if (changes.labels !== undefined) {
+      this.db.prepare('UPDATE sprites SET labels = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(changes.labels), now, id);
+    }
+    if (changes.urlSettings !== undefined) {
+      this.db
+        .prepare('UPDATE sprites SET url_settings = ?, updated_at = ? WHERE id = ?')
+        .run(JSON.stringify(changes.urlSettings), now, id);
+    }
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM sprites WHERE id = ?').run(id);
+  }
+
+  countUsingImage(image: string): number {
+    const row = this.db.prepare('SELECT COUNT(*) AS n FROM sprites WHERE image = ?').get(image) as { n: number }; // COUNT(*) always yields one row
+    return row.n;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The one registry of error codes. Every error that crosses a boundary (server → client,
+ * agent → server) carries one of these codes; the HTTP status is derived from it, never set
+ * by hand in a handler.
+ */
+export const ErrorCodes = {
+  bad_request: { status: 400, retryable: false },
+  invalid_name: { status: 400, retryable: false },
+  unauthorized: { status: 401, retryable: false },
+  not_found: { status: 404, retryable: false },
+  method_not_allowed: { status: 405, retryable: false },
+  already_exists: { status: 409, retryable: false },
+  conflict: { status: 409, retryable: true },
+  body_too_large: { status: 413, retryable: false },
+  unsupported_media_type: { status: 415, retryable: false },
+  image_not_ready: { status: 409, retryable: true },
+  sprite_unavailable: { status: 503, retryable: true },
+  agent_error: { status: 502, retryable: true },
+  internal: { status: 500, retryable: true },
+} as const satisfies Record<string, { status: number; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** The JSON body of every non-2xx API response (the Sprites SDK reads `error` and `message`). */
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export class HobError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { details?: Record<string, unknown>; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = 'HobError';
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  get status(): number {
+    return ErrorCodes[this.code].status;
+  }
+
+  get retryable(): boolean {
+    return ErrorCodes[this.code].retryable;
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { error: this.code, message: this.message }
+      : { error: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorCodes, value);
+}

@@ -1,0 +1,94 @@
+import { HobError } from './errors.js';
+
+/**
+ * An exec request as the Sprites v1 API carries it in the query string. The server parses the
+ * client's query with this, and hands the agent the re-encoded, validated form.
+ */
+export interface ExecRequest {
+  /** argv; argv[0] is looked up on PATH. */
+  cmd: string[];
+  env: Record<string, string>;
+  dir: string | undefined;
+  tty: boolean;
+  rows: number;
+  cols: number;
+  stdin: boolean;
+}
+
+export const DEFAULT_TTY_ROWS = 24;
+export const DEFAULT_TTY_COLS = 80;
+const MAX_ARGS = 4096;
+const MAX_ARG_BYTES = 128 * 1024;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function parseBool(value: string | null): boolean {
+  return value === 'true' || value === '1';
+}
+
+function parseDimension(value: string | null, fallback: number, what: string): number {
+  if (value === null || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new HobError('bad_request', `${what} must be an integer from 1 to 65535, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+export function parseExecQuery(params: URLSearchParams): ExecRequest {
+  const cmd = params.getAll('cmd');
+  if (cmd.length === 0) {
+    const path = params.get('path');
+    if (path !== null && path !== '') cmd.push(path);
+  }
+  if (cmd.length === 0 || cmd[0] === '') throw new HobError('bad_request', 'cmd is required: pass the command as ?cmd=<argv0>&cmd=<arg1>…');
+  if (cmd.length > MAX_ARGS) throw new HobError('bad_request', `too many arguments (at most ${MAX_ARGS})`);
+  let argBytes = 0;
+  for (const arg of cmd) {
+    argBytes += Buffer.byteLength(arg);
+    if (arg.includes('\0')) throw new HobError('bad_request', 'arguments must not contain NUL bytes');
+  }
+  if (argBytes > MAX_ARG_BYTES) throw new HobError('bad_request', `arguments exceed ${MAX_ARG_BYTES} bytes`);
+
+  const env: Record<string, string> = {};
+  for (const entry of params.getAll('env')) {
+    const eq = entry.indexOf('=');
+    const key = eq === -1 ? entry : entry.slice(0, eq);
+    if (!ENV_KEY.test(key)) throw new HobError('bad_request', `invalid environment variable name ${JSON.stringify(key)}`);
+    const value = eq === -1 ? '' : entry.slice(eq + 1);
+    if (value.includes('\0')) throw new HobError('bad_request', `environment variable ${key} contains a NUL byte`);
+    env[key] = value;
+  }
+
+  const dirParam = params.get('dir');
+  const dir = dirParam === null || dirParam === '' ? undefined : dirParam;
+  if (dir !== undefined && (!dir.startsWith('/') || dir.includes('\0'))) {
+    throw new HobError('bad_request', `dir must be an absolute path, got ${JSON.stringify(dir)}`);
+  }
+
+  const tty = parseBool(params.get('tty'));
+  return {
+    cmd,
+    env,
+    dir,
+    tty,
+    rows: parseDimension(params.get('rows'), DEFAULT_TTY_ROWS, 'rows'),
+    cols: parseDimension(params.get('cols'), DEFAULT_TTY_COLS, 'cols'),
+    // The JS SDK always sends stdin=true; a missing flag means stdin is closed at once.
+    stdin: parseBool(params.get('stdin')),
+  };
+}
+
+export function encodeExecQuery(req: ExecRequest): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const arg of req.cmd) params.append('cmd', arg);
+  if (req.cmd[0] !== undefined) params.set('path', req.cmd[0]);
+  for (const [key, value] of Object.entries(req.env)) params.append('env', `${key}=${value}`);
+  if (req.dir !== undefined) params.set('dir', req.dir);
+  if (req.stdin) params.set('stdin', 'true');
+  if (req.tty) {
+    params.set('tty', 'true');
+    params.set('rows', String(req.rows));
+    params.set('cols', String(req.cols));
+  }
+  return params;
+}

@@ -1,0 +1,64 @@
+/**
+ * The exec stream framing of the Sprites v1 API, used unchanged between client, server and
+ * agent. Non-TTY binary frames carry a one-byte stream id; TTY binary frames are raw bytes.
+ */
+export const StreamId = {
+  Stdin: 0x00,
+  Stdout: 0x01,
+  Stderr: 0x02,
+  Exit: 0x03,
+  StdinEof: 0x04,
+} as const;
+
+export type StreamIdValue = (typeof StreamId)[keyof typeof StreamId];
+
+export function encodeFrame(stream: StreamIdValue, payload?: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(1 + (payload?.length ?? 0));
+  frame[0] = stream;
+  if (payload !== undefined) frame.set(payload, 1);
+  return frame;
+}
+
+/** Exit codes travel as one byte; larger values are truncated the way a shell truncates them. */
+export function encodeExitFrame(code: number): Buffer {
+  return Buffer.from([StreamId.Exit, code & 0xff]);
+}
+
+export type DecodedFrame =
+  | { stream: typeof StreamId.Stdin | typeof StreamId.Stdout | typeof StreamId.Stderr; data: Buffer }
+  | { stream: typeof StreamId.Exit; code: number }
+  | { stream: typeof StreamId.StdinEof }
+  | { stream: 'unknown'; id: number }
+  | { stream: 'empty' };
+
+export function decodeFrame(frame: Buffer): DecodedFrame {
+  if (frame.length === 0) return { stream: 'empty' };
+  const id = frame[0];
+  switch (id) {
+    case StreamId.Stdin:
+    case StreamId.Stdout:
+    case StreamId.Stderr:
+      return { stream: id, data: frame.subarray(1) };
+    case StreamId.Exit:
+      // An empty exit payload means 0; extra bytes are ignored (as the Sprites SDKs do).
+      return { stream: StreamId.Exit, code: frame.length > 1 ? (frame[1] ?? 0) : 0 };
+    case StreamId.StdinEof:
+      return { stream: StreamId.StdinEof };
+    default:
+      return { stream: 'unknown', id: id ?? -1 };
+  }
+}
+
+/**
+ * In TTY mode no frame carries the exit code; clients read it from the close code.
+ * 1000 means 0 (the SDK maps any other code to 1); 4000+N carries N for clients that look.
+ */
+export function ttyCloseCode(exitCode: number): number {
+  return exitCode === 0 ? 1000 : 4000 + (exitCode & 0xff);
+}
+
+export function exitCodeFromCloseCode(closeCode: number): number | undefined {
+  if (closeCode === 1000) return 0;
+  if (closeCode >= 4000 && closeCode <= 4255) return closeCode - 4000;
+  return undefined;
+}

@@ -1,0 +1,9 @@
+/** Hob's release version, reported by the server as `Sprite-Version`. */
+export const HOB_VERSION = '0.1.0';
+
+/**
+ * The agent's protocol version. Bump it on any change in agent behaviour: persistent sprites
+ * keep the agent they were started with until they restart, so the server must know which
+ * one it is talking to. Feature gates keyed on it live here too.
+ */
+export const AGENT_VERSION = 1;

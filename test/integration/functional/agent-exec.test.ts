@@ -1,0 +1,526 @@
+/**
+ * The agent on the host, driven over its unix socket the way the server drives it (the
+ * server relays the SDK's exec socket unchanged, so these frames are what the SDK sees).
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { encodeExecQuery, type ExecRequest } from '../../../src/shared/exec-request.js';
+import { decodeFrame, exitCodeFromCloseCode, StreamId } from '../../../src/shared/frames.js';
+import { AGENT_ROUTES, type RouteSpec } from '../../../src/shared/protocol.js';
+import { parseAgentArgs } from '../../../src/agent/config.js';
+import { createAgentServer } from '../../../src/agent/server.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const KEEPALIVE_MS = 300;
+const HANGUP_GRACE_MS = 500;
+
+interface RunningAgent {
+  dir: string;
+  sock: string;
+  proc: ChildProcess;
+  log: () => string;
+  stop: () => Promise<number | null>;
+}
+
+async function startAgent(): Promise<RunningAgent> {
+  const dir = mkdtempSync(join(tmpdir(), 'hob-agent-'));
+  const sock = join(dir, 'a.sock');
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/agent/main.ts', '--socket', sock, '--keepalive-ms', String(KEEPALIVE_MS), '--hangup-grace-ms', String(HANGUP_GRACE_MS)],
+    // The marker must not reach any command: the agent's environment is not the commands'.
+    { cwd: REPO, env: { ...process.env, HOB_LEAK_MARKER: 'leaked' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  proc.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (existsSync(sock)) {
+      try {
+        await getJson(sock, '/health');
+        break;
+      } catch {
+        // Not ready yet.
+      }
+    }
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`agent did not start:\n${log}`);
+    await sleep(20);
+  }
+  return {
+    dir,
+    sock,
+    proc,
+    log: () => log,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      const code = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function getJson(sock: string, path: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: sock, path }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function query(cmd: string[], opts: Partial<ExecRequest> = {}): string {
+  return encodeExecQuery({ cmd, env: {}, dir: undefined, tty: false, rows: 24, cols: 80, stdin: true, ...opts }).toString();
+}
+
+/** One exec socket, with everything it received. */
+class Exec {
+  readonly ws: WebSocket;
+  readonly frames: Array<{ binary: boolean; data: Buffer }> = [];
+  readonly closed: Promise<number>;
+  readonly opened: Promise<void>;
+  private waiters: Array<() => void> = [];
+
+  constructor(sock: string, q: string) {
+    this.ws = new WebSocket(`ws+unix://${sock}:/exec?${q}`);
+    this.ws.on('message', (data, isBinary) => {
+      this.frames.push({ binary: isBinary, data: Buffer.isBuffer(data) ? data : Buffer.from(data.toString()) });
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+    this.closed = new Promise((resolve) => this.ws.once('close', (code) => resolve(code)));
+  }
+
+  stream(id: number): Buffer {
+    return Buffer.concat(this.frames.filter((f) => f.binary && f.data[0] === id).map((f) => f.data.subarray(1)));
+  }
+
+  get stdout(): string {
+    return this.stream(StreamId.Stdout).toString();
+  }
+
+  get stderr(): string {
+    return this.stream(StreamId.Stderr).toString();
+  }
+
+  /** TTY output: every non-empty binary frame, raw. */
+  get ttyOutput(): string {
+    return Buffer.concat(this.frames.filter((f) => f.binary).map((f) => f.data)).toString();
+  }
+
+  get texts(): unknown[] {
+    return this.frames.filter((f) => !f.binary).map((f) => JSON.parse(f.data.toString()) as unknown);
+  }
+
+  get exitCode(): number | undefined {
+    const exit = this.frames.find((f) => f.binary && f.data[0] === StreamId.Exit);
+    if (exit === undefined) return undefined;
+    const decoded = decodeFrame(exit.data);
+    return decoded.stream === StreamId.Exit ? decoded.code : undefined;
+  }
+
+  /** Non-empty frames after the exit frame (the SDK drops them, so there must be none). */
+  get framesAfterExit(): number {
+    const i = this.frames.findIndex((f) => f.binary && f.data[0] === StreamId.Exit);
+    return i === -1 ? -1 : this.frames.slice(i + 1).filter((f) => f.data.length > 0).length;
+  }
+
+  async waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(this.frames.map((f) => f.data.toString()))}`);
+      await Promise.race([new Promise<void>((resolve) => this.waiters.push(resolve)), sleep(50)]);
+    }
+  }
+
+  sendStdin(text: string): void {
+    this.ws.send(Buffer.concat([Buffer.from([StreamId.Stdin]), Buffer.from(text)]));
+  }
+
+  sendJson(msg: unknown): void {
+    this.ws.send(JSON.stringify(msg));
+  }
+}
+
+async function run(sock: string, q: string): Promise<Exec & { closeCode: number }> {
+  const e = new Exec(sock, q);
+  const closeCode = await e.closed;
+  return Object.assign(e, { closeCode });
+}
+
+/** True if the pid is gone or a zombie waiting to be reaped. */
+function isDead(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+async function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) return false;
+    await sleep(25);
+  }
+  return true;
+}
+
+let agent: RunningAgent;
+before(async () => {
+  agent = await startAgent();
+});
+after(async () => {
+  await agent.stop();
+});
+
+describe('agent http', () => {
+  test('the routes the agent registers are exactly AGENT_ROUTES', () => {
+    const server = createAgentServer({ config: parseAgentArgs(['--socket', '/unused']), log: () => {}, startedAtMs: 0 });
+    const key = (r: RouteSpec): string => `${r.method} ${r.path}`;
+    assert.deepEqual(server.routes.map(key).sort(), AGENT_ROUTES.map(key).sort());
+  });
+
+  test('GET /health answers AgentHealth', async () => {
+    const { status, body } = await getJson(agent.sock, '/health');
+    assert.equal(status, 200);
+    assert.deepEqual(Object.keys(body as object).sort(), ['agent_version', 'pid', 'uptime_ms']);
+    assert.equal((body as { pid: number }).pid, agent.proc.pid);
+  });
+
+  test('unknown routes are 404 JSON', async () => {
+    const { status, body } = await getJson(agent.sock, '/nope');
+    assert.equal(status, 404);
+    assert.equal((body as { error: string }).error, 'not_found');
+  });
+
+  test('a bad exec query is refused with 400 and a JSON body', async () => {
+    for (const q of ['stdin=true', 'cmd=ls&rows=0&tty=true', 'cmd=ls&env=1BAD%3Dx', 'cmd=ls&dir=relative']) {
+      const res = await refusedUpgrade(agent.sock, `/exec?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.equal((JSON.parse(res.body) as { error: string }).error, 'bad_request');
+    }
+  });
+
+  test('an upgrade on an unknown path is refused with 404', async () => {
+    assert.equal((await refusedUpgrade(agent.sock, '/nope?cmd=ls')).status, 404);
+  });
+});
+
+/** The HTTP answer to an upgrade the agent must refuse. */
+function refusedUpgrade(sock: string, path: string): Promise<{ status: number; body: string }> {
+  const ws = new WebSocket(`ws+unix://${sock}:${path}`);
+  return new Promise((resolve, reject) => {
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.on('open', () => reject(new Error(`upgrade accepted for ${path}`)));
+    ws.on('error', () => {});
+  });
+}
+
+describe('non-TTY exec', () => {
+  test('stdout and stderr are separate, the exit frame is last, close is 1000', async () => {
+    const e = await run(agent.sock, query(['sh', '-c', 'echo out; echo err >&2; echo out2']));
+    assert.equal(e.stdout, 'out\nout2\n');
+    assert.equal(e.stderr, 'err\n');
+    assert.equal(e.exitCode, 0);
+    assert.equal(e.framesAfterExit, 0);
+    assert.equal(e.closeCode, 1000);
+  });
+
+  test('exit codes: 0, 3, 127 not found, 126 not executable, 128+signal', async () => {
+    assert.equal((await run(agent.sock, query(['true']))).exitCode, 0);
+    assert.equal((await run(agent.sock, query(['sh', '-c', 'exit 3']))).exitCode, 3);
+    const missing = await run(agent.sock, query(['no-such-command-xyz', 'arg']));
+    assert.equal(missing.exitCode, 127);
+    assert.equal(missing.stderr, 'hob: no-such-command-xyz: command not found\n');
+    const missingPath = await run(agent.sock, query(['/no/such/file']));
+    assert.equal(missingPath.exitCode, 127);
+    assert.match(missingPath.stderr, /No such file or directory/);
+    const plainFile = join(agent.dir, 'plain');
+    writeFileSync(plainFile, 'echo hi\n', { mode: 0o644 });
+    const notExec = await run(agent.sock, query([plainFile]));
+    assert.equal(notExec.exitCode, 126);
+    assert.match(notExec.stderr, /Permission denied/);
+    assert.equal((await run(agent.sock, query(['sh', '-c', 'kill -KILL $$']))).exitCode, 137);
+  });
+
+  test('fast commands lose no output (200 runs, 10 at a time)', async () => {
+    const failures: string[] = [];
+    for (let batch = 0; batch < 20; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, i) => {
+          const n = batch * 10 + i;
+          const e = await run(agent.sock, query(['echo', `hello-${n}`]));
+          if (e.stdout !== `hello-${n}\n` || e.exitCode !== 0 || e.framesAfterExit !== 0) failures.push(`${n}: ${JSON.stringify(e.stdout)} exit ${e.exitCode}`);
+        }),
+      );
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  test('stdout and stderr of an instantly exiting shell both arrive (100 runs)', async () => {
+    for (let n = 0; n < 100; n++) {
+      const e = await run(agent.sock, query(['sh', '-c', `printf a${n}; printf b${n} >&2; exit 5`]));
+      assert.equal(e.stdout, `a${n}`);
+      assert.equal(e.stderr, `b${n}`);
+      assert.equal(e.exitCode, 5);
+    }
+  });
+
+  test('large output arrives whole and in order', async () => {
+    const e = await run(agent.sock, query(['sh', '-c', 'seq 1 200000']));
+    const expected = Array.from({ length: 200000 }, (_, i) => `${i + 1}\n`).join('');
+    assert.equal(e.stdout.length, expected.length);
+    assert.ok(e.stdout === expected);
+    assert.equal(e.exitCode, 0);
+  });
+
+  test('stdin data and EOF reach cat', async () => {
+    const e = new Exec(agent.sock, query(['cat']));
+    await e.opened;
+    e.sendStdin('hello ');
+    e.sendStdin('world');
+    e.ws.send(Buffer.from([StreamId.StdinEof]));
+    await e.closed;
+    assert.equal(e.stdout, 'hello world');
+    assert.equal(e.exitCode, 0);
+  });
+
+  test('stdin=false closes stdin at once', async () => {
+    const e = await run(agent.sock, query(['cat'], { stdin: false }));
+    assert.equal(e.stdout, '');
+    assert.equal(e.exitCode, 0);
+  });
+
+  test('env is exactly the default plus the request', async () => {
+    const e = await run(agent.sock, query(['env'], { env: { FOO: 'a=b c', HOME: '/home/x' } }));
+    const env = Object.fromEntries(
+      e.stdout
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    assert.deepEqual(Object.keys(env).sort(), ['FOO', 'HOME', 'HOSTNAME', 'LOGNAME', 'PATH', 'SHELL', 'USER']);
+    assert.equal(env.FOO, 'a=b c');
+    assert.equal(env.HOME, '/home/x');
+    assert.equal(env.USER, 'root');
+    assert.equal(env.PATH, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    assert.equal(env.HOB_LEAK_MARKER, undefined);
+  });
+
+  test('dir sets the working directory; default is /; a bad dir exits 1', async () => {
+    assert.equal((await run(agent.sock, query(['pwd'], { dir: '/tmp' }))).stdout, '/tmp\n');
+    assert.equal((await run(agent.sock, query(['pwd']))).stdout, '/\n');
+    const bad = await run(agent.sock, query(['pwd'], { dir: '/no/such/dir' }));
+    assert.equal(bad.exitCode, 1);
+    assert.equal(bad.stderr, 'hob: cd: /no/such/dir: No such file or directory\n');
+  });
+
+  test('a long argument fits in the request line', async () => {
+    const long = 'x'.repeat(100_000);
+    const e = await run(agent.sock, query(['printf', '%s', long]));
+    assert.equal(e.stdout.length, long.length);
+  });
+
+  test('signals reach the process group, in every spelling', async () => {
+    for (const [signal, code] of [
+      ['TERM', 143],
+      ['SIGTERM', 143],
+      ['int', 130],
+      ['9', 137],
+    ] as const) {
+      const e = new Exec(agent.sock, query(['sleep', '30']));
+      await e.opened;
+      await sleep(50);
+      e.sendJson({ type: 'signal', signal });
+      assert.equal(await e.closed, 1000);
+      assert.equal(e.exitCode, code, signal);
+    }
+  });
+
+  test('unknown signals and junk messages are ignored', async () => {
+    const e = new Exec(agent.sock, query(['sh', '-c', 'read x; echo got $x']));
+    await e.opened;
+    e.sendJson({ type: 'signal', signal: 'NOPE' });
+    e.sendJson({ type: 'whatever' });
+    e.ws.send('not json');
+    e.ws.send(Buffer.from([0x07, 1, 2, 3]));
+    e.ws.send(Buffer.alloc(0));
+    e.sendStdin('it\n');
+    await e.closed;
+    assert.equal(e.stdout, 'got it\n');
+    assert.equal(e.exitCode, 0);
+  });
+
+  test('a background child holding the pipes does not hold up the exit', async () => {
+    const started = Date.now();
+    const e = await run(agent.sock, query(['sh', '-c', 'sleep 3 & echo $!; echo done']));
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+    const [pid, done] = e.stdout.trim().split('\n');
+    assert.equal(done, 'done');
+    assert.equal(e.exitCode, 0);
+    process.kill(Number(pid), 'SIGKILL');
+  });
+
+  test('disconnecting kills the whole process group, even processes that ignore SIGHUP', async () => {
+    const pidFile = join(agent.dir, 'pids');
+    // trap "" HUP is inherited by the background sleep, so only the SIGKILL escalation ends them.
+    const e = new Exec(agent.sock, query(['sh', '-c', `trap "" HUP; sleep 300 & echo $$ $! > ${pidFile}; wait`]));
+    await e.opened;
+    assert.ok(await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '), 5000));
+    const pids = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+    e.ws.terminate();
+    await sleep(HANGUP_GRACE_MS / 2);
+    assert.ok(pids.every((pid) => !isDead(pid)), 'SIGHUP is ignored, so they live until the grace ends');
+    assert.ok(await waitUntil(() => pids.every(isDead), HANGUP_GRACE_MS + 2000), `still alive: ${pids.join(' ')}`);
+  });
+
+  test('a silent command gets keepalive frames', async () => {
+    const e = await run(agent.sock, query(['sleep', '1']));
+    const empties = e.frames.filter((f) => f.binary && f.data.length === 0).length;
+    assert.ok(empties >= 2, `only ${empties} keepalive frames`);
+    assert.equal(e.exitCode, 0);
+  });
+
+  test('many execs at once run independently', async () => {
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => run(agent.sock, query(['sh', '-c', `sleep 0.5; echo ${i}; exit ${i % 4}`]))));
+    results.forEach((e, i) => {
+      assert.equal(e.stdout, `${i}\n`);
+      assert.equal(e.exitCode, i % 4);
+    });
+    assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
+  });
+
+  test('an oversized message closes the socket and the agent keeps serving', async () => {
+    const e = new Exec(agent.sock, query(['sleep', '30']));
+    await e.opened;
+    e.ws.send(Buffer.alloc(2 * 1024 * 1024));
+    assert.equal(await e.closed, 1009);
+    assert.equal((await getJson(agent.sock, '/health')).status, 200);
+  });
+});
+
+describe('TTY exec', () => {
+  const tty = (cmd: string[], opts: Partial<ExecRequest> = {}): string => query(cmd, { tty: true, ...opts });
+
+  test('runs on a pty; exit 0 closes 1000 after an exit message', async () => {
+    const e = await run(agent.sock, tty(['tty']));
+    assert.match(e.ttyOutput, /^\/dev\/pts\/\d+\r\n$/);
+    assert.deepEqual(e.texts, [{ type: 'exit', exit_code: 0 }]);
+    assert.equal(e.closeCode, 1000);
+  });
+
+  test('a non-zero exit is carried by the close code 4000+N and the exit message', async () => {
+    const e = await run(agent.sock, tty(['sh', '-c', 'echo bye; exit 7']));
+    assert.equal(e.ttyOutput, 'bye\r\n');
+    assert.deepEqual(e.texts, [{ type: 'exit', exit_code: 7 }]);
+    assert.equal(exitCodeFromCloseCode(e.closeCode), 7);
+  });
+
+  test('output written just before exit is not lost (50 runs)', async () => {
+    for (let n = 0; n < 50; n++) {
+      const e = await run(agent.sock, tty(['sh', '-c', `seq 1 200; echo done-${n}`]));
+      assert.ok(e.ttyOutput.endsWith(`200\r\ndone-${n}\r\n`), `run ${n}: ${JSON.stringify(e.ttyOutput.slice(-40))}`);
+      assert.equal(e.closeCode, 1000);
+    }
+  });
+
+  test('rows and cols are applied, and resize changes them', async () => {
+    const e = new Exec(agent.sock, tty(['sh', '-c', 'stty size; read x; stty size'], { rows: 24, cols: 80 }));
+    await e.opened;
+    await e.waitFor(() => e.ttyOutput.includes('24 80\r\n'));
+    e.sendJson({ type: 'resize', cols: 100, rows: 30 });
+    await sleep(50);
+    e.ws.send(Buffer.from('\n'));
+    await e.closed;
+    assert.match(e.ttyOutput, /24 80\r\n[\s\S]*30 100\r\n$/);
+  });
+
+  test('raw input reaches the program; TERM defaults to xterm-256color', async () => {
+    const e = new Exec(agent.sock, tty(['sh', '-c', 'read x; echo "[$x] $TERM"']));
+    await e.opened;
+    e.ws.send(Buffer.from('hi\r'));
+    await e.closed;
+    assert.match(e.ttyOutput, /\[hi\] xterm-256color\r\n$/);
+  });
+
+  test('a signal message reaches the command; exit is 128+N', async () => {
+    const e = new Exec(agent.sock, tty(['sleep', '30']));
+    await e.opened;
+    await sleep(100);
+    e.sendJson({ type: 'signal', signal: 'SIGINT' });
+    assert.equal(await e.closed, 4130);
+    assert.deepEqual(e.texts, [{ type: 'exit', exit_code: 130 }]);
+  });
+
+  test('a missing command says so and exits 127', async () => {
+    const e = await run(agent.sock, tty(['no-such-command-xyz']));
+    assert.equal(e.ttyOutput, 'hob: no-such-command-xyz: command not found\r\n');
+    assert.equal(e.closeCode, 4127);
+  });
+
+  test('disconnecting kills the whole terminal session, jobs in other process groups included', async () => {
+    const pidFile = join(agent.dir, 'tty-pids');
+    // set -m gives the background job a process group of its own; trap "" HUP makes it
+    // ignore the hang-up, so only the session-wide SIGKILL ends it.
+    const script = `trap "" HUP; set -m; sleep 300 & echo $$ $! > ${pidFile}; wait`;
+    const e = new Exec(agent.sock, tty(['sh', '-c', script]));
+    await e.opened;
+    assert.ok(await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '), 5000));
+    const pids = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+    const pgids = pids.map((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
+    assert.notEqual(pgids[0], pgids[1], 'the job should have its own process group');
+    e.ws.terminate();
+    assert.ok(await waitUntil(() => pids.every(isDead), HANGUP_GRACE_MS + 2000), `still alive: ${pids.join(' ')}`);
+  });
+});
+
+describe('agent shutdown', () => {
+  test('SIGTERM ends running commands, reports their exit, and removes the socket', async () => {
+    const second = await startAgent();
+    const e = new Exec(second.sock, query(['sleep', '30']));
+    await e.opened;
+    await sleep(100);
+    second.proc.kill('SIGTERM');
+    assert.equal(await e.closed, 1000);
+    assert.equal(e.exitCode, 143);
+    const code = await new Promise<number | null>((resolve) => {
+      if (second.proc.exitCode !== null) resolve(second.proc.exitCode);
+      else second.proc.once('exit', (c) => resolve(c));
+    });
+    assert.equal(code, 0);
+    assert.equal(existsSync(second.sock), false);
+    await second.stop();
+  });
+});
