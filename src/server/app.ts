@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { HOB_VERSION } from '../shared/version.js';
+import type { RouteSpec } from '../shared/protocol.js';
 import type { ServerConfig } from './config.js';
 import type { ImageRegistry } from './images/registry.js';
 import type { SpriteService } from './sprites/service.js';
@@ -9,7 +10,7 @@ import type { TokenStore } from './store/tokens.js';
 import { authenticate } from './api/auth.js';
 import { acceptJsonBodies } from './api/body.js';
 import { installErrorHandling } from './api/errors.js';
-import { handleUpgrade, RelaySet } from './api/exec-ws.js';
+import { EXEC_WS_ROUTE, handleUpgrade, RelaySet } from './api/exec-ws.js';
 import { registerHttpExecRoute } from './api/exec-http.js';
 import { registerImageRoutes } from './api/images.js';
 import { registerSpriteRoutes } from './api/sprites.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
 export interface App {
   fastify: FastifyInstance;
   relays: RelaySet;
+  /** Every route really registered (HTTP, and the WebSocket upgrade paths), for the contract test. */
+  routes: RouteSpec[];
 }
 
 /** Builds the HTTP + WebSocket API. Only the caller listens, so tests can drive it in-process. */
@@ -38,6 +41,12 @@ export function createApp(deps: AppDeps): App {
     http: { maxHeaderSize: 1024 * 1024 },
     // Sprite names are plain DNS labels; a percent-encoded slash must not split a path segment.
     routerOptions: { ignoreTrailingSlash: true },
+  });
+  const routes: RouteSpec[] = [{ method: 'WS', path: EXEC_WS_ROUTE }];
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method: method as RouteSpec['method'], path: route.url }); // fastify methods are upper-case HTTP verbs
+    }
   });
   installErrorHandling(fastify);
   acceptJsonBodies(fastify, deps.config.maxBodyBytes);
@@ -52,5 +61,5 @@ export function createApp(deps: AppDeps): App {
 
   const relays = new RelaySet();
   fastify.server.on('upgrade', handleUpgrade({ sprites: deps.sprites, tokens: deps.tokens, log: deps.log }, relays));
-  return { fastify, relays };
+  return { fastify, relays, routes };
 }

@@ -10,6 +10,8 @@ import { authenticate } from './auth.js';
 import { toHobError } from './errors.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** The one WebSocket route, in the router syntax of shared/protocol's API_ROUTES. */
+export const EXEC_WS_ROUTE = '/v1/sprites/:name/exec';
 const EXEC_PATH = /^\/v1\/sprites\/([^/]+)\/exec(?:\/([^/]+))?$/;
 
 export interface UpgradeDeps {
@@ -64,6 +66,7 @@ async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessa
   const url = new URL(request.url ?? '/', 'http://hob');
   authenticate(request.headers, deps.tokens);
   const match = EXEC_PATH.exec(url.pathname);
+  // Everything else, /control included, is a 404: the SDKs then fall back to /exec.
   if (match === null) throw new HobError('not_found', `no WebSocket route ${url.pathname}`);
   const name = decodeURIComponent(match[1] ?? '');
   if (match[2] !== undefined) {

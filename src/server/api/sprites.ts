@@ -73,9 +73,4 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: { sprites: Spri
     const body: SessionListResponse = { sessions: [], count: 0 };
     return body;
   });
-
-  // The SDKs try the multiplexed control socket first and fall back to /exec on a 404.
-  app.all('/v1/sprites/:name/control', async () => {
-    throw new HobError('not_found', 'the control connection is not supported; use /exec');
-  });
 }

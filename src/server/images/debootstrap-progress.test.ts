@@ -37,3 +37,14 @@ test('debootstrap status lines become counted progress', () => {
   ]);
   assert.match(parser.tail(), /dpkg: some unrelated noise$/);
 });
+
+test('with a warm cache the package count comes from debootstrap\'s own list', () => {
+  const events: BuildProgress[] = [];
+  const parser = new DebootstrapProgress((p) => events.push(p), () => 250);
+  parser.line('I: Extracting bash...');
+  parser.line('I: Unpacking bash...');
+  assert.deepEqual(events, [
+    { message: 'Extracting bash', done: 1 },
+    { message: 'Unpacking bash', done: 1, total: 250 },
+  ]);
+});

@@ -2,9 +2,11 @@ import type { ProgressFn } from './progress.js';
 
 /**
  * Turns debootstrap's status lines (its stdout; the full log goes to a file) into progress
- * events. It never prints how many packages it will fetch, but every package is retrieved
- * before any is unpacked, so once downloads end the count is known and the unpack and
- * configure phases get a real done/total.
+ * events. It never prints how many packages it will install, and with a warm cache it does
+ * not even print a "Retrieving" line per package; but every package is fetched before any
+ * is unpacked, and debootstrap lists them (one per line) in <target>/debootstrap/debpaths,
+ * so from the first unpack on, `countPackages` gives the unpack and configure phases a
+ * real total.
  */
 export class DebootstrapProgress {
   private readonly retrieved = new Set<string>();
@@ -13,7 +15,12 @@ export class DebootstrapProgress {
   private configured = 0;
   private readonly recent: string[] = [];
 
-  constructor(private readonly progress: ProgressFn) {}
+  private total: number | undefined;
+
+  constructor(
+    private readonly progress: ProgressFn,
+    private readonly countPackages: () => number | undefined = () => undefined,
+  ) {}
 
   /** The last status lines seen, for error messages when no log file survived. */
   tail(): string {
@@ -37,7 +44,6 @@ export class DebootstrapProgress {
     const fetch = /^(Retrieving|Validating) (\S+) (\S+)$/.exec(text);
     const step = /^(Extracting|Unpacking|Configuring) (\S+)\.\.\.$/.exec(text);
     const [, verb = '', name = ''] = fetch ?? step ?? [];
-    const total = this.retrieved.size;
     switch (verb) {
       case 'Retrieving':
         this.retrieved.add(name);
@@ -51,23 +57,24 @@ export class DebootstrapProgress {
         return;
       case 'Unpacking':
         this.unpacked++;
-        this.progress({ message: `Unpacking ${name}`, ...counted(this.unpacked, total) });
+        this.progress({ message: `Unpacking ${name}`, ...this.counted(this.unpacked) });
         return;
       case 'Configuring':
         this.configured++;
-        this.progress({ message: `Configuring ${name}`, ...counted(this.configured, total) });
+        this.progress({ message: `Configuring ${name}`, ...this.counted(this.configured) });
         return;
       default:
         this.progress({ message: text });
     }
   }
 
+  private counted(done: number): { done: number; total?: number } {
+    this.total ??= this.countPackages() ?? (this.retrieved.size > 0 ? this.retrieved.size : undefined);
+    return this.total !== undefined && this.total >= done ? { done, total: this.total } : { done };
+  }
+
   private remember(line: string): void {
     this.recent.push(line);
     if (this.recent.length > 20) this.recent.shift();
   }
-}
-
-function counted(done: number, total: number): { done: number; total?: number } {
-  return total >= done ? { done, total } : { done };
 }

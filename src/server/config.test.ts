@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { resolveServerConfig } from './config.js';
+
+test('defaults are the embedded ones', () => {
+  const config = resolveServerConfig({}, { HOME: '/home/u' });
+  assert.equal(config.listenHost, '127.0.0.1');
+  assert.equal(config.listenPort, 7070);
+  assert.equal(config.dataDir, '/var/lib/hob');
+  assert.equal(config.cliConfigPath, '/home/u/.config/hob/config.json');
+  assert.equal(config.defaultImage, 'debian');
+  assert.equal(config.prebuildDefaultImage, true);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('flags win over the environment, which wins over defaults', () => {
+  const env = { HOB_LISTEN: '0.0.0.0:8000', HOB_DATA_DIR: '/env', HOB_DEFAULT_IMAGE: 'tiny', HOB_PREBUILD: '0', XDG_CONFIG_HOME: '/xdg' };
+  const fromEnv = resolveServerConfig({}, env);
+  assert.deepEqual([fromEnv.listenHost, fromEnv.listenPort, fromEnv.dataDir, fromEnv.defaultImage, fromEnv.prebuildDefaultImage], ['0.0.0.0', 8000, '/env', 'tiny', false]);
+  assert.equal(fromEnv.cliConfigPath, '/xdg/hob/config.json');
+  const fromFlags = resolveServerConfig({ listen: '[::1]:9', dataDir: '/flag' }, env);
+  assert.deepEqual([fromFlags.listenHost, fromFlags.listenPort, fromFlags.dataDir], ['::1', 9, '/flag']);
+});
+
+test('bad values are refused with a clear message', () => {
+  assert.throws(() => resolveServerConfig({ listen: 'nope' }, {}), /--listen must be HOST:PORT/);
+  assert.throws(() => resolveServerConfig({ listen: '1.2.3.4:99999' }, {}), /--listen/);
+  assert.throws(() => resolveServerConfig({ poolSizeGib: '-1' }, {}), /pool size must be a positive number/);
+  assert.throws(() => resolveServerConfig({ defaultImage: 'Bad Name' }, {}), /invalid image name/);
+  assert.throws(() => resolveServerConfig({}, { HOB_CONTAINER_PREFIX: 'UPPER' }), /HOB_CONTAINER_PREFIX/);
+});

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { HobError } from './errors.js';
+import { encodeExecQuery, parseExecQuery } from './exec-request.js';
+
+test('parses the SDK query form, form-encoded', () => {
+  // Verbatim from the wire-protocol reference.
+  const query = new URLSearchParams('cmd=echo&cmd=hello&cmd=world&path=echo&stdin=true&env=A%3Dx+y&env=B%3D1%3D2&dir=%2Fw+d');
+  assert.deepEqual(parseExecQuery(query), {
+    cmd: ['echo', 'hello', 'world'],
+    env: { A: 'x y', B: '1=2' },
+    dir: '/w d',
+    tty: false,
+    rows: 24,
+    cols: 80,
+    stdin: true,
+  });
+});
+
+test('tty with size, and path alone as the command', () => {
+  const parsed = parseExecQuery(new URLSearchParams('path=bash&stdin=true&tty=true&rows=10&cols=20'));
+  assert.deepEqual([parsed.cmd, parsed.tty, parsed.rows, parsed.cols], [['bash'], true, 10, 20]);
+});
+
+test('round-trips through encodeExecQuery', () => {
+  const request = { cmd: ['sh', '-c', 'echo "a b" & x=1'], env: { K: 'v=w', EMPTY: '' }, dir: '/tmp', tty: true, rows: 30, cols: 100, stdin: true };
+  assert.deepEqual(parseExecQuery(encodeExecQuery(request)), request);
+});
+
+test('bad queries are 400s with a reason', () => {
+  const bad = ['', 'cmd=', 'cmd=a&env=1BAD%3Dx', 'cmd=a&dir=relative', 'cmd=a&tty=true&rows=0', 'cmd=a&tty=true&cols=abc', 'cmd=a%00b'];
+  for (const query of bad) {
+    assert.throws(
+      () => parseExecQuery(new URLSearchParams(query)),
+      (error: unknown) => error instanceof HobError && error.status === 400,
+      query,
+    );
+  }
+});

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { HobClient } from '../../src/client/client.js';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+export const HOB_BIN = join(REPO_ROOT, 'dist', 'hob.js');
+
+export interface TestServer {
+  url: string;
+  token: string;
+  dataDir: string;
+  prefix: string;
+  logFile: string;
+  process: ChildProcess;
+  /** SIGTERM and wait: a graceful shutdown. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait: a crash. */
+  kill(): Promise<void>;
+}
+
+/** A unique, short prefix for one test run: container ids, cgroups and temp dirs carry it. */
+export function uniquePrefix(): string {
+  return `ht${randomBytes(3).toString('hex')}`;
+}
+
+/** A fresh run directory that sprites (an unprivileged host uid) can pass through. */
+export function makeRunDir(prefix: string): string {
+  const dir = mkdtempSync(join('/tmp', `hobtest-${prefix}-`));
+  chmodSync(dir, 0o711);
+  return dir;
+}
+
+export interface StartOptions {
+  dataDir: string;
+  prefix: string;
+  defaultImage?: string;
+  cliConfig?: string;
+  extraArgs?: string[];
+  /** Images to build (or check) once it listens; default tiny. */
+  images?: string[];
+}
+
+/** Starts `hob serve` from the built bundle and resolves once it listens. */
+export async function startServer(options: StartOptions): Promise<TestServer> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const logFile = join(options.dataDir, '..', `server-${options.prefix}-${Date.now()}.log`);
+  const cliConfig = options.cliConfig ?? join(options.dataDir, '..', 'cli.json');
+  const child = spawn(
+    process.execPath,
+    [
+      HOB_BIN,
+      'serve',
+      '--data-dir',
+      options.dataDir,
+      '--listen',
+      '127.0.0.1:0',
+      '--cli-config',
+      cliConfig,
+      '--default-image',
+      options.defaultImage ?? 'tiny',
+      '--no-prebuild',
+      '--pool-size-gib',
+      '16',
+      ...(options.extraArgs ?? []),
+    ],
+    { env: { ...process.env, HOB_CONTAINER_PREFIX: options.prefix }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const log = createWriteStream(logFile);
+  child.stderr?.pipe(log);
+  const url = await new Promise<string>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hob serve did not start within 60 s; see ${logFile}`)), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hob serve exited with ${code}; see ${logFile}`));
+    });
+    const lines = createInterface({ input: child.stdout! }); // stdio 'pipe' gives a stdout stream
+    lines.on('line', (line) => {
+      log.write(`${line}\n`);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'hob server listening' && entry.url !== undefined) {
+          clearTimeout(timer);
+          resolvePromise(entry.url);
+        }
+      } catch {
+        // Not a log line.
+      }
+    });
+  });
+  const token = (JSON.parse(readFileSync(cliConfig, 'utf8')) as { token: string }).token; // written by the server at first start
+  const client = new HobClient({ url, token });
+  for (const image of options.images ?? ['tiny']) {
+    if ((await client.getImage(image)).status === 'ready') continue;
+    const result = await client.buildImage(image, () => undefined);
+    if (result.type !== 'complete') throw new Error(`building image ${image} failed: ${JSON.stringify(result)}`);
+  }
+  const waitExit = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolveExit) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
+      child.once('exit', () => resolveExit());
+      child.kill(signal);
+    });
+  return {
+    url,
+    token,
+    dataDir: options.dataDir,
+    prefix: options.prefix,
+    logFile,
+    process: child,
+    stop: () => waitExit('SIGTERM'),
+    kill: () => waitExit('SIGKILL'),
+  };
+}
+
+/**
+ * Removes everything a test server made under `dataDir`: containers (by its runc root),
+ * their cgroups, the pool mount (and so its loop device), and the files.
+ */
+export function cleanupDataDir(dataDir: string, prefix: string): void {
+  const runcRoot = join(dataDir, 'runc');
+  if (existsSync(runcRoot)) {
+    const listed = execFileSync('runc', ['--root', runcRoot, 'list', '-q']).toString().split('\n').filter(Boolean);
+    for (const id of listed) execFileSync('runc', ['--root', runcRoot, 'delete', '--force', id], { stdio: 'ignore' });
+  }
+  for (const controller of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+    const dir = join('/sys/fs/cgroup', controller);
+    for (const entry of existsSync(dir) ? safeReaddir(dir) : []) {
+      if (!entry.startsWith(`${prefix}-`)) continue;
+      try {
+        rmdirSync(join(dir, entry));
+      } catch {
+        // Still in use or already gone; runc delete normally removed it.
+      }
+    }
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((mount): mount is string => mount !== undefined && (mount === dataDir || mount.startsWith(`${dataDir}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const mount of mounts) execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
