@@ -17,6 +17,11 @@ export interface AgentConfig {
   readonly hangupGraceMs: number;
   /** `--max-message-bytes <n>` (default 1 MiB): the largest WebSocket message a client may send. */
   readonly maxMessageBytes: number;
+  /**
+   * `--sprite`: the agent runs as a sprite's init and may tidy the sprite's own system files
+   * (its hostname in /etc/hosts). Off when the agent runs on a host, as in its tests.
+   */
+  readonly sandboxed: boolean;
 }
 
 export class UsageError extends Error {}
@@ -38,6 +43,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentConfig {
         'keepalive-ms': { type: 'string' },
         'hangup-grace-ms': { type: 'string' },
         'max-message-bytes': { type: 'string' },
+        sprite: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -51,5 +57,6 @@ export function parseAgentArgs(argv: readonly string[]): AgentConfig {
     keepaliveMs: positiveInt(values['keepalive-ms'], 15_000, 'keepalive-ms'),
     hangupGraceMs: positiveInt(values['hangup-grace-ms'], 2_000, 'hangup-grace-ms'),
     maxMessageBytes: positiveInt(values['max-message-bytes'], 1024 * 1024, 'max-message-bytes'),
+    sandboxed: values.sprite === true,
   });
 }

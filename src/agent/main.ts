@@ -6,6 +6,7 @@ import { parseAgentArgs, UsageError, type AgentConfig } from './config.js';
 import { listenOnSocket } from './listen.js';
 import { createLog, errorText } from './log.js';
 import { createAgentServer } from './server.js';
+import { ensureHostnameResolves } from './hosts.js';
 import { AGENT_VERSION } from '../shared/version.js';
 
 /** Running commands get this long to exit after SIGTERM before their groups are killed. */
@@ -18,7 +19,7 @@ function main(): void {
     config = parseAgentArgs(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`hob-agent: ${err.message}\nusage: agent.js --socket <path> [--keepalive-ms N] [--hangup-grace-ms N] [--max-message-bytes N]\n`);
+    process.stderr.write(`hob-agent: ${err.message}\nusage: agent.js --socket <path> [--keepalive-ms N] [--hangup-grace-ms N] [--max-message-bytes N] [--sprite]\n`);
     process.exit(2);
   }
   const log = createLog();
@@ -31,6 +32,9 @@ function main(): void {
     (remove) => {
       removeSocket = remove;
       log('start', { agent_version: AGENT_VERSION, pid: process.pid, socket: config.socketPath, startup_ms: Math.round(performance.now()) });
+      if (config.sandboxed) {
+        ensureHostnameResolves().catch((err: unknown) => log('hosts_failed', { error: errorText(err) }));
+      }
     },
     (err: unknown) => {
       log('listen_failed', { socket: config.socketPath, error: errorText(err) });

@@ -26,9 +26,10 @@ export function progressPrinter(stream: NodeJS.WriteStream): { onEvent: (event: 
       return;
     }
     stop();
-    const line = event.type === 'error' ? `error: ${event.error}` : event.data;
-    if (line !== lastLine) stream.write(`${line}\n`);
-    lastLine = line;
+    // An error ends the stream; the command reports it once, as it reports every error.
+    if (event.type === 'error') return;
+    if (event.data !== lastLine) stream.write(`${event.data}\n`);
+    lastLine = event.data;
   };
   return { onEvent, stop };
 }

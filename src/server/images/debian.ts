@@ -5,6 +5,7 @@ import path from 'node:path';
 import { SPRITE_GID, SPRITE_HOME, SPRITE_UID, SPRITE_USER } from './accounts.js';
 import { ensureSpriteBaseFiles } from './base-files.js';
 import { lastLines, runCommand } from './command.js';
+import { withCacheLock } from './cache-lock.js';
 import { aptInstallInRoot } from './debian-apt.js';
 import { DebootstrapProgress } from './debootstrap-progress.js';
 import { writeInRoot } from './in-root.js';
@@ -41,9 +42,9 @@ const BUILD_ENV: NodeJS.ProcessEnv = {
   LC_ALL: 'C',
   HOME: '/root',
   DEBIAN_FRONTEND: 'noninteractive',
-  // dpkg fsyncs every file it writes, which is most of a build's time on a VM disk. A build
-  // that crashes is thrown away whole, so per-file durability buys nothing; one `sync -f`
-  // at the end makes the finished tree durable.
+  // dpkg fsyncs every file it writes (~40k here). A build that crashes is thrown away whole,
+  // so per-file durability buys nothing; one `sync --file-system` at the end makes the
+  // finished tree durable.
   DPKG_FORCE: 'unsafe-io',
 };
 const LOG_TAIL_LINES = 25;
@@ -58,11 +59,16 @@ export interface DebianBuildOptions {
 }
 
 export async function buildDebianRootfs(root: string, opts: DebianBuildOptions): Promise<void> {
-  const { progress, signal } = opts;
-  signal?.throwIfAborted();
+  opts.signal?.throwIfAborted();
   if (!path.isAbsolute(opts.cacheDir)) throw new Error(`debootstrap cache dir must be absolute: ${opts.cacheDir}`);
-  const mirror = opts.mirror ?? aptMirror();
   await mkdir(opts.cacheDir, { recursive: true, mode: 0o755 });
+  const waiting = (): void => opts.progress({ message: 'Waiting for another debian build on this host to finish (they share a package cache)' });
+  await withCacheLock(opts.cacheDir, waiting, opts.signal, () => build(root, opts));
+}
+
+async function build(root: string, opts: DebianBuildOptions): Promise<void> {
+  const { progress, signal } = opts;
+  const mirror = opts.mirror ?? aptMirror();
   const startedMs = Date.now();
 
   const status = new DebootstrapProgress(progress, () => countLines(path.join(root, 'debootstrap/debpaths')));
@@ -82,12 +88,15 @@ export async function buildDebianRootfs(root: string, opts: DebianBuildOptions):
     );
   } catch (err) {
     // debootstrap unmounts /proc, /sys… only when it exits by itself.
-    await unmountUnder(root);
-    signal?.throwIfAborted();
+    const leftMounted = await unmountUnder(root).then(
+      () => '',
+      (unmountErr: unknown) => `\nALSO: ${unmountErr instanceof Error ? unmountErr.message : String(unmountErr)}`,
+    );
+    if (signal?.aborted === true && leftMounted === '') signal.throwIfAborted();
     const log = await debootstrapLogTail(root);
     const detail = err instanceof Error ? err.message : String(err);
     throw new Error(
-      `debootstrap failed: ${detail}\n--- last lines of debootstrap.log ---\n${log ?? status.tail()}`,
+      `debootstrap failed: ${detail}\n--- last lines of debootstrap.log ---\n${log ?? status.tail()}${leftMounted}`,
       { cause: err },
     );
   }

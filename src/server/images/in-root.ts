@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { lstat, open, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -54,7 +54,7 @@ export async function resolveInRoot(root: string, innerPath: string): Promise<st
 }
 
 /** stat() of a path inside the image, or undefined if it does not exist there. */
-export async function statInRoot(root: string, innerPath: string): Promise<import('node:fs').Stats | undefined> {
+export async function statInRoot(root: string, innerPath: string): Promise<Stats | undefined> {
   const hostPath = await resolveInRoot(root, innerPath);
   try {
     // Safe: resolveInRoot returned a path whose components are not symlinks (or missing).

@@ -22,7 +22,7 @@ export async function buildTinyRootfs(root: string, progress: ProgressFn, signal
   await requireStaticBusybox();
 
   progress({ message: 'Copying busybox' });
-  await mkdir(path.join(root, 'bin'), { mode: 0o755 });
+  await mkdir(path.join(root, 'bin'), { recursive: true, mode: 0o755 });
   await copyFile(HOST_BUSYBOX, path.join(root, IMAGE_BUSYBOX));
   await chmod(path.join(root, IMAGE_BUSYBOX), 0o755);
 
@@ -40,7 +40,7 @@ export async function buildTinyRootfs(root: string, progress: ProgressFn, signal
   signal?.throwIfAborted();
 
   const version = /BusyBox v(\S+)/.exec((await runCommand(HOST_BUSYBOX, [], { signal })).stdout)?.[1] ?? 'unknown';
-  await mkdir(path.join(root, 'etc'), { mode: 0o755 });
+  await mkdir(path.join(root, 'etc'), { recursive: true, mode: 0o755 });
   await writeInRoot(root, '/etc/os-release', osRelease(version));
   await ensureSpriteBaseFiles(root);
   progress({ message: 'Tiny image ready' });

@@ -5,7 +5,7 @@ import { clientFor, sharedServer, spriteFixture } from '../../helpers/fixture.js
 
 const server = sharedServer();
 
-async function raw(method: string, path: string, init: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {}) {
+async function raw(method: string, path: string, init: { body?: string; headers?: Record<string, string>; token?: string | null } = {}) {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token !== null) headers.Authorization = `Bearer ${init.token ?? server.token}`;
   const response = await fetch(`${server.url}${path}`, { method, headers, body: init.body });

@@ -104,6 +104,7 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
         `${AGENT_MOUNT}/agent.js`,
         '--socket',
         AGENT_SOCKET_IN_SPRITE,
+        '--sprite',
       ],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root'],
       cwd: '/',
