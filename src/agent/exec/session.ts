@@ -2,6 +2,7 @@ import type { RawData, WebSocket } from 'ws';
 import { normalizeSignal, parseClientControl } from '../../shared/control-messages.js';
 import type { ExecRequest } from '../../shared/exec-request.js';
 import type { AgentConfig } from '../config.js';
+import { preferForOomKill } from './oom.js';
 import { errorText, type Log } from '../log.js';
 import { ExecChannel } from './channel.js';
 import type { RunningCommand } from './command.js';
@@ -75,6 +76,7 @@ export function serveExec(ws: WebSocket, req: ExecRequest, deps: ExecDeps): void
 
   const started = (cmd: RunningCommand): void => {
     command = cmd;
+    if (deps.config.sandboxed && !cmd.finished && cmd.pgid !== undefined) preferForOomKill(cmd.pgid);
     if (!cmd.finished) {
       deps.running.add(cmd);
       void cmd.done.then(() => deps.running.delete(cmd));

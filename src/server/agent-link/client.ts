@@ -3,13 +3,15 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AGENT_VERSION } from '../../shared/version.js';
 import type { AgentHealth } from '../../shared/protocol.js';
+import { pinAgentSocket } from './socket-path.js';
 
 const MAX_HEALTH_BYTES = 4096;
 
 /** Asks a sprite's agent for its health over its unix socket, validating the answer strictly. */
-export function agentHealth(socketPath: string, timeoutMs: number): Promise<AgentHealth> {
+export function agentHealth(socketPath: string, ownerUid: number, timeoutMs: number): Promise<AgentHealth> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: '/health', method: 'GET', timeout: timeoutMs }, (res) => {
+    const pinned = pinAgentSocket(socketPath, ownerUid);
+    const req = request({ socketPath: pinned.path, path: '/health', method: 'GET', timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -32,6 +34,7 @@ export function agentHealth(socketPath: string, timeoutMs: number): Promise<Agen
     });
     req.on('timeout', () => req.destroy(new Error('agent health timed out')));
     req.on('error', reject);
+    req.on('close', () => pinned.release());
     req.end();
   });
 }
@@ -54,7 +57,7 @@ function parseHealth(value: unknown): AgentHealth {
  */
 export async function waitForAgent(
   socketPath: string,
-  options: { timeoutMs: number; stillStarting: () => Promise<boolean> },
+  options: { ownerUid: number; timeoutMs: number; stillStarting: () => Promise<boolean> },
 ): Promise<AgentHealth> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
@@ -62,7 +65,7 @@ export async function waitForAgent(
   while (Date.now() < deadline) {
     if (existsSync(socketPath)) {
       try {
-        return await agentHealth(socketPath, 1000);
+        return await agentHealth(socketPath, options.ownerUid, 1000);
       } catch (error) {
         lastError = error;
       }

@@ -5,7 +5,8 @@ import WebSocket from 'ws';
 import { HobError } from '../../shared/errors.js';
 import { encodeExecQuery, parseExecQuery } from '../../shared/exec-request.js';
 import { StreamId, decodeFrame, encodeExitFrame, encodeFrame } from '../../shared/frames.js';
-import type { SpriteService } from '../sprites/service.js';
+import type { AgentTarget, SpriteService } from '../sprites/service.js';
+import { AgentUnreachable, pinAgentSocket } from '../agent-link/socket-path.js';
 import { acceptRawBodies } from './body.js';
 
 /** The SDK reads each chunk of the body as one frame, so frames must be small, flushed and spaced. */
@@ -35,19 +36,37 @@ export function registerHttpExecRoute(app: FastifyInstance, deps: { sprites: Spr
         if (exec.tty) throw new HobError('bad_request', 'HTTP exec cannot run a TTY; use the WebSocket exec');
         const body = request.body as Readable | undefined; // the raw parser passes the request stream
         exec.stdin = body !== undefined && params.get('stdin') === 'true';
-        const target = await deps.sprites.ensureRunning(request.params.name);
-        const agent = new WebSocket(`ws+unix://${target.socket}:/exec?${encodeExecQuery(exec).toString()}`, {
-          maxPayload: MAX_AGENT_MESSAGE_BYTES,
-          perMessageDeflate: false,
-        });
-        await new Promise<void>((resolve, reject) => {
-          agent.once('open', resolve);
-          agent.once('error', (error) => reject(new HobError('agent_error', `could not reach the sprite's agent: ${error.message}`)));
-        });
+        const query = encodeExecQuery(exec).toString();
+        let agent: WebSocket;
+        try {
+          agent = await openAgentExec(await deps.sprites.ensureRunning(request.params.name), query);
+        } catch (error) {
+          if (!(error instanceof AgentUnreachable)) throw error;
+          agent = await openAgentExec(await deps.sprites.recover(request.params.name), query);
+        }
         streamFrames(reply, agent);
         if (exec.stdin && body !== undefined) pumpStdin(body, agent);
       },
     );
+  });
+}
+
+function openAgentExec(target: AgentTarget, query: string): Promise<WebSocket> {
+  const pinned = pinAgentSocket(target.socket, target.socketOwner);
+  const agent = new WebSocket(`ws+unix://${pinned.path}:/exec?${query}`, {
+    maxPayload: MAX_AGENT_MESSAGE_BYTES,
+    perMessageDeflate: false,
+  });
+  return new Promise<WebSocket>((resolve, reject) => {
+    agent.once('open', () => {
+      pinned.release();
+      resolve(agent);
+    });
+    agent.once('error', (error: NodeJS.ErrnoException) => {
+      pinned.release();
+      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') reject(new AgentUnreachable(error.message));
+      else reject(new HobError('agent_error', `could not reach the sprite's agent: ${error.message}`));
+    });
   });
 }
 

@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import { encodeExecQuery, parseExecQuery } from '../../shared/exec-request.js';
-import type { SpriteService } from '../sprites/service.js';
+import type { AgentTarget, SpriteService } from '../sprites/service.js';
+import { AgentUnreachable, pinAgentSocket } from '../agent-link/socket-path.js';
 import type { TokenStore } from '../store/tokens.js';
 import { authenticate } from './auth.js';
 import { toHobError } from './errors.js';
@@ -82,11 +83,11 @@ async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessa
   let target = await deps.sprites.ensureRunning(name);
   let agent: { socket: Duplex; head: Buffer };
   try {
-    agent = await connectAgent(target.socket, agentPath);
+    agent = await connectAgent(target, agentPath);
   } catch (error) {
     if (!(error instanceof AgentUnreachable)) throw error;
     target = await deps.sprites.recover(name);
-    agent = await connectAgent(target.socket, agentPath);
+    agent = await connectAgent(target, agentPath);
   }
   if (client.destroyed) {
     agent.socket.destroy();
@@ -118,13 +119,12 @@ async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessa
   }
 }
 
-class AgentUnreachable extends Error {}
-
 /** Performs the WebSocket handshake with the agent over its unix socket. */
-function connectAgent(socketPath: string, path: string): Promise<{ socket: Duplex; head: Buffer }> {
+function connectAgent(target: AgentTarget, path: string): Promise<{ socket: Duplex; head: Buffer }> {
   return new Promise((resolve, reject) => {
+    const pinned = pinAgentSocket(target.socket, target.socketOwner);
     const req = httpRequest({
-      socketPath,
+      socketPath: pinned.path,
       path,
       headers: {
         Connection: 'Upgrade',
@@ -134,6 +134,10 @@ function connectAgent(socketPath: string, path: string): Promise<{ socket: Duple
       },
     });
     req.setTimeout(10_000, () => req.destroy(new Error('the agent did not answer the exec handshake in time')));
+    req.on('socket', (socket) => {
+      socket.once('connect', () => pinned.release());
+      socket.once('close', () => pinned.release());
+    });
     req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
@@ -14,7 +14,14 @@ import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
 import { waitForAgent } from '../agent-link/client.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { spritePaths, type SpritePaths } from './layout.js';
+import { mountRunDir, unmountRunDir } from './run-dir.js';
 import type { ValidCreate } from './validate.js';
+
+export interface AgentTarget {
+  record: SpriteRecord;
+  socket: string;
+  socketOwner: number;
+}
 
 export interface SpriteServiceDeps {
   config: ServerConfig;
@@ -123,10 +130,10 @@ export class SpriteService {
     });
   }
 
-  /** The sprite's agent socket, starting the sprite first if it is cold. */
-  async ensureRunning(name: string): Promise<{ record: SpriteRecord; socket: string }> {
+  /** The sprite's agent socket (and the host uid that must own it), starting the sprite first if it is cold. */
+  async ensureRunning(name: string): Promise<AgentTarget> {
     const current = this.get(name);
-    if (current.state === 'running') return { record: current, socket: this.paths(current).socket };
+    if (current.state === 'running') return this.target(current);
     return this.locks.run(name, async () => {
       const record = this.get(name);
       if (record.state === 'creating' || record.state === 'destroying') {
@@ -137,15 +144,19 @@ export class SpriteService {
         this.deps.store.setState(record.id, 'running');
         this.deps.log.info({ sprite: name }, 'sprite woke');
       }
-      return { record: this.get(name), socket: this.paths(record).socket };
+      return this.target(this.get(name));
     });
+  }
+
+  private target(record: SpriteRecord): AgentTarget {
+    return { record, socket: this.paths(record).socket, socketOwner: this.deps.config.uidOffset };
   }
 
   /**
    * Called when the agent of a sprite recorded as running does not answer: finds out what
    * really happened, records it, and starts the sprite again.
    */
-  async recover(name: string): Promise<{ record: SpriteRecord; socket: string }> {
+  async recover(name: string): Promise<AgentTarget> {
     await this.locks.run(name, async () => {
       const record = this.get(name);
       if (record.state !== 'running') return;
@@ -174,11 +185,8 @@ export class SpriteService {
   }
 
   private async boot(record: SpriteRecord, paths: SpritePaths): Promise<void> {
-    const uid = this.deps.config.uidOffset;
     // The agent (root in the sprite, this uid on the host) creates its socket here.
-    rmSync(paths.runDir, { recursive: true, force: true });
-    mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
-    chownSync(paths.runDir, uid, uid);
+    await mountRunDir(paths.runDir, this.deps.config.uidOffset);
     const id = this.containerId(record.id);
     await this.deps.runtime.start({
       id,
@@ -191,6 +199,7 @@ export class SpriteService {
     });
     try {
       await waitForAgent(paths.socket, {
+        ownerUid: this.deps.config.uidOffset,
         timeoutMs: this.deps.config.agentStartTimeoutMs,
         stillStarting: async () => (await this.deps.runtime.state(id)) === 'running',
       });
@@ -204,6 +213,7 @@ export class SpriteService {
   private async removeResources(record: SpriteRecord): Promise<void> {
     const paths = this.paths(record);
     await this.deps.runtime.destroy(this.containerId(record.id));
+    await unmountRunDir(paths.runDir);
     await this.deps.pool.deleteSubvolume(paths.root);
     rmSync(paths.poolDir, { recursive: true, force: true });
     rmSync(join(this.deps.config.dataDir, 'sprites', record.id), { recursive: true, force: true });
@@ -246,6 +256,7 @@ export class SpriteService {
     for (const id of existsSync(this.deps.pool.spritesDir) ? readdirSync(this.deps.pool.spritesDir) : []) {
       if (known.has(id)) continue;
       log.warn({ id }, 'removing sprite storage no sprite owns');
+      await unmountRunDir(spritePaths(this.deps.config.dataDir, this.deps.pool.spritesDir, id).runDir);
       await this.deps.pool.deleteSubvolume(join(this.deps.pool.spritesDir, id, 'root'));
       rmSync(join(this.deps.pool.spritesDir, id), { recursive: true, force: true });
       rmSync(join(this.deps.config.dataDir, 'sprites', id), { recursive: true, force: true });

@@ -1,0 +1,47 @@
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+
+/** O_PATH is Linux-only and missing from Node's fs.constants. */
+const O_PATH = 0o10000000;
+
+export interface PinnedSocket {
+  /** A path that names exactly the socket that was checked: /proc/self/fd/N. */
+  readonly path: string;
+  /** Closes the pin; call once the connection is made (or failed). */
+  release(): void;
+}
+
+/**
+ * The agent's socket lives in a directory the sprite can write to, so the sprite could swap it
+ * for a symlink to another sprite's socket or to a host service, and the server — root on the
+ * host — would follow it. Instead the socket is opened without following links, checked to be
+ * a socket owned by the sprite's root, and connected to through its file descriptor.
+ */
+export function pinAgentSocket(socketPath: string, ownerUid: number): PinnedSocket {
+  let fd: number;
+  try {
+    fd = openSync(socketPath, O_PATH | constants.O_NOFOLLOW);
+  } catch (error) {
+    throw new AgentUnreachable(`agent socket ${socketPath}: ${(error as Error).message}`); // fs errors are Errors
+  }
+  try {
+    const stat = fstatSync(fd);
+    // Whatever replaced the socket is never connected to; restarting the sprite makes a fresh one.
+    if (!stat.isSocket() || stat.uid !== ownerUid) {
+      throw new AgentUnreachable(`${socketPath} is not the agent's socket any more (replaced from inside the sprite)`);
+    }
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  let open = true;
+  return {
+    path: `/proc/self/fd/${fd}`,
+    release() {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+/** The agent is not (or no longer) listening: the sprite should be checked and restarted. */
+export class AgentUnreachable extends Error {}
