@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import { aptStatusParser } from './apt-progress.js';
-import { runCommand } from './command.js';
+import { runCommand } from '../util/command.js';
 import { unmountUnder } from './mounts.js';
 import type { ProgressFn } from './progress.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { SPRITE_GID, SPRITE_HOME, SPRITE_UID, SPRITE_USER } from './accounts.js';
 import { ensureSpriteBaseFiles } from './base-files.js';
-import { lastLines, runCommand } from './command.js';
+import { lastLines, runCommand } from '../util/command.js';
 import { withCacheLock } from './cache-lock.js';
 import { aptInstallInRoot } from './debian-apt.js';
 import { DebootstrapProgress } from './debootstrap-progress.js';

@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 
 import { detectArchiveFormat, SNIFF_BYTES } from './archive-format.js';
 import { ensureSpriteBaseFiles } from './base-files.js';
-import { CommandError, runCommand } from './command.js';
+import { CommandError, runCommand } from '../util/command.js';
 import { isExecutableInRoot, resolveInRoot } from './in-root.js';
 import type { ProgressFn } from './progress.js';
 import { walkTree } from './walk.js';

@@ -1,7 +1,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
-import { runCommand } from './command.js';
+import { runCommand } from '../util/command.js';
 
 /**
  * debootstrap mounts /proc, /sys and friends inside the target while it runs and only

@@ -2,7 +2,7 @@ import { copyFile, chmod, lstat, mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 
 import { ensureSpriteBaseFiles } from './base-files.js';
-import { runCommand } from './command.js';
+import { runCommand } from '../util/command.js';
 import { isStaticElf } from './elf.js';
 import { errnoIs } from './errno.js';
 import { writeInRoot } from './in-root.js';

@@ -46,7 +46,10 @@ export class RuncRuntime implements Runtime {
         child.on('error', reject);
         child.on('exit', (code) => {
           if (code === 0) resolve();
-          else reject(new CommandError(`runc run ${spec.id}`, code, readFrom(spec.logFile, logStart)));
+          else {
+            const output = readFrom(spec.logFile, logStart);
+            reject(new CommandError(`runc run ${spec.id} exited with status ${code}: ${output.trim()}`, code, output));
+          }
         });
       });
     } finally {
