@@ -89,7 +89,7 @@ export class Replica {
 
   private async snapshot(root: string): Promise<void> {
     this.subvolumes.add(root);
-    await mustSucceed('btrfs snapshot', runLocal('btrfs', ['-q', 'subvolume', 'snapshot', this.options.imagePath, root]));
+    await mustSucceed('btrfs snapshot', runLocal('btrfs', ['-q', 'subvolume', 'snapshot', this.options.imagePath, root], 'ignore'));
   }
 
   /** One create → first exec, by hand; returns the duration of each phase in ms. */
@@ -115,7 +115,7 @@ export class Replica {
       closeSync(logFd);
     }
     lap('runcRun');
-    await waitForHealth(join(p.runDir, 'agent.sock'));
+    await waitForHealth(join(p.runDir, 'agent.sock'), this.uid);
     lap('agentBoot');
     await mustSucceed('first exec', agentExecTrue(join(p.runDir, 'agent.sock')));
     lap('firstExec');
@@ -157,14 +157,14 @@ export class Replica {
   }
 }
 
-/** Polls the agent's health every millisecond (the server polls every 2 ms). */
-async function waitForHealth(socket: string, timeoutMs = 10_000): Promise<void> {
+/** Polls the agent's health every millisecond, as the server does (it polls every 2 ms). */
+async function waitForHealth(socket: string, ownerUid: number, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
   while (performance.now() < deadline) {
     if (existsSync(socket)) {
       try {
-        await agentHealth(socket, 1000);
+        await agentHealth(socket, ownerUid, 1000);
         return;
       } catch (error) {
         lastError = error;

@@ -29,21 +29,30 @@ export function summarize(samplesMs: readonly number[]): Summary {
   };
 }
 
-/** Runs `fn` `warmup` times unmeasured, then `n` times, and returns the measured durations. */
-export async function sample(n: number, warmup: number, fn: (i: number) => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn(-1 - i);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await fn(i);
-    out.push(performance.now() - started);
-  }
-  return out;
-}
-
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';
   if (ms >= 100) return ms.toFixed(0);
   if (ms >= 10) return ms.toFixed(1);
   return ms.toFixed(2);
+}
+
+/**
+ * Runs several measurements round-robin (one of each per round; `warmup` rounds unmeasured) and
+ * returns each one's durations, so that load from elsewhere on the host falls on all alike.
+ */
+export async function sampleRoundRobin<K extends string>(
+  n: number,
+  warmup: number,
+  fns: Record<K, (i: number) => Promise<void>>,
+): Promise<Record<K, number[]>> {
+  const keys = Object.keys(fns) as K[]; // the keys of the record passed in
+  const out = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>; // one list per key
+  for (let i = -warmup; i < n; i++) {
+    for (const key of keys) {
+      const started = performance.now();
+      await fns[key](i);
+      if (i >= 0) out[key].push(performance.now() - started);
+    }
+  }
+  return out;
 }

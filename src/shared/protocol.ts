@@ -60,7 +60,8 @@ export interface UpdateSpriteBody {
 export interface ListSpritesResponse {
   sprites: SpriteJson[];
   has_more: boolean;
-  next_continuation_token: string | null;
+  /** Present only when has_more is true. */
+  next_continuation_token?: string;
   running: number;
   warm: number;
   cold: number;

@@ -1,11 +1,13 @@
 /**
  * The official `@fly/sprites` SDK, unmodified, against a live Hob server: sprite management,
  * WebSocket exec (plain, spawn with stdin, TTY with resize, signals), HTTP exec, and the error
- * types the SDK builds from Hob's answers. The contract is docs/sdk-wire-protocol (§1–§3, §12).
+ * types the SDK builds from Hob's answers. The contract is the SDK wire-protocol notes (§1–§3, §12:
+ * errors, sprite management, WebSocket exec, HTTP exec).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { before, describe, test, type TestContext } from 'node:test';
+import { once } from 'node:events';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import WebSocket from 'ws';
 import { APIError, ExecError, Sprite, SpritesClient, type SpriteCommand } from '@fly/sprites';
 import { clientFor, sharedServer, spriteFixture } from '../helpers/fixture.js';
@@ -26,6 +28,12 @@ before(async () => {
     const last = await hob.buildImage('tiny', () => undefined);
     assert.equal(last.type, 'complete', `building tiny failed: ${JSON.stringify(last)}`);
   }
+});
+
+after(async () => {
+  // Every sprite a test made through the SDK is gone (the fixture checks its own).
+  const left = await sdk.listAllSprites(`${server.prefix}-sdk-`);
+  assert.deepEqual(left.map((s) => s.name), [], 'sprites left behind');
 });
 
 /** A unique sprite name under the run's prefix (sprites made through the SDK itself). */
@@ -57,21 +65,24 @@ async function rejectsWith<T extends Error>(promise: Promise<unknown>, type: new
 }
 
 /** Collects a spawned command's output and exit code; `error` events fail the promise. */
-function collect(cmd: SpriteCommand): Promise<{ stdout: string; stderr: string; code: number }> {
+async function collect(cmd: SpriteCommand): Promise<{ stdout: string; stderr: string; code: number }> {
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   cmd.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   cmd.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  return new Promise((resolve, reject) => {
-    cmd.on('error', reject);
-    cmd.on('exit', (code: number) => {
-      // 'exit' is emitted right after the last chunk was pushed; let the streams deliver it.
-      setImmediate(() => resolve({ stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), code }));
-    });
-  });
+  // The SDK ends both streams when the command exits, so all three settle together.
+  const [code] = await Promise.all([
+    new Promise<number>((resolve, reject) => {
+      cmd.once('exit', resolve);
+      cmd.once('error', reject);
+    }),
+    once(cmd.stdout, 'end'),
+    once(cmd.stderr, 'end'),
+  ]);
+  return { stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), code };
 }
 
-/** Resolves once `text` matches everything the command printed so far on stdout. */
+/** Resolves once `pattern` matches everything the command has printed on stdout so far. */
 function waitForOutput(cmd: SpriteCommand, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
   let seen = '';
   return new Promise((resolve, reject) => {
@@ -185,6 +196,9 @@ describe('SDK sprite management', () => {
       }
     }
     assert.deepEqual(paged, [...names].sort());
+
+    // bulk_load=true is a hint of the hosted service; it changes nothing here.
+    assert.deepEqual((await sdk.listSprites({ prefix, bulkLoad: true })).sprites.map((s) => s.name).sort(), names);
 
     const none = await sdk.listSprites({ prefix: `${prefix}zzz` });
     assert.deepEqual(none.sprites, []);
@@ -394,34 +408,48 @@ describe('SDK exec over WebSocket', () => {
   });
 });
 
+/**
+ * HTTP exec frames carry no length: the SDK takes each chunk its body reader returns as one
+ * frame, and the server can only space its writes (a few ms) and hope the client reads each
+ * before the next arrives. A client that falls behind (a busy host) gets two frames merged in
+ * one read. These tests check what the server sends, so their commands leave 100 ms between
+ * outputs and before exiting; with back-to-back frames they would test the host's scheduler.
+ */
+const SPACE = 'sleep 0.1';
+
 describe('SDK exec over HTTP (execFileHTTP)', () => {
   test('stdout, stderr and exit code come back framed', async (t) => {
     const sprite = await fixtureSprite(t);
-    const result = await sprite.execFileHTTP('sh', ['-c', 'echo out; echo err >&2']);
+    const result = await sprite.execFileHTTP('sh', ['-c', `echo out; ${SPACE}; echo err >&2; ${SPACE}`]);
     assert.deepEqual(result, { stdout: 'out\n', stderr: 'err\n', exitCode: 0 });
+    // A command with no output at all is just the exit frame.
+    assert.deepEqual(await sprite.execFileHTTP('true'), { stdout: '', stderr: '', exitCode: 0 });
   });
 
   test('input becomes stdin; without input stdin is empty', async (t) => {
     const sprite = await fixtureSprite(t);
-    assert.equal((await sprite.execFileHTTP('cat', [], { input: 'piped in\n' })).stdout, 'piped in\n');
-    assert.equal((await sprite.execFileHTTP('wc', ['-c'], { input: Buffer.alloc(100_000, 'y') })).stdout.toString().trim(), '100000');
-    assert.equal((await sprite.execFileHTTP('wc', ['-c'], { input: '' })).stdout.toString().trim(), '0');
+    assert.equal((await sprite.execFileHTTP('sh', ['-c', `cat; ${SPACE}`], { input: 'piped in\n' })).stdout, 'piped in\n');
+    const counted = await sprite.execFileHTTP('sh', ['-c', `wc -c; ${SPACE}`], { input: Buffer.alloc(100_000, 'y') });
+    assert.equal(String(counted.stdout).trim(), '100000');
+    assert.equal(String((await sprite.execFileHTTP('sh', ['-c', `wc -c; ${SPACE}`], { input: '' })).stdout).trim(), '0');
     // No input: cat must see EOF at once, not hang.
     assert.equal((await sprite.execFileHTTP('cat', [], { timeout: 10_000 })).stdout, '');
   });
 
   test('env and cwd options reach the command', async (t) => {
     const sprite = await fixtureSprite(t);
-    const result = await sprite.execFileHTTP('sh', ['-c', 'echo "$A"; pwd'], { env: { A: 'x=y z' }, cwd: '/etc' });
+    // One write, so one frame.
+    const result = await sprite.execFileHTTP('sh', ['-c', `printf '%s\\n%s\\n' "$A" "$(pwd)"; ${SPACE}`], { env: { A: 'x=y z' }, cwd: '/etc' });
     assert.equal(result.stdout, 'x=y z\n/etc\n');
   });
 
   test('a non-zero exit rejects with ExecError', async (t) => {
     const sprite = await fixtureSprite(t);
-    const error = await rejectsWith(sprite.execFileHTTP('sh', ['-c', 'echo x; echo y >&2; exit 4']), ExecError);
+    const error = await rejectsWith(sprite.execFileHTTP('sh', ['-c', `echo x; ${SPACE}; echo y >&2; ${SPACE}; exit 4`]), ExecError);
     assert.equal(error.exitCode, 4);
     assert.equal(error.stdout, 'x\n');
     assert.equal(error.stderr, 'y\n');
+    assert.equal((await rejectsWith(sprite.execFileHTTP('false'), ExecError)).exitCode, 1);
   });
 
   test('a sprite that does not exist is APIError 404', async () => {

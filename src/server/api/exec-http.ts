@@ -12,6 +12,8 @@ import { acceptRawBodies } from './body.js';
 /** The SDK reads each chunk of the body as one frame, so frames must be small, flushed and spaced. */
 const MAX_FRAME_PAYLOAD = 16 * 1024 - 1;
 const FRAME_GAP_MS = 6;
+/** Losing the exit frame to a merge fails the whole call, so it gets a longer pause. */
+const EXIT_FRAME_GAP_MS = 30;
 const MAX_QUEUED_BYTES = 1024 * 1024;
 const MAX_AGENT_MESSAGE_BYTES = 1024 * 1024;
 
@@ -79,11 +81,40 @@ function pumpStdin(body: Readable, agent: WebSocket): void {
   });
 }
 
+interface QueuedOutput {
+  stream: typeof StreamId.Stdout | typeof StreamId.Stderr;
+  data: Buffer;
+}
+
+/**
+ * Takes the next frame off the queue: consecutive output of one stream is merged up to the
+ * frame limit (fewer frames, fewer pauses), and output over the limit is split.
+ */
+function coalesce(queue: QueuedOutput[]): Buffer {
+  const first = queue[0] as QueuedOutput; // the caller checks the queue is not empty
+  const parts: Buffer[] = [];
+  let size = 0;
+  while (queue.length > 0 && queue[0]?.stream === first.stream && size < MAX_FRAME_PAYLOAD) {
+    const next = queue[0];
+    const room = MAX_FRAME_PAYLOAD - size;
+    if (next.data.length <= room) {
+      parts.push(next.data);
+      size += next.data.length;
+      queue.shift();
+    } else {
+      parts.push(next.data.subarray(0, room));
+      next.data = next.data.subarray(room);
+      size += room;
+    }
+  }
+  return encodeFrame(first.stream, Buffer.concat(parts, size));
+}
+
 function streamFrames(reply: FastifyReply, agent: WebSocket): void {
   const raw = reply.raw;
   reply.hijack();
   raw.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' });
-  const queue: Buffer[] = [];
+  const queue: QueuedOutput[] = [];
   let queuedBytes = 0;
   let exitFrame: Buffer | undefined;
   let agentDone = false;
@@ -93,15 +124,18 @@ function streamFrames(reply: FastifyReply, agent: WebSocket): void {
     if (pumping) return;
     pumping = true;
     while (queue.length > 0 && !raw.destroyed) {
-      const frame = queue.shift() as Buffer; // length checked by the loop condition
-      queuedBytes -= frame.length;
+      const frame = coalesce(queue);
+      queuedBytes -= frame.length - 1;
       raw.write(frame);
       if (queuedBytes < MAX_QUEUED_BYTES / 2 && agent.isPaused) agent.resume();
       await sleep(FRAME_GAP_MS);
     }
     pumping = false;
     if (agentDone && !raw.destroyed) {
-      if (exitFrame !== undefined) raw.write(exitFrame);
+      if (exitFrame !== undefined) {
+        await sleep(EXIT_FRAME_GAP_MS - FRAME_GAP_MS);
+        raw.write(exitFrame);
+      }
       raw.end();
     }
   };
@@ -110,11 +144,8 @@ function streamFrames(reply: FastifyReply, agent: WebSocket): void {
     if (!isBinary) return;
     const frame = decodeFrame(data);
     if (frame.stream === StreamId.Stdout || frame.stream === StreamId.Stderr) {
-      for (let offset = 0; offset < frame.data.length; offset += MAX_FRAME_PAYLOAD) {
-        const chunk = encodeFrame(frame.stream, frame.data.subarray(offset, offset + MAX_FRAME_PAYLOAD));
-        queue.push(chunk);
-        queuedBytes += chunk.length;
-      }
+      queue.push({ stream: frame.stream, data: frame.data });
+      queuedBytes += frame.data.length;
       if (queuedBytes > MAX_QUEUED_BYTES) agent.pause();
       void pump();
     } else if (frame.stream === StreamId.Exit) {

@@ -46,7 +46,7 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: { sprites: Spri
     const body: ListSpritesResponse = {
       sprites: page.sprites.map((record) => sprites.toJson(record)),
       has_more: page.hasMore,
-      next_continuation_token: page.hasMore && last !== undefined ? Buffer.from(last.name).toString('base64url') : null,
+      ...(page.hasMore && last !== undefined ? { next_continuation_token: Buffer.from(last.name).toString('base64url') } : {}),
       running: counts.running,
       warm: 0,
       cold: counts.cold,

@@ -1,0 +1,273 @@
+/** The bench's results as a console table and as BENCHMARKS.md. */
+import type { MachineFacts } from './machine.js';
+import { PHASE_LABELS, PHASES, type Phase } from './replica.js';
+import { formatMs, type Summary } from './stats.js';
+
+export interface BenchResults {
+  facts: MachineFacts;
+  createN: number;
+  execN: number;
+  createToFirstExec: Summary;
+  createSprite: Summary;
+  /** The server's own handling time of the create request (fastify's responseTime). */
+  serverCreate: Summary;
+  firstExec: Summary;
+  sdkExec: Summary;
+  rawExec: Summary;
+  agentExec: Summary;
+  runcRun: Summary;
+  spawnTrue: Summary;
+  phases: Record<Phase, Summary>;
+}
+
+export const TARGETS = {
+  createToFirstExecP50Ms: 150,
+  execRoundTripP50Ms: 5,
+} as const;
+
+export const COMMAND = 'sudo npm run bench';
+
+interface Row {
+  label: string;
+  summary: Summary;
+}
+
+function rows(r: BenchResults): { section: string; rows: Row[] }[] {
+  return [
+    {
+      section: '(a) create → first exec, image tiny',
+      rows: [
+        { label: 'SDK createSprite + first exec("true")', summary: r.createToFirstExec },
+        { label: '  of which createSprite (request → 201)', summary: r.createSprite },
+        { label: '    of which server handling (its log)', summary: r.serverCreate },
+        { label: '  of which first exec("true")', summary: r.firstExec },
+      ],
+    },
+    {
+      section: '(b) exec `true` round trip on a running sprite',
+      rows: [
+        { label: 'SDK sprite.exec("true")', summary: r.sdkExec },
+        { label: 'raw `ws` client through the server', summary: r.rawExec },
+        { label: 'raw `ws` client on the agent socket (no server)', summary: r.agentExec },
+      ],
+    },
+    {
+      section: '(c) references',
+      rows: [
+        { label: '`runc run` /bin/true, same spec (foreground)', summary: r.runcRun },
+        { label: 'local child_process.spawn("true")', summary: r.spawnTrue },
+      ],
+    },
+    {
+      section: 'profile: the server\'s create steps replayed by hand',
+      rows: PHASES.map((phase) => ({ label: PHASE_LABELS[phase], summary: r.phases[phase] })),
+    },
+  ];
+}
+
+function ratio(a: number, b: number): string {
+  return b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a';
+}
+
+function ratios(r: BenchResults): [string, string][] {
+  const reference = r.runcRun.medianMs + r.spawnTrue.medianMs;
+  return [
+    ['create → first exec ÷ (runc run + spawn)', ratio(r.createToFirstExec.medianMs, reference)],
+    ['SDK exec ÷ raw ws through the server', ratio(r.sdkExec.medianMs, r.rawExec.medianMs)],
+    ['raw ws through the server ÷ agent socket', ratio(r.rawExec.medianMs, r.agentExec.medianMs)],
+    ['SDK exec ÷ local spawn', ratio(r.sdkExec.medianMs, r.spawnTrue.medianMs)],
+  ];
+}
+
+function targets(r: BenchResults): { what: string; target: string; measured: string; met: boolean }[] {
+  return [
+    {
+      what: 'create → first exec p50',
+      target: `≤ ${TARGETS.createToFirstExecP50Ms} ms`,
+      measured: `${formatMs(r.createToFirstExec.medianMs)} ms`,
+      met: r.createToFirstExec.medianMs <= TARGETS.createToFirstExecP50Ms,
+    },
+    {
+      what: 'exec round trip p50 (SDK)',
+      target: `≤ ${TARGETS.execRoundTripP50Ms} ms`,
+      measured: `${formatMs(r.sdkExec.medianMs)} ms`,
+      met: r.sdkExec.medianMs <= TARGETS.execRoundTripP50Ms,
+    },
+  ];
+}
+
+/** A warning when other work competed for the CPUs while the bench ran. */
+function busyNote(r: BenchResults): string | undefined {
+  const load = Math.max(r.facts.loadBefore, r.facts.loadAfter);
+  if (load < r.facts.nproc * 0.75) return undefined;
+  return `The host was busy (load average up to ${load} on ${r.facts.nproc} CPUs): other work competed for the CPUs, so every number is inflated. Rerun on an idle machine.`;
+}
+
+export function renderConsole(r: BenchResults): string {
+  const lines: string[] = [];
+  const pad = (s: string, n: number): string => s.padEnd(n);
+  const num = (ms: number): string => formatMs(ms).padStart(8);
+  lines.push(`${pad('', 52)}${'n'.padStart(4)}${'p50'.padStart(8)}${'p90'.padStart(8)}${'min'.padStart(8)}${'max'.padStart(8)}   (ms)`);
+  for (const group of rows(r)) {
+    lines.push(group.section);
+    for (const row of group.rows) {
+      const s = row.summary;
+      lines.push(`  ${pad(row.label, 50)}${String(s.n).padStart(4)}${num(s.medianMs)}${num(s.p90Ms)}${num(s.minMs)}${num(s.maxMs)}`);
+    }
+  }
+  lines.push('ratios of medians');
+  for (const [label, value] of ratios(r)) lines.push(`  ${pad(label, 50)}${value.padStart(8)}`);
+  const busy = busyNote(r);
+  if (busy !== undefined) lines.push(busy);
+  lines.push('targets');
+  for (const t of targets(r)) lines.push(`  ${pad(`${t.what} ${t.target}`, 50)}${t.measured.padStart(10)}  ${t.met ? 'met' : 'NOT met'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const f = r.facts;
+  const out: string[] = [];
+  out.push('# Benchmarks', '');
+  out.push(
+    `This file is rewritten by every run of the bench; it always holds the latest results. Run it as root ` +
+      `(\`${COMMAND}\`, or \`npm run bench\` in a root shell) on a machine where \`npm test\` passes. ` +
+      'It starts a private Hob server (own data dir, btrfs pool and container prefix), builds the ' +
+      '`tiny` image through the API, measures, and removes everything it made.',
+    '',
+  );
+  out.push('## Machine', '');
+  out.push(`| | |`, `|---|---|`);
+  out.push(`| date | ${f.date} |`);
+  out.push(`| nproc | ${f.nproc} |`);
+  out.push(`| CPU | ${f.cpuModel} |`);
+  out.push(`| memory | ${f.memoryGiB} GiB |`);
+  out.push(`| kernel | ${f.kernel} |`);
+  out.push(`| node | ${f.node} |`);
+  out.push(`| runc | ${f.runc} |`);
+  out.push(`| btrfs | ${f.btrfs} |`);
+  out.push(`| pool | ${f.pool} |`);
+  out.push(`| load average (1 min) at start / end | ${f.loadBefore} / ${f.loadAfter} |`, '');
+  const busy = busyNote(r);
+  if (busy !== undefined) out.push(`**${busy}**`, '');
+
+  out.push('## Targets', '');
+  out.push('| | target | measured | |', '|---|---|---|---|');
+  for (const t of targets(r)) out.push(`| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? 'met' : '**not met**'} |`);
+  out.push('');
+
+  out.push('## Results', '');
+  out.push(`Milliseconds. (a), (c) runc and the profile: ${r.createN} runs each; exec round trips: ${r.execN} runs each; warm-up runs are not counted.`, '');
+  out.push('| | n | p50 | p90 | min | max |', '|---|---:|---:|---:|---:|---:|');
+  for (const group of rows(r)) {
+    out.push(`| **${group.section}** | | | | | |`);
+    for (const row of group.rows) {
+      const s = row.summary;
+      const indent = row.label.length - row.label.trimStart().length;
+      const label = `${'&nbsp;'.repeat(indent)}${row.label.trim()}`;
+      out.push(`| ${label} | ${s.n} | ${formatMs(s.medianMs)} | ${formatMs(s.p90Ms)} | ${formatMs(s.minMs)} | ${formatMs(s.maxMs)} |`);
+    }
+  }
+  out.push('');
+  out.push('| ratio of medians | |', '|---|---:|');
+  for (const [label, value] of ratios(r)) out.push(`| ${label} | ${value} |`);
+  out.push('');
+
+  out.push('## What is measured', '');
+  out.push(
+    '- **(a)** `SpritesClient.createSprite(name)` (image `tiny`, the server default) and then `sprite.exec("true")`, ' +
+      'timed from the create request until the exec\'s exit frame arrives; the sprite is destroyed after each run (not timed).',
+    '- **(b)** on one running sprite: `sprite.exec("true")` through the SDK; the same exec with a bare `ws` client ' +
+      'through the server (`GET /v1/sprites/{name}/exec?cmd=true`, Bearer token, until the exit frame); and the ' +
+      'same `ws` exec straight on the sprite\'s agent unix socket, which is what the server relays to.',
+    '- **(c)** `runc run` in the foreground (create, start, wait, delete) of `/bin/true` with the OCI config the ' +
+      'server generated for a real sprite (same user namespace, cgroup limits, seccomp, capabilities and mounts), ' +
+      'copied with a new id, cgroup path and run dir and `args: ["/bin/true"]`, on a btrfs snapshot of the tiny ' +
+      'image; and a local `child_process.spawn("true")` with piped stdio, to its `close` event.',
+    '- **profile**: the steps of `SpriteService.create` replayed by hand with the server\'s own artefacts (image ' +
+      'subvolume, agent runtime dir, generated config.json), each timed: snapshot, the `runc delete --force` the ' +
+      'server runs before every start, `runc run -d`, polling the agent until `/health` answers (1 ms steps), and ' +
+      'the first and second exec on the agent socket. No timing code is added to `src/`.',
+    '- The measurements take turns: each run of (a) is followed by one replay and one `runc run`, and the clients of (b) ' +
+      'and the local spawn alternate, so load from elsewhere on the host falls on all of them alike.',
+    '- **server handling** is the `responseTime` the server itself logs for each create request (fastify\'s request log).',
+    '',
+  );
+
+  out.push('## Where the time goes', '');
+  out.push(...analysis(r), '');
+  return `${out.join('\n')}\n`;
+}
+
+/** What would cut each phase of create, named when that phase is among the largest. */
+const REMEDIES: Record<Exclude<Phase, 'secondExec'>, string> = {
+  snapshot: 'a btrfs snapshot commits a transaction; snapshotting ahead of time (a small pool of ready roots per image) takes it off the path',
+  runcDelete:
+    'the server runs `runc delete --force` before every start to clear a stale container of the same id, a whole runc process for a container that almost never exists; ' +
+    'checking for `<runc root>/<id>/state.json` first (or deleting only after a failed `run`) saves all of it',
+  runcRun:
+    '`runc run -d` is runc\'s Go start-up plus its re-exec\'d init setting up seven namespaces (user included), mounts, cgroup limits and seccomp; ' +
+    'crun does the same work in C and typically starts a container in about half the time, and `runc create` ahead of time (a warm pool of created-not-started sprites) leaves only `runc start` on the path',
+  agentBoot:
+    'the agent is Node, so boot is V8 start-up and module loading inside the sprite; a startup snapshot (`node --build-snapshot`), ' +
+    'or a small static agent, or again a warm pool whose agents are already up, would remove most of it',
+  firstExec:
+    'the first exec on a fresh agent probably pays for lazy loading and a cold JIT on the exec path (compare the "second exec" row), ' +
+    'which a startup snapshot of the agent would also cover',
+};
+
+function analysis(r: BenchResults): string[] {
+  const p = r.phases;
+  const m = (s: Summary): string => `${formatMs(s.medianMs)} ms`;
+  const createPhases = PHASES.filter((x): x is Exclude<Phase, 'secondExec'> => x !== 'secondExec');
+  const replayed = createPhases.reduce((sum, x) => sum + p[x].medianMs, 0);
+  const bootReplayed = replayed - p.firstExec.medianMs;
+  const serverOwn = r.serverCreate.medianMs - bootReplayed;
+  const [createTarget, execTarget] = targets(r);
+  const paragraphs: string[] = [];
+
+  paragraphs.push(
+    `**Create → first exec** (p50 ${m(r.createToFirstExec)}, target ${createTarget?.target ?? ''}: ${createTarget?.met ? 'met' : 'not met'}). ` +
+      `createSprite takes ${m(r.createSprite)} at the client, of which the server spends ${m(r.serverCreate)} handling the request; ` +
+      `the first exec takes ${m(r.firstExec)}. Replayed by hand, the server's create steps take ${formatMs(bootReplayed)} ms: ` +
+      `snapshot ${m(p.snapshot)}, \`runc delete --force\` ${m(p.runcDelete)}, \`runc run -d\` ${m(p.runcRun)}, agent boot ${m(p.agentBoot)}; ` +
+      `the first exec on the fresh agent's socket adds ${m(p.firstExec)}. ` +
+      (serverOwn >= 1
+        ? `That leaves about ${formatMs(serverOwn)} ms of the server's own work (SQLite writes, directory set-up, writing ` +
+          'config.json, the 2 ms agent poll, and whatever else ran on the host meanwhile), and the rest is '
+        : 'The server adds nothing measurable of its own around them; the rest is ') +
+      `HTTP and the SDK's WebSocket set-up. For scale, a bare foreground \`runc run\` of /bin/true with the same spec takes ${m(r.runcRun)} ` +
+      `and a local spawn ${m(r.spawnTrue)}.`,
+  );
+  if (createTarget?.met === false) {
+    const largest = [...createPhases].sort((a, b) => p[b].medianMs - p[a].medianMs).slice(0, 3);
+    paragraphs.push(
+      `The largest steps are ${largest.map((x) => `${PHASE_LABELS[x]} (${m(p[x])})`).join(', ')}. What would cut them: ` +
+        `${largest.map((x) => REMEDIES[x]).join('; ')}. Only a warm pool (sprites of the default image snapshotted, started and with a ` +
+        'booted agent before anyone asks, handed out on create) takes container start and agent boot off the path altogether; then ' +
+        'create → first exec is about one HTTP request plus one exec round trip.',
+    );
+  }
+
+  paragraphs.push(
+    `**Exec round trip** (SDK p50 ${m(r.sdkExec)}, target ${execTarget?.target ?? ''}: ${execTarget?.met ? 'met' : 'not met'}). ` +
+      `A local \`spawn("true")\` alone takes ${m(r.spawnTrue)} on this machine. The agent, reached directly on its unix socket, answers in ` +
+      `${m(r.agentExec)} (WebSocket handshake, spawn inside the sprite, exit frame). Through the server a bare \`ws\` client needs ` +
+      `${m(r.rawExec)}: ${formatMs(r.rawExec.medianMs - r.agentExec.medianMs)} ms more for TCP, the HTTP upgrade, the token and sprite ` +
+      `lookups (SHA-256 and SQLite, both sub-millisecond) and the second upgrade, to the agent. ` +
+      (r.sdkExec.medianMs - r.rawExec.medianMs >= 1
+        ? `The SDK adds ${formatMs(r.sdkExec.medianMs - r.rawExec.medianMs)} ms on top (its WebSocket wrapper and stream plumbing).`
+        : 'The SDK adds nothing measurable on top.'),
+  );
+  if (execTarget?.met === false) {
+    paragraphs.push(
+      r.spawnTrue.medianMs >= r.sdkExec.medianMs / 2
+        ? `Most of the round trip is creating a process, which costs ${m(r.spawnTrue)} here even without Hob; no exec design that forks ` +
+            'per command gets under that. The per-exec cost Hob adds could shrink by keeping the server↔agent connection open ' +
+            '(one multiplexed socket per sprite instead of a second WebSocket handshake per exec), but the ' +
+            `target of ${TARGETS.execRoundTripP50Ms} ms needs a machine where fork+exec costs well under a millisecond.`
+        : 'Most of the round trip is Hob\'s own: the two WebSocket handshakes per exec (client→server, server→agent). Keeping one ' +
+            'multiplexed server↔agent connection per sprite would take out the second handshake.',
+    );
+  }
+  return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
+}

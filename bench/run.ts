@@ -1,0 +1,192 @@
+/**
+ * `npm run bench` (as root): starts a private Hob server, builds the tiny image through the API,
+ * measures create → first exec and exec round trips through the unmodified @fly/sprites SDK next
+ * to runc and child-process references, prints the results and rewrites BENCHMARKS.md. Everything
+ * it made (sprites, containers, cgroups, the pool, the data dir) is removed at the end, also when
+ * it fails or is interrupted.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { SpritesClient } from '@fly/sprites';
+import { HobClient } from '../src/client/client.js';
+import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
+import { REPO_ROOT, cleanupDataDir, makeRunDir, startServer, uniquePrefix, type TestServer } from '../test/helpers/server.js';
+import { agentExecTrue, mustSucceed, runLocal, serverExecTrue } from './exec-clients.js';
+import { loadAverage, machineFacts } from './machine.js';
+import { PHASES, Replica, type Phase } from './replica.js';
+import { renderConsole, renderMarkdown, type BenchResults } from './report.js';
+import { responseTimes } from './server-log.js';
+import { sampleRoundRobin, summarize } from './stats.js';
+
+// Node 20 has no global WebSocket; the SDK calls `new WebSocket(url, { headers })`, which the
+// `ws` package accepts (its second argument is an options object).
+(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+
+const { values: flags } = parseArgs({
+  options: {
+    'create-iterations': { type: 'string', default: '20' },
+    'exec-iterations': { type: 'string', default: '30' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const createN = positiveInt(flags['create-iterations'], 'create-iterations');
+const execN = positiveInt(flags['exec-iterations'], 'exec-iterations');
+
+function positiveInt(raw: string, what: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${what} must be a positive integer, got ${raw}`);
+  return n;
+}
+
+const CREATE_WARMUP = 2;
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+if (process.getuid?.() !== 0) {
+  process.stderr.write('bench: run as root (`sudo npm run bench`): the server mounts a btrfs pool and starts runc containers\n');
+  process.exit(1);
+}
+
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const prefix = uniquePrefix();
+const runDir = makeRunDir(prefix);
+const dataDir = join(runDir, 'data');
+let server: TestServer | undefined;
+let replica: Replica | undefined;
+let cleaning: Promise<void> | undefined;
+let interrupted = false;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await replica?.cleanup().catch((error: unknown) => log(`replica cleanup: ${String(error)}`));
+    if (server !== undefined) {
+      const running = server;
+      // A server that does not stop on SIGTERM within 15 s is killed.
+      const timer = setTimeout(() => void running.kill(), 15_000);
+      await running.stop();
+      clearTimeout(timer);
+    }
+    cleanupDataDir(dataDir, prefix);
+    rmSync(runDir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
+async function main(): Promise<BenchResults> {
+  server = await startServer({ dataDir, prefix });
+  log(`private server at ${server.url}, container prefix ${prefix}, data dir ${dataDir}`);
+  const { url, token } = server;
+  const hob = new HobClient({ url, token });
+  const sdk = new SpritesClient(token, { baseURL: url });
+  const loadBefore = loadAverage();
+
+  // startServer builds tiny already; this keeps the bench right if it ever stops doing so.
+  if ((await hob.getImage('tiny')).status !== 'ready') {
+    log('building the tiny image');
+    const built = await hob.buildImage('tiny', () => undefined);
+    if (built.type !== 'complete') throw new Error(`building tiny failed: ${JSON.stringify(built)}`);
+  }
+
+  // A running sprite for (b), whose generated OCI config is the template of the references.
+  const benchName = `${prefix}-bench-b`;
+  const sprite = await sdk.createSprite(benchName);
+  const record = await hob.getSprite(benchName);
+  const agentSocket = join(dataDir, 'sprites', record.id, 'run', 'agent.sock');
+  const template = JSON.parse(readFileSync(join(dataDir, 'bundles', `${prefix}-${record.id}`, 'config.json'), 'utf8')) as OciSpec; // written by RuncRuntime.start
+  replica = new Replica({ dataDir, prefix, template, imagePath: join(dataDir, 'pool', 'images', 'tiny') });
+  const rep = replica;
+
+  log(`(a) create → first exec through the SDK, taking turns with the hand replay of its steps and (c) runc run, ${createN} times`);
+  const createTotal: number[] = [];
+  const createOnly: number[] = [];
+  const firstExec: number[] = [];
+  const runcRun: number[] = [];
+  const phases = Object.fromEntries(PHASES.map((p) => [p, [] as number[]])) as Record<Phase, number[]>; // one list per phase
+  for (let i = -CREATE_WARMUP; i < createN; i++) {
+    const name = `${prefix}-bench-a${i < 0 ? `w${-i}` : i}`;
+    const t0 = performance.now();
+    const created = await sdk.createSprite(name);
+    const t1 = performance.now();
+    await created.exec('true');
+    const t2 = performance.now();
+    await sdk.deleteSprite(name);
+    const times = await rep.createOnce(i);
+    const t3 = performance.now();
+    await rep.runcTrue(i);
+    const t4 = performance.now();
+    if (i < 0) continue; // warm-up
+    runcRun.push(t4 - t3);
+    createTotal.push(t2 - t0);
+    createOnly.push(t1 - t0);
+    firstExec.push(t2 - t1);
+    for (const phase of PHASES) phases[phase].push(times[phase]);
+  }
+
+  log(`(b) exec round trips, taking turns with (c) a local spawn, ${execN} times each`);
+  const exec = await sampleRoundRobin(execN, 5, {
+    sdk: async () => {
+      await sprite.exec('true');
+    },
+    raw: () => mustSucceed('raw exec', serverExecTrue(url, token, benchName)),
+    agent: () => mustSucceed('agent exec', agentExecTrue(agentSocket)),
+    spawn: () => mustSucceed('spawn true', runLocal('true')),
+  });
+  await sdk.deleteSprite(benchName);
+
+  // The server saw the create of the (b) sprite first, then those of (a), warm-ups first.
+  const serverCreate = responseTimes(server.logFile, 'POST', '/v1/sprites').slice(1 + CREATE_WARMUP, 1 + CREATE_WARMUP + createN);
+  return {
+    facts: machineFacts(dataDir, loadBefore),
+    createN,
+    execN,
+    createToFirstExec: summarize(createTotal),
+    createSprite: summarize(createOnly),
+    serverCreate: summarize(serverCreate),
+    firstExec: summarize(firstExec),
+    sdkExec: summarize(exec.sdk),
+    rawExec: summarize(exec.raw),
+    agentExec: summarize(exec.agent),
+    runcRun: summarize(runcRun),
+    spawnTrue: summarize(exec.spawn),
+    phases: Object.fromEntries(PHASES.map((p) => [p, summarize(phases[p])])) as BenchResults['phases'], // one summary per phase
+  };
+}
+
+let exitCode = 0;
+try {
+  const results = await main();
+  process.stdout.write(renderConsole(results));
+  if (!flags['no-write']) {
+    writeFileSync(join(REPO_ROOT, 'BENCHMARKS.md'), renderMarkdown(results));
+    log('wrote BENCHMARKS.md');
+  }
+} catch (error) {
+  exitCode = 1;
+  // Interrupted: the signal handler's cleanup cut the run short; the error says nothing new.
+  if (!interrupted) report(error);
+} finally {
+  await cleanup();
+}
+process.exit(interrupted ? 130 : exitCode);
+
+function report(error: unknown): void {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (server !== undefined && existsSync(server.logFile)) {
+    process.stderr.write(`--- server log tail ---\n${readFileSync(server.logFile, 'utf8').split('\n').slice(-30).join('\n')}\n`);
+  }
+}
