@@ -14,12 +14,11 @@ import { agentHealth } from '../src/server/agent-link/client.js';
 import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
 import { agentExecTrue, mustSucceed, runLocal } from './exec-clients.js';
 
-export const PHASES = ['snapshot', 'runcDelete', 'runcRun', 'agentBoot', 'firstExec', 'secondExec'] as const;
+export const PHASES = ['snapshot', 'runcRun', 'agentBoot', 'firstExec', 'secondExec'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const PHASE_LABELS: Record<Phase, string> = {
   snapshot: 'btrfs snapshot of the image',
-  runcDelete: '`runc delete --force` (stale-container guard)',
   runcRun: '`runc run -d` (container up, init started)',
   agentBoot: 'agent boot (node start → /health answers)',
   firstExec: 'first exec `true` on the agent socket',
@@ -104,8 +103,6 @@ export class Replica {
     };
     await this.snapshot(p.root);
     lap('snapshot');
-    await this.runc(['delete', '--force', p.id]);
-    lap('runcDelete');
     this.containers.add(p.id);
     const logFd = openSync(p.log, 'a', 0o600);
     try {

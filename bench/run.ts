@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 /**
  * `npm run bench` (as root): starts a private Hob server, builds the tiny image through the API,
  * measures create → first exec and exec round trips through the unmodified @fly/sprites SDK next
@@ -88,7 +89,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function main(): Promise<BenchResults> {
-  server = await startServer({ dataDir, prefix });
+  // Cold creates first, with no warm pool; the warm pool gets its own phase at the end.
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0'] });
   log(`private server at ${server.url}, container prefix ${prefix}, data dir ${dataDir}`);
   const { url, token } = server;
   const hob = new HobClient({ url, token });
@@ -150,11 +152,28 @@ async function main(): Promise<BenchResults> {
 
   // The server saw the create of the (b) sprite first, then those of (a), warm-ups first.
   const serverCreate = responseTimes(server.logFile, 'POST', '/v1/sprites').slice(1 + CREATE_WARMUP, 1 + CREATE_WARMUP + createN);
+
+  log(`(a, warm) create → first exec with a warm spare waiting, ${createN} times`);
+  await server.stop();
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '1'] });
+  const warmSdk = new SpritesClient(server.token, { baseURL: server.url });
+  const createWarm: number[] = [];
+  for (let i = -CREATE_WARMUP; i < createN; i++) {
+    await waitForSpare(dataDir);
+    const name = `${prefix}-bench-w${i < 0 ? `w${-i}` : i}`;
+    const t0 = performance.now();
+    const created = await warmSdk.createSprite(name);
+    await created.exec('true');
+    const elapsed = performance.now() - t0;
+    await warmSdk.deleteSprite(name);
+    if (i >= 0) createWarm.push(elapsed);
+  }
   return {
     facts: machineFacts(dataDir, loadBefore),
     createN,
     execN,
     createToFirstExec: summarize(createTotal),
+    createWarm: summarize(createWarm),
     createSprite: summarize(createOnly),
     serverCreate: summarize(serverCreate),
     firstExec: summarize(firstExec),
@@ -183,6 +202,17 @@ try {
   await cleanup();
 }
 process.exit(interrupted ? 130 : exitCode);
+
+/** Waits until the only container is the one spare (the pool refilled after the last create). */
+async function waitForSpare(dir: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const listed = execFileSync('runc', ['--root', join(dir, 'runc'), 'list', '-q']).toString().split('\n').filter(Boolean);
+    if (listed.length === 1) return;
+    if (Date.now() > deadline) throw new Error(`the warm pool did not refill (containers: ${listed.join(', ')})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 function report(error: unknown): void {
   process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

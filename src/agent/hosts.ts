@@ -14,3 +14,16 @@ export async function ensureHostnameResolves(hostsFile = '/etc/hosts'): Promise<
   await appendFile(hostsFile, `${current === '' || current.endsWith('\n') ? '' : '\n'}127.0.1.1\t${name}\n`);
   return true;
 }
+
+let ensuredFor: string | undefined;
+
+/**
+ * Keeps /etc/hosts in step with the host name, which can change after the agent starts (a
+ * warm spare takes its sprite's name when it is handed over). Cheap when nothing changed.
+ */
+export function keepHostnameResolvable(onError: (err: unknown) => void): void {
+  const name = hostname();
+  if (name === ensuredFor) return;
+  ensuredFor = name;
+  ensureHostnameResolves().catch(onError);
+}

@@ -6,7 +6,7 @@ import { parseAgentArgs, UsageError, type AgentConfig } from './config.js';
 import { listenOnSocket } from './listen.js';
 import { createLog, errorText } from './log.js';
 import { createAgentServer } from './server.js';
-import { ensureHostnameResolves } from './hosts.js';
+import { keepHostnameResolvable } from './hosts.js';
 import { AGENT_VERSION } from '../shared/version.js';
 
 /** Running commands get this long to exit after SIGTERM before their groups are killed. */
@@ -32,9 +32,7 @@ function main(): void {
     (remove) => {
       removeSocket = remove;
       log('start', { agent_version: AGENT_VERSION, pid: process.pid, socket: config.socketPath, startup_ms: Math.round(performance.now()) });
-      if (config.sandboxed) {
-        ensureHostnameResolves().catch((err: unknown) => log('hosts_failed', { error: errorText(err) }));
-      }
+      if (config.sandboxed) keepHostnameResolvable((err) => log('hosts_failed', { error: errorText(err) }));
     },
     (err: unknown) => {
       log('listen_failed', { socket: config.socketPath, error: errorText(err) });

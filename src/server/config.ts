@@ -21,6 +21,8 @@ export interface ServerConfig {
   readonly defaultImage: string;
   /** `--no-prebuild` / HOB_PREBUILD=0; build the default image in the background at start. Default on. */
   readonly prebuildDefaultImage: boolean;
+  /** `--warm-pool` / HOB_WARM_POOL; sprites of the default image kept booted so creates are instant. Default 2. */
+  readonly warmPoolSize: number;
   /** `--debootstrap-cache` / HOB_DEBOOTSTRAP_CACHE; downloaded .debs kept between builds. Default /var/cache/hob/debootstrap. */
   readonly debootstrapCacheDir: string;
   /** HOB_CONTAINER_PREFIX; prefix of runc container ids and cgroups, so parallel servers never collide. Default hob. */
@@ -56,6 +58,7 @@ export interface ServeFlags {
   defaultImage?: string;
   prebuild?: boolean;
   debootstrapCache?: string;
+  warmPool?: string;
   baseDomain?: string;
   logLevel?: string;
 }
@@ -72,6 +75,12 @@ function parseListen(value: string): { host: string; port: number } {
 function positiveNumber(value: string, what: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new HobError('bad_request', `${what} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function wholeNumber(value: string, what: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new HobError('bad_request', `${what} must be a whole number from 0 to ${max}, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -93,6 +102,7 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): 
     poolSizeGiB: positiveNumber(flags.poolSizeGib ?? env.HOB_POOL_SIZE_GIB ?? '64', 'pool size'),
     defaultImage,
     prebuildDefaultImage: flags.prebuild ?? env.HOB_PREBUILD !== '0',
+    warmPoolSize: wholeNumber(flags.warmPool ?? env.HOB_WARM_POOL ?? '2', 'warm pool size', 64),
     debootstrapCacheDir: flags.debootstrapCache ?? env.HOB_DEBOOTSTRAP_CACHE ?? '/var/cache/hob/debootstrap',
     containerPrefix,
     uidOffset: 100000,

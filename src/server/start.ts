@@ -55,13 +55,15 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
     });
   }
 
+  sprites.warmPool.refill();
+
   let closing: Promise<void> | undefined;
   return {
     url,
     close() {
       closing ??= (async () => {
         log.info('shutting down');
-        await images.cancelAll();
+        await Promise.all([images.cancelAll(), sprites.warmPool.stop()]);
         const closed = fastify.close();
         // Exec streams get a moment to finish; sprites themselves keep running.
         const grace = setTimeout(() => relays.destroyAll(), 3000);

@@ -3,6 +3,7 @@ import { normalizeSignal, parseClientControl } from '../../shared/control-messag
 import type { ExecRequest } from '../../shared/exec-request.js';
 import type { AgentConfig } from '../config.js';
 import { preferForOomKill } from './oom.js';
+import { keepHostnameResolvable } from '../hosts.js';
 import { errorText, type Log } from '../log.js';
 import { ExecChannel } from './channel.js';
 import type { RunningCommand } from './command.js';
@@ -29,6 +30,7 @@ function toBuffer(data: RawData): Buffer {
 export function serveExec(ws: WebSocket, req: ExecRequest, deps: ExecDeps): void {
   const id = nextExecId++;
   const { log } = deps;
+  if (deps.config.sandboxed) keepHostnameResolvable((err) => log('hosts_failed', { error: errorText(err) }));
   const channel = new ExecChannel(ws, deps.config.keepaliveMs);
   let command: RunningCommand | undefined;
   // A TTY command starts asynchronously (node-pty loads lazily); input that arrives before

@@ -14,6 +14,7 @@ export function registerServe(program: Command): void {
     .option('--pool-size-gib <n>', 'size of the sparse pool file when the data dir is not on btrfs (default 64)')
     .option('--default-image <name>', 'image of sprites created without one (default debian)')
     .option('--no-prebuild', 'do not build the default image in the background at start')
+    .option('--warm-pool <n>', 'sprites of the default image kept booted for instant creates (default 2; 0 turns it off)')
     .option('--debootstrap-cache <dir>', 'cache of downloaded Debian packages (default /var/cache/hob/debootstrap)')
     .option('--base-domain <domain>', 'sprite URLs are http://<name>.<domain>:<port>/ (default localhost)')
     .option('--log-level <level>', 'trace, debug, info, warn or error (default info)')
@@ -28,6 +29,7 @@ export function registerServe(program: Command): void {
           defaultImage: flags.defaultImage as string | undefined,
           prebuild: flags.prebuild === false ? false : undefined,
           debootstrapCache: flags.debootstrapCache as string | undefined,
+          warmPool: flags.warmPool as string | undefined,
           baseDomain: flags.baseDomain as string | undefined,
           logLevel: flags.logLevel as string | undefined,
         },

@@ -48,6 +48,7 @@ const PARTIAL_PREFIX = '.partial-';
  */
 export class ImageRegistry {
   private readonly jobs = new Map<string, Job>();
+  private readonly readyListeners: ((name: string) => void)[] = [];
   private readonly mutex = new KeyedMutex();
   private readonly builtins: Record<string, Populate>;
 
@@ -62,6 +63,11 @@ export class ImageRegistry {
       tiny: (root, progress, signal) => buildTinyRootfs(root, progress, signal),
       debian: (root, progress, signal) => buildDebianRootfs(root, { cacheDir: debootstrapCacheDir, progress, signal }),
     };
+  }
+
+  /** Called each time an image becomes ready (built, rebuilt or imported). */
+  onReady(listener: (name: string) => void): void {
+    this.readyListeners.push(listener);
   }
 
   path(name: string): string {
@@ -196,6 +202,7 @@ export class ImageRegistry {
           await runCommand('mv', ['-T', partial, this.path(name)]);
           this.store.upsert({ name, state: 'ready', builtin, sizeBytes, error: null, createdAt: new Date().toISOString() });
         });
+        for (const listener of this.readyListeners) listener(name);
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         this.log.info({ image: name, sizeBytes, seconds }, 'image ready');
         emit({ type: 'complete', data: `image ${name} ready in ${seconds}s (${(sizeBytes / 1024 / 1024).toFixed(0)} MiB)` });

@@ -36,6 +36,10 @@ export interface Runtime {
   readonly capabilities: RuntimeCapabilities;
   /** Creates and starts the sandbox; resolves once its init process runs (the agent may still be booting). */
   start(spec: SandboxSpec): Promise<void>;
+  /** Changes the limits of a running sandbox (a warm spare handed to a user who asked for others). */
+  updateResources(id: string, resources: SandboxSpec['resources']): Promise<void>;
+  /** Renames a running sandbox's host (a warm spare takes its user's sprite name). */
+  setHostname(id: string, hostname: string): Promise<void>;
   /** Stops every process and removes the sandbox; a sandbox that is gone already is not an error. */
   destroy(id: string): Promise<void>;
   state(id: string): Promise<SandboxState>;

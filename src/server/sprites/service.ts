@@ -15,6 +15,7 @@ import { waitForAgent } from '../agent-link/client.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { spritePaths, type SpritePaths } from './layout.js';
 import { mountRunDir, unmountRunDir } from './run-dir.js';
+import { WarmPool } from './warm-pool.js';
 import type { ValidCreate } from './validate.js';
 
 export interface AgentTarget {
@@ -34,6 +35,9 @@ export interface SpriteServiceDeps {
   log: Logger;
 }
 
+/** The host name of a spare until it is handed over and takes its sprite's name. */
+const SPARE_HOSTNAME = 'sprite';
+
 /**
  * The lifecycle of sprites: create, wake, destroy, and reconciling the store with what really
  * runs after a restart. Operations on one sprite are serialised by its name; the store records
@@ -43,9 +47,30 @@ export interface SpriteServiceDeps {
 export class SpriteService {
   private readonly locks = new KeyedMutex();
   private publicPort: number;
+  readonly warmPool: WarmPool;
 
   constructor(private readonly deps: SpriteServiceDeps) {
     this.publicPort = deps.config.listenPort;
+    this.warmPool = new WarmPool({
+      size: deps.config.warmPoolSize,
+      count: () => deps.store.spares(deps.config.defaultImage).length,
+      ready: () => deps.images.toJson(deps.config.defaultImage).status === 'ready',
+      makeSpare: () => this.makeSpare(),
+      log: deps.log,
+    });
+    deps.images.onReady((image) => {
+      if (image === deps.config.defaultImage) void this.replaceSpares();
+    });
+  }
+
+  /** Spares made from an image that has been rebuilt are thrown away and made again. */
+  private async replaceSpares(): Promise<void> {
+    for (const spare of this.deps.store.spares(this.deps.config.defaultImage)) {
+      if (!this.deps.store.retireSpare(spare.id)) continue;
+      await this.removeResources(spare).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not remove an old spare'));
+      this.deps.store.delete(spare.id);
+    }
+    this.warmPool.refill();
   }
 
   setPublicPort(port: number): void {
@@ -111,6 +136,8 @@ export class SpriteService {
       updatedAt: now,
       lastRunningAt: null,
     };
+    const handedOver = await this.createFromSpare(record);
+    if (handedOver !== undefined) return handedOver;
     if (!this.deps.store.insert(record)) throw new HobError('already_exists', `sprite ${name} already exists`);
     return this.locks.run(name, async () => {
       const paths = this.paths(record);
@@ -128,6 +155,72 @@ export class SpriteService {
         throw error instanceof HobError ? error : new HobError('internal', `creating sprite ${name} failed: ${errorMessage(error)}`, { cause: error });
       }
     });
+  }
+
+  /**
+   * Hands a booted spare of the right image to a new sprite: it takes the sprite's name, host
+   * name and limits. Returns undefined when no spare can be had (the caller boots one cold).
+   */
+  private async createFromSpare(record: SpriteRecord): Promise<SpriteRecord | undefined> {
+    const spare = this.deps.store.spares(record.image)[0];
+    if (spare === undefined) return undefined;
+    const claimed = { ...record, id: spare.id };
+    try {
+      if (!this.deps.store.claimSpare(spare.id, claimed)) return undefined;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new HobError('already_exists', `sprite ${record.name} already exists`);
+      throw error;
+    }
+    this.warmPool.refill();
+    return this.locks.run(record.name, async () => {
+      const containerId = this.containerId(spare.id);
+      try {
+        await this.deps.runtime.setHostname(containerId, record.name);
+        if (!sameLimits(spare.config, record.config)) {
+          await this.deps.runtime.updateResources(containerId, { memoryMiB: record.config.ramMiB, cpus: record.config.cpus, pidsMax: record.config.pidsMax });
+        }
+        this.deps.store.setState(spare.id, 'running');
+        this.deps.log.info({ sprite: record.name, id: spare.id, image: record.image }, 'sprite created from a warm spare');
+        return this.get(record.name);
+      } catch (error) {
+        this.deps.log.error({ sprite: record.name, err: error }, 'handing over a warm spare failed; rolling back');
+        await this.removeResources(claimed);
+        this.deps.store.delete(spare.id);
+        throw new HobError('internal', `creating sprite ${record.name} failed: ${errorMessage(error)}`, { cause: error });
+      }
+    });
+  }
+
+  /** Boots one spare of the default image for the warm pool. */
+  private async makeSpare(): Promise<void> {
+    const id = randomBytes(8).toString('hex');
+    const now = new Date().toISOString();
+    const { spriteDefaults, defaultImage } = this.deps.config;
+    const record: SpriteRecord = {
+      id,
+      // Not a valid sprite name, so it can never collide with one.
+      name: `.spare-${id}`,
+      image: defaultImage,
+      state: 'spare',
+      config: { ramMiB: spriteDefaults.ramMiB, cpus: spriteDefaults.cpus, pidsMax: spriteDefaults.pidsMax, storageGiB: spriteDefaults.storageGiB, region: 'local' },
+      environment: {},
+      labels: [],
+      urlSettings: { auth: 'sprite' },
+      createdAt: now,
+      updatedAt: now,
+      lastRunningAt: null,
+    };
+    this.deps.store.insert(record);
+    const paths = this.paths(record);
+    try {
+      mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
+      await this.deps.images.withImage(defaultImage, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false }));
+      await this.boot(record, paths, SPARE_HOSTNAME);
+    } catch (error) {
+      await this.removeResources(record).catch(() => undefined);
+      this.deps.store.delete(id);
+      throw error;
+    }
   }
 
   /** The sprite's agent socket (and the host uid that must own it), starting the sprite first if it is cold. */
@@ -184,13 +277,13 @@ export class SpriteService {
     });
   }
 
-  private async boot(record: SpriteRecord, paths: SpritePaths): Promise<void> {
+  private async boot(record: SpriteRecord, paths: SpritePaths, hostname = record.name): Promise<void> {
     // The agent (root in the sprite, this uid on the host) creates its socket here.
     await mountRunDir(paths.runDir, this.deps.config.uidOffset);
     const id = this.containerId(record.id);
     await this.deps.runtime.start({
       id,
-      hostname: record.name,
+      hostname,
       rootfs: paths.root,
       agentRuntimeDir: this.deps.agentRuntimeDir,
       runDir: paths.runDir,
@@ -231,8 +324,9 @@ export class SpriteService {
     const known = new Set<string>();
     for (const record of this.deps.store.all()) {
       const id = this.containerId(record.id);
-      if (record.state === 'creating' || record.state === 'destroying') {
-        log.warn({ sprite: record.name, state: record.state }, 'finishing an operation interrupted by a restart');
+      if (record.state === 'creating' || record.state === 'destroying' || record.state === 'spare') {
+        // Spares are cheap to make again and may come from an image that has changed since.
+        if (record.state !== 'spare') log.warn({ sprite: record.name, state: record.state }, 'finishing an operation interrupted by a restart');
         await this.removeResources(record);
         this.deps.store.delete(record.id);
         continue;
@@ -267,6 +361,14 @@ export class SpriteService {
     const counts = this.deps.store.countByState();
     return { running: counts.running, cold: counts.stopped + counts.creating + counts.destroying };
   }
+}
+
+function sameLimits(a: SpriteRecord['config'], b: SpriteRecord['config']): boolean {
+  return a.ramMiB === b.ramMiB && a.cpus === b.cpus && a.pidsMax === b.pidsMax;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'; // better-sqlite3's SqliteError carries the SQLite code
 }
 
 function errorMessage(error: unknown): string {

@@ -4,8 +4,9 @@ import type { Db } from './db.js';
 /**
  * Where a sprite is in its lifecycle, as the server last recorded it. `creating` and
  * `destroying` mark work in flight: if the server dies mid-way, start-up finishes or undoes it.
+ * `spare` is a booted sprite of the warm pool, not yet handed to anyone: invisible to the API.
  */
-export type SpriteState = 'creating' | 'running' | 'stopped' | 'destroying';
+export type SpriteState = 'creating' | 'running' | 'stopped' | 'destroying' | 'spare';
 
 export interface SpriteConfig {
   ramMiB: number;
@@ -87,29 +88,65 @@ export class SpriteStore {
   }
 
   getByName(name: string): SpriteRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM sprites WHERE name = ?').get(name) as Row | undefined; // SELECT * of this table
+    const row = this.db.prepare(`SELECT * FROM sprites WHERE name = ? AND state != 'spare'`).get(name) as Row | undefined; // SELECT * of this table
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /** Every sprite, spares of the warm pool included. */
   all(): SpriteRecord[] {
     const rows = this.db.prepare('SELECT * FROM sprites ORDER BY name').all() as Row[]; // SELECT * of this table
     return rows.map(fromRow);
+  }
+
+  spares(image: string): SpriteRecord[] {
+    const rows = this.db.prepare(`SELECT * FROM sprites WHERE state = 'spare' AND image = ? ORDER BY created_at`).all(image) as Row[]; // SELECT * of this table
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Hands a spare to a user: it takes the user's name and settings in one statement, so two
+   * creates can never claim the same spare, and a taken name fails on the UNIQUE index.
+   * Returns false if the spare was claimed by someone else first.
+   */
+  claimSpare(spareId: string, sprite: SpriteRecord): boolean {
+    const result = this.db
+      .prepare(
+        `UPDATE sprites SET name = ?, state = ?, config = ?, environment = ?, labels = ?, url_settings = ?, created_at = ?, updated_at = ?
+         WHERE id = ? AND state = 'spare'`,
+      )
+      .run(
+        sprite.name,
+        sprite.state,
+        JSON.stringify(sprite.config),
+        JSON.stringify(sprite.environment),
+        JSON.stringify(sprite.labels),
+        JSON.stringify(sprite.urlSettings),
+        sprite.createdAt,
+        sprite.updatedAt,
+        spareId,
+      );
+    return result.changes === 1;
   }
 
   /** A page of sprites ordered by name, starting after `after`; fetches one extra row to tell if more follow. */
   page(prefix: string, after: string | undefined, limit: number): { sprites: SpriteRecord[]; hasMore: boolean } {
     const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
     const rows = this.db
-      .prepare(`SELECT * FROM sprites WHERE name LIKE ? ESCAPE '\\' AND name > ? ORDER BY name LIMIT ?`)
+      .prepare(`SELECT * FROM sprites WHERE state != 'spare' AND name LIKE ? ESCAPE '\\' AND name > ? ORDER BY name LIMIT ?`)
       .all(`${escaped}%`, after ?? '', limit + 1) as Row[]; // SELECT * of this table
     return { sprites: rows.slice(0, limit).map(fromRow), hasMore: rows.length > limit };
   }
 
   countByState(): Record<SpriteState, number> {
-    const counts: Record<SpriteState, number> = { creating: 0, running: 0, stopped: 0, destroying: 0 };
+    const counts: Record<SpriteState, number> = { creating: 0, running: 0, stopped: 0, destroying: 0, spare: 0 };
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM sprites GROUP BY state').all() as { state: SpriteState; n: number }[]; // shape fixed by the query
     for (const row of rows) counts[row.state] = row.n;
     return counts;
+  }
+
+  /** Takes a spare out of the pool to destroy it; false if a create claimed it first. */
+  retireSpare(id: string): boolean {
+    return this.db.prepare(`UPDATE sprites SET state = 'destroying' WHERE id = ? AND state = 'spare'`).run(id).changes === 1;
   }
 
   setState(id: string, state: SpriteState): void {

@@ -7,13 +7,15 @@ import { clientFor, execCollect, sharedServer } from '../../helpers/fixture.js';
 import { cleanupDataDir, startServer, uniquePrefix } from '../../helpers/server.js';
 
 const shared = sharedServer();
+// Spares of the warm pool would be containers and storage of their own; warm-pool.test.ts covers them.
+const NO_SPARES = ['--warm-pool', '0'];
 
 /** A server of this test's own, so it can be killed and restarted. */
 test('sprites survive a server crash, and the store is reconciled with what runs', async (t) => {
   const prefix = uniquePrefix();
   const dataDir = join(shared.runDir, `restart-${prefix}`);
   t.after(() => cleanupDataDir(dataDir, prefix));
-  let server = await startServer({ dataDir, prefix });
+  let server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
   t.after(() => server.stop());
   let client = clientFor(server);
   assert.equal((await client.buildImage('tiny', () => undefined)).type, 'complete');
@@ -25,7 +27,7 @@ test('sprites survive a server crash, and the store is reconciled with what runs
   // While the server is down, one sprite's container dies behind its back.
   execFileSync('runc', ['--root', join(dataDir, 'runc'), 'delete', '--force', `${prefix}-${dies.id}`]);
 
-  server = await startServer({ dataDir, prefix });
+  server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
   client = clientFor(server);
   assert.equal((await client.getSprite('keep')).status, 'running', 'a sprite whose container kept running is still running');
   assert.equal((await client.getSprite('dies')).status, 'cold', 'a sprite whose container is gone is reported cold');
@@ -35,7 +37,7 @@ test('sprites survive a server crash, and the store is reconciled with what runs
   assert.equal((await client.getSprite('dies')).status, 'running');
 
   await server.stop();
-  server = await startServer({ dataDir, prefix });
+  server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
   client = clientFor(server);
   assert.equal((await client.getSprite('keep')).status, 'running', 'a graceful restart leaves sprites running');
   assert.equal((await client.listSprites()).sprites.length, 2);
@@ -51,7 +53,7 @@ test('a half-made sprite and stray storage are cleaned up at start', async (t) =
   const prefix = uniquePrefix();
   const dataDir = join(shared.runDir, `halfmade-${prefix}`);
   t.after(() => cleanupDataDir(dataDir, prefix));
-  let server = await startServer({ dataDir, prefix });
+  let server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
   t.after(() => server.stop());
   assert.equal((await clientFor(server).buildImage('tiny', () => undefined)).type, 'complete');
   // Kill the server at several points of a create in flight; after each restart the sprite is
@@ -62,7 +64,7 @@ test('a half-made sprite and stray storage are cleaned up at start', async (t) =
     await new Promise((r) => setTimeout(r, delayMs));
     await server.kill();
     await creating;
-    server = await startServer({ dataDir, prefix });
+    server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
     const after = clientFor(server);
     for (const sprite of (await after.listSprites()).sprites) {
       assert.equal(sprite.status, 'running', `${sprite.name} is whole`);

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Runtime, RuntimeCapabilities, SandboxSpec, SandboxState } from '../runtime.js';
 import { runCommand, CommandError } from '../../util/command.js';
-import { buildOciSpec } from './spec.js';
+import { buildOciSpec, cgroupLimits } from './spec.js';
 
 /**
  * Sprites as runc containers. runc keeps its state under a directory of Hob's own (`--root`),
@@ -41,7 +41,7 @@ export class RuncRuntime implements Runtime {
         // `run -d` returns once the container's init has started. The container inherits runc's
         // stdio, so all three point at the log file: a pipe would tie the sandbox to this
         // process (and never close while the sandbox runs).
-        const child = spawn('runc', ['--root', this.stateDir, 'run', '-d', '--bundle', bundle, spec.id], {
+        const child = spawn('runc', ['--root', this.stateDir, 'run', '-d', '--pid-file', join(bundle, 'init.pid'), '--bundle', bundle, spec.id], {
           stdio: ['ignore', logFd, logFd],
         });
         child.on('error', reject);
@@ -56,6 +56,29 @@ export class RuncRuntime implements Runtime {
     } finally {
       closeSync(logFd);
     }
+  }
+
+  async updateResources(id: string, resources: SandboxSpec['resources']): Promise<void> {
+    const limits = cgroupLimits(resources);
+    await this.runc([
+      'update',
+      '--memory',
+      String(limits.memory.limit),
+      '--cpu-quota',
+      String(limits.cpu.quota),
+      '--cpu-period',
+      String(limits.cpu.period),
+      '--pids-limit',
+      String(limits.pids.limit),
+      id,
+    ]);
+  }
+
+  async setHostname(id: string, hostname: string): Promise<void> {
+    const pid = Number(readFileSync(join(this.bundlesDir, id, 'init.pid'), 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 1) throw new Error(`container ${id} has no init pid`);
+    // Host root enters only the sandbox's UTS namespace: the sandbox itself lacks CAP_SYS_ADMIN for it.
+    await runCommand('nsenter', ['--target', String(pid), '--uts', '--', 'hostname', hostname], { timeoutMs: 10_000 });
   }
 
   async destroy(id: string): Promise<void> {

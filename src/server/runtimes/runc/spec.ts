@@ -81,6 +81,15 @@ const AGENT_MOUNT = '/.hob';
 export const AGENT_SOCKET_IN_SPRITE = `${AGENT_MOUNT}/run/agent.sock`;
 const CPU_PERIOD_US = 100_000;
 
+/** The cgroup limits of a sprite's config, as runc takes them at start and in `runc update`. */
+export function cgroupLimits(resources: SandboxSpec['resources']) {
+  return {
+    memory: { limit: resources.memoryMiB * 1024 * 1024 },
+    cpu: { quota: Math.round(resources.cpus * CPU_PERIOD_US), period: CPU_PERIOD_US },
+    pids: { limit: resources.pidsMax },
+  };
+}
+
 /**
  * The OCI spec of a sprite: every namespace including a user namespace (root in the sprite is
  * an unprivileged uid on the host), Docker's default capabilities and seccomp profile,
@@ -135,12 +144,7 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
       gidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
       namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }, { type: 'cgroup' }],
       cgroupsPath: `/${spec.id}`,
-      resources: {
-        devices: [{ allow: false, access: 'rwm' }],
-        memory: { limit: spec.resources.memoryMiB * 1024 * 1024 },
-        cpu: { quota: Math.round(spec.resources.cpus * CPU_PERIOD_US), period: CPU_PERIOD_US },
-        pids: { limit: spec.resources.pidsMax },
-      },
+      resources: { devices: [{ allow: false, access: 'rwm' }], ...cgroupLimits(spec.resources) },
       seccomp: defaultSeccompProfile(),
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,

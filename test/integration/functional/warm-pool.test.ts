@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'node:test';
+import { clientFor, execCollect, sharedServer } from '../../helpers/fixture.js';
+import { cleanupDataDir, startServer, uniquePrefix } from '../../helpers/server.js';
+
+const shared = sharedServer();
+
+function containers(dataDir: string): string[] {
+  return execFileSync('runc', ['--root', join(dataDir, 'runc'), 'list', '-q']).toString().split('\n').filter(Boolean).sort();
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a warm spare is handed over with the sprite’s name and limits, and replaced', { timeout: 180_000 }, async (t) => {
+  const prefix = uniquePrefix();
+  const dataDir = join(shared.runDir, `warm-${prefix}`);
+  t.after(() => cleanupDataDir(dataDir, prefix));
+  let server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '1'] });
+  t.after(() => server.stop());
+  let client = clientFor(server);
+
+  await waitFor('a spare to boot', () => containers(dataDir).length === 1);
+  const [spareContainer] = containers(dataDir);
+  assert.deepEqual((await client.listSprites()).sprites, [], 'spares are not sprites anyone can see');
+
+  const sprite = await client.createSprite({ name: 'handed', image: 'tiny', config: { ram_mb: 300, pids_max: 100 } });
+  assert.equal(`${prefix}-${sprite.id}`, spareContainer, 'the create took the spare');
+  assert.equal((await execCollect(client, 'handed', ['hostname'])).stdout, 'handed\n');
+  assert.match((await execCollect(client, 'handed', ['cat', '/etc/hosts'])).stdout, /\shanded$/m);
+  const cgroup = (controller: string, file: string) => readFileSync(`/sys/fs/cgroup/${controller}/${spareContainer}/${file}`, 'utf8').trim();
+  assert.equal(cgroup('memory', 'memory.limit_in_bytes'), String(300 * 1024 * 1024));
+  assert.equal(cgroup('pids', 'pids.max'), '100');
+
+  await waitFor('the pool to refill', () => containers(dataDir).length === 2);
+  // A taken name is refused without using up the spare.
+  await assert.rejects(client.createSprite({ name: 'handed', image: 'tiny' }), /already exists/);
+  assert.equal(containers(dataDir).length, 2);
+
+  // After a crash the spare is replaced by a fresh one; the sprite keeps running.
+  const spareBefore = containers(dataDir).find((id) => id !== spareContainer);
+  await server.kill();
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '1'] });
+  client = clientFor(server);
+  await waitFor('a new spare', () => containers(dataDir).length === 2 && !containers(dataDir).includes(spareBefore ?? ''));
+  assert.equal((await execCollect(client, 'handed', ['hostname'])).stdout, 'handed\n');
+  await client.deleteSprite('handed');
+  await waitFor('only the spare to be left', () => containers(dataDir).length === 1);
+});
