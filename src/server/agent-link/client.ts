@@ -11,7 +11,9 @@ const MAX_HEALTH_BYTES = 4096;
 export function agentHealth(socketPath: string, ownerUid: number, timeoutMs: number): Promise<AgentHealth> {
   return new Promise((resolve, reject) => {
     const pinned = pinAgentSocket(socketPath, ownerUid);
-    const req = request({ socketPath: pinned.path, path: '/health', method: 'GET', timeout: timeoutMs }, (res) => {
+    // agent: false — a pooled keep-alive connection is keyed by the path, and /proc/self/fd/N
+    // names a different sprite's socket once the fd number is reused.
+    const req = request({ socketPath: pinned.path, path: '/health', method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

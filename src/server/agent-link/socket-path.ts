@@ -4,7 +4,10 @@ import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 const O_PATH = 0o10000000;
 
 export interface PinnedSocket {
-  /** A path that names exactly the socket that was checked: /proc/self/fd/N. */
+  /**
+   * A path that names exactly the socket that was checked: /proc/self/fd/N. Only while the pin
+   * is held: connect with it at once, and never through a connection pool keyed by the path.
+   */
   readonly path: string;
   /** Closes the pin; call once the connection is made (or failed). */
   release(): void;

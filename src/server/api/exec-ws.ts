@@ -125,6 +125,9 @@ function connectAgent(target: AgentTarget, path: string): Promise<{ socket: Dupl
     const pinned = pinAgentSocket(target.socket, target.socketOwner);
     const req = httpRequest({
       socketPath: pinned.path,
+      // Never a pooled connection: pools are keyed by path, and /proc/self/fd/N names another
+      // sprite's socket once the fd number is reused.
+      agent: false,
       path,
       headers: {
         Connection: 'Upgrade',

@@ -201,7 +201,8 @@ export class SpriteService {
       // Not a valid sprite name, so it can never collide with one.
       name: `.spare-${id}`,
       image: defaultImage,
-      state: 'spare',
+      // Only a booted spare may be claimed; until then it is in a state no create looks at.
+      state: 'spare-booting',
       config: { ramMiB: spriteDefaults.ramMiB, cpus: spriteDefaults.cpus, pidsMax: spriteDefaults.pidsMax, storageGiB: spriteDefaults.storageGiB, region: 'local' },
       environment: {},
       labels: [],
@@ -216,6 +217,7 @@ export class SpriteService {
       mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
       await this.deps.images.withImage(defaultImage, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false }));
       await this.boot(record, paths, SPARE_HOSTNAME);
+      this.deps.store.setState(id, 'spare');
     } catch (error) {
       await this.removeResources(record).catch(() => undefined);
       this.deps.store.delete(id);
@@ -324,9 +326,10 @@ export class SpriteService {
     const known = new Set<string>();
     for (const record of this.deps.store.all()) {
       const id = this.containerId(record.id);
-      if (record.state === 'creating' || record.state === 'destroying' || record.state === 'spare') {
+      const spare = record.state === 'spare' || record.state === 'spare-booting';
+      if (record.state === 'creating' || record.state === 'destroying' || spare) {
         // Spares are cheap to make again and may come from an image that has changed since.
-        if (record.state !== 'spare') log.warn({ sprite: record.name, state: record.state }, 'finishing an operation interrupted by a restart');
+        if (!spare) log.warn({ sprite: record.name, state: record.state }, 'finishing an operation interrupted by a restart');
         await this.removeResources(record);
         this.deps.store.delete(record.id);
         continue;

@@ -4,9 +4,10 @@ import type { Db } from './db.js';
 /**
  * Where a sprite is in its lifecycle, as the server last recorded it. `creating` and
  * `destroying` mark work in flight: if the server dies mid-way, start-up finishes or undoes it.
- * `spare` is a booted sprite of the warm pool, not yet handed to anyone: invisible to the API.
+ * `spare` is a booted sprite of the warm pool, not yet handed to anyone, and `spare-booting` one
+ * still starting (never handed out): both are invisible to the API.
  */
-export type SpriteState = 'creating' | 'running' | 'stopped' | 'destroying' | 'spare';
+export type SpriteState = 'creating' | 'running' | 'stopped' | 'destroying' | 'spare-booting' | 'spare';
 
 export interface SpriteConfig {
   ramMiB: number;
@@ -88,7 +89,7 @@ export class SpriteStore {
   }
 
   getByName(name: string): SpriteRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM sprites WHERE name = ? AND state != 'spare'`).get(name) as Row | undefined; // SELECT * of this table
+    const row = this.db.prepare(`SELECT * FROM sprites WHERE name = ? AND state NOT IN ('spare', 'spare-booting')`).get(name) as Row | undefined; // SELECT * of this table
     return row === undefined ? undefined : fromRow(row);
   }
 
@@ -132,13 +133,13 @@ export class SpriteStore {
   page(prefix: string, after: string | undefined, limit: number): { sprites: SpriteRecord[]; hasMore: boolean } {
     const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
     const rows = this.db
-      .prepare(`SELECT * FROM sprites WHERE state != 'spare' AND name LIKE ? ESCAPE '\\' AND name > ? ORDER BY name LIMIT ?`)
+      .prepare(`SELECT * FROM sprites WHERE state NOT IN ('spare', 'spare-booting') AND name LIKE ? ESCAPE '\\' AND name > ? ORDER BY name LIMIT ?`)
       .all(`${escaped}%`, after ?? '', limit + 1) as Row[]; // SELECT * of this table
     return { sprites: rows.slice(0, limit).map(fromRow), hasMore: rows.length > limit };
   }
 
   countByState(): Record<SpriteState, number> {
-    const counts: Record<SpriteState, number> = { creating: 0, running: 0, stopped: 0, destroying: 0, spare: 0 };
+    const counts: Record<SpriteState, number> = { creating: 0, running: 0, stopped: 0, destroying: 0, 'spare-booting': 0, spare: 0 };
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM sprites GROUP BY state').all() as { state: SpriteState; n: number }[]; // shape fixed by the query
     for (const row of rows) counts[row.state] = row.n;
     return counts;

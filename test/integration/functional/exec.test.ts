@@ -158,3 +158,21 @@ test('orphaned processes are reaped, leaving no zombies', async (t) => {
   assert.ok(states.stdout.trim().length > 0);
   assert.doesNotMatch(states.stdout, /^Z$/m);
 });
+
+test('execs on many sprites at once each reach their own sprite', async (t) => {
+  const { client, create } = spriteFixture(t, server);
+  const sprites = await Promise.all([create(), create(), create()]);
+  // A sprite that wakes is health-checked; a connection kept from that check must never
+  // serve an exec for another sprite.
+  for (const sprite of sprites) {
+    execFileSync('runc', ['--root', `${server.dataDir}/runc`, 'kill', `${server.prefix}-${sprite.id}`, 'KILL']);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await execCollect(client, sprite.name, ['hostname'])).stdout, `${sprite.name}\n`);
+    for (const other of sprites) assert.equal((await execCollect(client, other.name, ['hostname'])).stdout, `${other.name}\n`);
+  }
+  for (let round = 0; round < 5; round++) {
+    const results = await Promise.all(sprites.flatMap((sprite) => [0, 1].map(() => execCollect(client, sprite.name, ['hostname']))));
+    const expected = sprites.flatMap((sprite) => [sprite.name, sprite.name].map((name) => `${name}\n`));
+    assert.deepEqual(results.map((r) => r.stdout), expected, `round ${round}`);
+  }
+});
