@@ -126,6 +126,25 @@ export function cleanupDataDir(dataDir: string, prefix: string): void {
     const listed = execFileSync('runc', ['--root', runcRoot, 'list', '-q']).toString().split('\n').filter(Boolean);
     for (const id of listed) execFileSync('runc', ['--root', runcRoot, 'delete', '--force', id], { stdio: 'ignore' });
   }
+  // A safety net for sandboxes runc no longer knows (a server that booted one while being
+  // stopped): kill whatever is still in a cgroup of this run before removing the cgroups.
+  const pidsRoot = '/sys/fs/cgroup/pids';
+  for (const entry of existsSync(pidsRoot) ? safeReaddir(pidsRoot) : []) {
+    if (!entry.startsWith(`${prefix}-`)) continue;
+    const procs = join(pidsRoot, entry, 'cgroup.procs');
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const pids = readFileSync(procs, 'utf8').split('\n').filter(Boolean);
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
   for (const controller of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
     const dir = join('/sys/fs/cgroup', controller);
     for (const entry of existsSync(dir) ? safeReaddir(dir) : []) {

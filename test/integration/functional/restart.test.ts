@@ -14,9 +14,12 @@ const NO_SPARES = ['--warm-pool', '0'];
 test('sprites survive a server crash, and the store is reconciled with what runs', async (t) => {
   const prefix = uniquePrefix();
   const dataDir = join(shared.runDir, `restart-${prefix}`);
-  t.after(() => cleanupDataDir(dataDir, prefix));
   let server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
-  t.after(() => server.stop());
+  // Stop the server first: a running one could boot a spare while the cleanup runs.
+  t.after(async () => {
+    await server.stop();
+    cleanupDataDir(dataDir, prefix);
+  });
   let client = clientFor(server);
   assert.equal((await client.buildImage('tiny', () => undefined)).type, 'complete');
   const keep = await client.createSprite({ name: 'keep', image: 'tiny' });
@@ -52,9 +55,12 @@ test('sprites survive a server crash, and the store is reconciled with what runs
 test('a half-made sprite and stray storage are cleaned up at start', async (t) => {
   const prefix = uniquePrefix();
   const dataDir = join(shared.runDir, `halfmade-${prefix}`);
-  t.after(() => cleanupDataDir(dataDir, prefix));
   let server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
-  t.after(() => server.stop());
+  // Stop the server first: a running one could boot a spare while the cleanup runs.
+  t.after(async () => {
+    await server.stop();
+    cleanupDataDir(dataDir, prefix);
+  });
   assert.equal((await clientFor(server).buildImage('tiny', () => undefined)).type, 'complete');
   // Kill the server at several points of a create in flight; after each restart the sprite is
   // either whole and running, or gone without a trace.

@@ -23,9 +23,12 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): 
 test('a warm spare is handed over with the sprite’s name and limits, and replaced', { timeout: 180_000 }, async (t) => {
   const prefix = uniquePrefix();
   const dataDir = join(shared.runDir, `warm-${prefix}`);
-  t.after(() => cleanupDataDir(dataDir, prefix));
   let server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '1'] });
-  t.after(() => server.stop());
+  // Stop the server first: a running one could boot a spare while the cleanup runs.
+  t.after(async () => {
+    await server.stop();
+    cleanupDataDir(dataDir, prefix);
+  });
   let client = clientFor(server);
 
   await waitFor('a spare to boot', () => containers(dataDir).length === 1);
