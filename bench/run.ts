@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 /**
  * `npm run bench` (as root): starts a private Hob server, builds the tiny image through the API,
  * measures create → first exec and exec round trips through the unmodified @fly/sprites SDK next
@@ -203,14 +203,19 @@ try {
 }
 process.exit(interrupted ? 130 : exitCode);
 
-/** Waits until the only container is the one spare (the pool refilled after the last create). */
+/** Waits until the server has recorded a booted spare (the pool refilled after the last create). */
 async function waitForSpare(dir: string): Promise<void> {
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    const listed = execFileSync('runc', ['--root', join(dir, 'runc'), 'list', '-q']).toString().split('\n').filter(Boolean);
-    if (listed.length === 1) return;
-    if (Date.now() > deadline) throw new Error(`the warm pool did not refill (containers: ${listed.join(', ')})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const db = new Database(join(dir, 'hob.db'), { readonly: true, fileMustExist: true });
+  try {
+    const spares = db.prepare(`SELECT COUNT(*) AS n FROM sprites WHERE state = 'spare'`);
+    for (;;) {
+      if ((spares.get() as { n: number }).n >= 1) return; // COUNT(*) always yields one row
+      if (Date.now() > deadline) throw new Error('the warm pool did not refill within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    db.close();
   }
 }
 

@@ -3,10 +3,22 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
+import Database from 'better-sqlite3';
 import { clientFor, execCollect, sharedServer } from '../../helpers/fixture.js';
 import { cleanupDataDir, startServer, uniquePrefix } from '../../helpers/server.js';
 
 const shared = sharedServer();
+
+/** Spares the server has recorded as booted (and so may hand out), read from its store. */
+function readySpares(dataDir: string, prefix: string): string[] {
+  const db = new Database(join(dataDir, 'hob.db'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare(`SELECT id FROM sprites WHERE state = 'spare'`).all() as { id: string }[]; // shape fixed by the query
+    return rows.map((row) => `${prefix}-${row.id}`);
+  } finally {
+    db.close();
+  }
+}
 
 function containers(dataDir: string): string[] {
   return execFileSync('runc', ['--root', join(dataDir, 'runc'), 'list', '-q']).toString().split('\n').filter(Boolean).sort();
@@ -31,8 +43,9 @@ test('a warm spare is handed over with the sprite’s name and limits, and repla
   });
   let client = clientFor(server);
 
-  await waitFor('a spare to boot', () => containers(dataDir).length === 1);
-  const [spareContainer] = containers(dataDir);
+  await waitFor('a spare to boot', () => readySpares(dataDir, prefix).length === 1);
+  const [spareContainer] = readySpares(dataDir, prefix);
+  assert.deepEqual(containers(dataDir), [spareContainer]);
   assert.deepEqual((await client.listSprites()).sprites, [], 'spares are not sprites anyone can see');
 
   const sprite = await client.createSprite({ name: 'handed', image: 'tiny', config: { ram_mb: 300, pids_max: 100 } });
@@ -43,7 +56,7 @@ test('a warm spare is handed over with the sprite’s name and limits, and repla
   assert.equal(cgroup('memory', 'memory.limit_in_bytes'), String(300 * 1024 * 1024));
   assert.equal(cgroup('pids', 'pids.max'), '100');
 
-  await waitFor('the pool to refill', () => containers(dataDir).length === 2);
+  await waitFor('the pool to refill', () => readySpares(dataDir, prefix).length === 1 && containers(dataDir).length === 2);
   // A taken name is refused without using up the spare.
   await assert.rejects(client.createSprite({ name: 'handed', image: 'tiny' }), /already exists/);
   assert.equal(containers(dataDir).length, 2);

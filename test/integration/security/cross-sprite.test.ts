@@ -8,13 +8,12 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import type { HobClient } from '../../../src/client/client.js';
-import { clientFor, execCollect, sharedServer, spriteFixture, type ExecResult } from '../../helpers/fixture.js';
+import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { sections, sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
 
 test("a sprite finds no trace of another sprite's files, processes or agent socket", { timeout: 180_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const [a, b] = await Promise.all([sprites.create(), sprites.create()]);
   const marker = `hobmarker${randomBytes(6).toString('hex')}`;
@@ -81,7 +80,6 @@ test(
   'a sprite cannot point the server at another sprite by replacing its agent socket',
   { timeout: 120_000 },
   async (t) => {
-    await ensureTinyImage(clientFor(server));
     const sprites = spriteFixture(t, server);
     const [a, b] = await Promise.all([sprites.create(), sprites.create()]);
     const marker = `hobmarker${randomBytes(6).toString('hex')}`;
@@ -100,7 +98,6 @@ test(
   'a sprite cannot point the server at a host unix socket by replacing its agent socket',
   { timeout: 120_000 },
   async (t) => {
-    await ensureTinyImage(clientFor(server));
     const trapPath = join(server.runDir, `hob-trap-${randomBytes(4).toString('hex')}.sock`);
     let connections = 0;
     const trap = await listenUnix(trapPath, () => connections++);
@@ -147,46 +144,4 @@ function hostHasProcess(cmdline: string): boolean {
     }
   }
   return false;
-}
-
-// ---- helpers (kept per file: this folder holds only test files) ----
-
-/** Builds the `tiny` image unless it is ready already (the test server starts with no images). */
-async function ensureTinyImage(client: HobClient): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const image = await client.getImage('tiny').catch(() => undefined);
-    if (image?.status === 'ready') return;
-    if (image?.status !== 'building') {
-      const last = await client.buildImage('tiny', () => undefined).catch(() => undefined);
-      if (last?.type === 'complete') return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('the tiny image did not become ready within 180 s');
-}
-
-/** Runs a shell script in a sprite, failing (not hanging) if it takes longer than `timeoutMs`. */
-async function sh(client: HobClient, name: string, script: string, timeoutMs = 30_000): Promise<ExecResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`exec in ${name} took more than ${timeoutMs} ms:\n${script}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([execCollect(client, name, ['sh', '-c', script]), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Splits output written as `@@name` header lines followed by text into a record. */
-function sections(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let current = '';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('@@')) current = line.slice(2).trim();
-    else out[current] = out[current] === undefined ? line : `${out[current]}\n${line}`;
-  }
-  for (const key of Object.keys(out)) out[key] = (out[key] ?? '').trim();
-  return out;
 }

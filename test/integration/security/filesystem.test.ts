@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { HobClient } from '../../../src/client/client.js';
-import { clientFor, execCollect, sharedServer, spriteFixture, type ExecResult } from '../../helpers/fixture.js';
+import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { sections, sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
 const SPRITE_ROOT_UID = 100_000;
@@ -39,7 +39,6 @@ function attemptScript(attempts: Record<string, string>): string {
 }
 
 test('host files are unreachable from a sprite by path, /proc roots, .. traversal or symlinks', { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create();
   const tag = randomBytes(6).toString('hex');
@@ -82,7 +81,6 @@ test('host files are unreachable from a sprite by path, /proc roots, .. traversa
 });
 
 test("the server's data dir, the pool and other sprites' roots are not visible in a sprite", { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create();
   const hostPaths = [
@@ -117,7 +115,6 @@ test("the server's data dir, the pool and other sprites' roots are not visible i
 });
 
 test('/.hob is read-only in a sprite; only /.hob/run is writable', { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create();
   const attempts: Record<string, string> = {
@@ -154,7 +151,6 @@ test('/.hob is read-only in a sprite; only /.hob/run is writable', { timeout: 12
 });
 
 test("no server secret reaches a sprite's environment or command lines", { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create();
   const result = await sh(sprites.client, sprite.name, 'env; for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < $f; done');
@@ -168,52 +164,9 @@ test("no server secret reaches a sprite's environment or command lines", { timeo
 // runc bind-mounts <dataDir>/sprites/<id>/run, a directory of the host's own filesystem, so
 // what a sprite writes there is outside the pool and outside any storage limit.
 test('the agent run dir cannot be used to fill the host disk', { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create();
   const result = await sh(sprites.client, sprite.name, 'dd if=/dev/zero of=/.hob/run/fill bs=1M count=64 2>&1; echo "rc=$?"; rm -f /.hob/run/fill', 60_000);
   assert.match(result.stdout, /No space left on device|Disk quota exceeded/, result.stdout);
   assert.doesNotMatch(result.stdout, /rc=0$/m);
 });
-
-// ---- helpers (kept per file: this folder holds only test files) ----
-
-/** Builds the `tiny` image unless it is ready already (the test server starts with no images). */
-async function ensureTinyImage(client: HobClient): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const image = await client.getImage('tiny').catch(() => undefined);
-    if (image?.status === 'ready') return;
-    if (image?.status !== 'building') {
-      const last = await client.buildImage('tiny', () => undefined).catch(() => undefined);
-      if (last?.type === 'complete') return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('the tiny image did not become ready within 180 s');
-}
-
-/** Runs a shell script in a sprite, failing (not hanging) if it takes longer than `timeoutMs`. */
-async function sh(client: HobClient, name: string, script: string, timeoutMs = 30_000): Promise<ExecResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`exec in ${name} took more than ${timeoutMs} ms:\n${script}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([execCollect(client, name, ['sh', '-c', script]), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Splits output written as `@@name` header lines followed by text into a record. */
-function sections(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let current = '';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('@@')) current = line.slice(2).trim();
-    else out[current] = out[current] === undefined ? line : `${out[current]}\n${line}`;
-  }
-  for (const key of Object.keys(out)) out[key] = (out[key] ?? '').trim();
-  return out;
-}

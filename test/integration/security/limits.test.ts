@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { HobClient } from '../../../src/client/client.js';
-import { clientFor, execCollect, sharedServer, spriteFixture, type ExecResult } from '../../helpers/fixture.js';
+import { sharedServer, spriteFixture, type ExecResult } from '../../helpers/fixture.js';
+import { sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -46,7 +46,6 @@ function describeProcess(pid: number): string {
 }
 
 test('a fork bomb stays inside its pids limit while the host and the API carry on', { timeout: 180_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create({ config: { pids_max: PIDS_MAX } });
   const containerId = `${server.prefix}-${sprite.id}`;
@@ -108,7 +107,6 @@ test('a fork bomb stays inside its pids limit while the host and the API carry o
 // mid-size hogs can leave the agent (node, ~48 MB RSS) the biggest, and then the sprite restarts
 // on the next exec. Both must leave a working sprite; the diagnostics say which happened.
 test('a sprite over its memory limit is OOM-killed inside its cgroup and answers the next exec', { timeout: 180_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create({ config: { ram_mb: RAM_MIB } });
   const containerId = `${server.prefix}-${sprite.id}`;
@@ -153,33 +151,3 @@ test('a sprite over its memory limit is OOM-killed inside its cgroup and answers
     assert.equal((await sprites.client.getSprite(sprite.name)).status, 'running');
   }
 });
-
-// ---- helpers (kept per file: this folder holds only test files) ----
-
-/** Builds the `tiny` image unless it is ready already (the test server starts with no images). */
-async function ensureTinyImage(client: HobClient): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const image = await client.getImage('tiny').catch(() => undefined);
-    if (image?.status === 'ready') return;
-    if (image?.status !== 'building') {
-      const last = await client.buildImage('tiny', () => undefined).catch(() => undefined);
-      if (last?.type === 'complete') return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('the tiny image did not become ready within 180 s');
-}
-
-/** Runs a shell script in a sprite, failing (not hanging) if it takes longer than `timeoutMs`. */
-async function sh(client: HobClient, name: string, script: string, timeoutMs = 30_000): Promise<ExecResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`exec in ${name} took more than ${timeoutMs} ms:\n${script}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([execCollect(client, name, ['sh', '-c', script]), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
-import type { HobClient } from '../../../src/client/client.js';
-import { clientFor, execCollect, sharedServer, spriteFixture, type ExecResult } from '../../helpers/fixture.js';
+import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { sections, sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
 
@@ -49,7 +49,6 @@ function readBanner(host: string, port: number): Promise<string> {
 }
 
 test('a sprite has no network path to the Hob API or to the host', { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const banner = `HOBBANNER${randomBytes(6).toString('hex')}`;
   const listener = await listen(banner);
   t.after(() => listener.close());
@@ -112,7 +111,6 @@ test('a sprite has no network path to the Hob API or to the host', { timeout: 12
 });
 
 test("a sprite cannot see or reach the host's abstract unix sockets", { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const name = `hob-abstract-${randomBytes(6).toString('hex')}`;
   const listener = await listenAbstract(name);
   t.after(() => listener.close());
@@ -126,45 +124,3 @@ test("a sprite cannot see or reach the host's abstract unix sockets", { timeout:
   assert.ok(!result.stdout.includes(name), `the host's abstract socket is listed in the sprite:\n${result.stdout}`);
   assert.doesNotMatch(result.stdout, /@\/|@[a-z]/, `some abstract socket of the host is listed in the sprite:\n${result.stdout}`);
 });
-
-// ---- helpers (kept per file: this folder holds only test files) ----
-
-/** Builds the `tiny` image unless it is ready already (the test server starts with no images). */
-async function ensureTinyImage(client: HobClient): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const image = await client.getImage('tiny').catch(() => undefined);
-    if (image?.status === 'ready') return;
-    if (image?.status !== 'building') {
-      const last = await client.buildImage('tiny', () => undefined).catch(() => undefined);
-      if (last?.type === 'complete') return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('the tiny image did not become ready within 180 s');
-}
-
-/** Runs a shell script in a sprite, failing (not hanging) if it takes longer than `timeoutMs`. */
-async function sh(client: HobClient, name: string, script: string, timeoutMs = 30_000): Promise<ExecResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`exec in ${name} took more than ${timeoutMs} ms:\n${script}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([execCollect(client, name, ['sh', '-c', script]), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Splits output written as `@@name` header lines followed by text into a record. */
-function sections(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let current = '';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('@@')) current = line.slice(2).trim();
-    else out[current] = out[current] === undefined ? line : `${out[current]}\n${line}`;
-  }
-  for (const key of Object.keys(out)) out[key] = (out[key] ?? '').trim();
-  return out;
-}

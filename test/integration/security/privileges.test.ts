@@ -8,8 +8,8 @@ import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { HobClient } from '../../../src/client/client.js';
-import { clientFor, execCollect, sharedServer, spriteFixture, type ExecResult } from '../../helpers/fixture.js';
+import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { sections, sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
 const SPRITE_ROOT_UID = 100_000;
@@ -17,7 +17,6 @@ const SPRITE_ROOT_UID = 100_000;
 const DOCKER_DEFAULT_CAPS = '00000000a80425fb';
 
 test('root in a sprite is uid 100000 on the host', { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create();
   const result = await sh(
@@ -56,7 +55,6 @@ test('root in a sprite is uid 100000 on the host', { timeout: 120_000 }, async (
 });
 
 test('sprite processes run with no_new_privs, seccomp and only the default capabilities', { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create();
   // Every process of the sprite: tini, the agent, this shell and cat.
@@ -85,7 +83,6 @@ test('sprite processes run with no_new_privs, seccomp and only the default capab
 });
 
 test('a sprite cannot mount, unshare, open devices or change kernel settings', { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create();
   const hostName = hostname();
@@ -138,45 +135,3 @@ test('a sprite cannot mount, unshare, open devices or change kernel settings', {
   const root = join(server.dataDir, 'pool', 'sprites', sprite.id, 'root');
   for (const node of ['tmp/disk', 'tmp/mem']) assert.throws(() => statSync(join(root, node)), { code: 'ENOENT' });
 });
-
-// ---- helpers (kept per file: this folder holds only test files) ----
-
-/** Builds the `tiny` image unless it is ready already (the test server starts with no images). */
-async function ensureTinyImage(client: HobClient): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const image = await client.getImage('tiny').catch(() => undefined);
-    if (image?.status === 'ready') return;
-    if (image?.status !== 'building') {
-      const last = await client.buildImage('tiny', () => undefined).catch(() => undefined);
-      if (last?.type === 'complete') return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('the tiny image did not become ready within 180 s');
-}
-
-/** Runs a shell script in a sprite, failing (not hanging) if it takes longer than `timeoutMs`. */
-async function sh(client: HobClient, name: string, script: string, timeoutMs = 30_000): Promise<ExecResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`exec in ${name} took more than ${timeoutMs} ms:\n${script}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([execCollect(client, name, ['sh', '-c', script]), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Splits output written as `@@name` header lines followed by text into a record. */
-function sections(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let current = '';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('@@')) current = line.slice(2).trim();
-    else out[current] = out[current] === undefined ? line : `${out[current]}\n${line}`;
-  }
-  for (const key of Object.keys(out)) out[key] = (out[key] ?? '').trim();
-  return out;
-}

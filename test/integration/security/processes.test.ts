@@ -7,13 +7,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
-import type { HobClient } from '../../../src/client/client.js';
-import { clientFor, execCollect, sharedServer, spriteFixture, type ExecResult } from '../../helpers/fixture.js';
+import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { sections, sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
 
 test('host processes are invisible and out of reach from a sprite', { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   // A host process whose argv[0] is a secret marker; the marker never appears in a sprite command.
   const marker = `hobhostsecret${randomBytes(6).toString('hex')}`;
   const host = spawn('sleep', ['300'], { argv0: marker, stdio: 'ignore' });
@@ -60,7 +59,6 @@ test('host processes are invisible and out of reach from a sprite', { timeout: 1
 });
 
 test('each sprite has its own pid, mount, net, ipc, uts, user and cgroup namespaces', { timeout: 120_000 }, async (t) => {
-  await ensureTinyImage(clientFor(server));
   const sprites = spriteFixture(t, server);
   const [a, b] = await Promise.all([sprites.create(), sprites.create()]);
   const kinds = ['pid', 'mnt', 'net', 'ipc', 'uts', 'user', 'cgroup'] as const;
@@ -81,45 +79,3 @@ test('each sprite has its own pid, mount, net, ipc, uts, user and cgroup namespa
     assert.notEqual(inA, inB, `two sprites share a ${kind} namespace`);
   }
 });
-
-// ---- helpers (kept per file: this folder holds only test files) ----
-
-/** Builds the `tiny` image unless it is ready already (the test server starts with no images). */
-async function ensureTinyImage(client: HobClient): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const image = await client.getImage('tiny').catch(() => undefined);
-    if (image?.status === 'ready') return;
-    if (image?.status !== 'building') {
-      const last = await client.buildImage('tiny', () => undefined).catch(() => undefined);
-      if (last?.type === 'complete') return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('the tiny image did not become ready within 180 s');
-}
-
-/** Runs a shell script in a sprite, failing (not hanging) if it takes longer than `timeoutMs`. */
-async function sh(client: HobClient, name: string, script: string, timeoutMs = 30_000): Promise<ExecResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`exec in ${name} took more than ${timeoutMs} ms:\n${script}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([execCollect(client, name, ['sh', '-c', script]), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Splits output written as `@@name` header lines followed by text into a record. */
-function sections(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let current = '';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('@@')) current = line.slice(2).trim();
-    else out[current] = out[current] === undefined ? line : `${out[current]}\n${line}`;
-  }
-  for (const key of Object.keys(out)) out[key] = (out[key] ?? '').trim();
-  return out;
-}

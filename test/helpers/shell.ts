@@ -1,0 +1,27 @@
+import type { HobClient } from '../../src/client/client.js';
+import { execCollect, type ExecResult } from './fixture.js';
+
+/** Runs a shell script in a sprite, failing (not hanging) if it takes longer than `timeoutMs`. */
+export async function sh(client: HobClient, name: string, script: string, timeoutMs = 30_000): Promise<ExecResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`exec in ${name} took more than ${timeoutMs} ms:\n${script}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([execCollect(client, name, ['sh', '-c', script]), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Splits output written as `@@name` header lines followed by text into a record. */
+export function sections(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let current = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('@@')) current = line.slice(2).trim();
+    else out[current] = out[current] === undefined ? line : `${out[current]}\n${line}`;
+  }
+  for (const key of Object.keys(out)) out[key] = (out[key] ?? '').trim();
+  return out;
+}
