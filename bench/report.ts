@@ -195,9 +195,11 @@ export function renderMarkdown(r: BenchResults): string {
       'copied with a new id, cgroup path and run dir and `args: ["/bin/true"]`, on a btrfs snapshot of the tiny ' +
       'image; and a local `child_process.spawn("true")` with piped stdio, to its `close` event.',
     '- **profile**: the steps of `SpriteService.create` replayed by hand with the server\'s own artefacts (image ' +
-      'subvolume, agent runtime dir, generated config.json), each timed: snapshot, the `runc delete --force` the ' +
-      'server runs before every start, `runc run -d`, polling the agent until `/health` answers (1 ms steps), and ' +
-      'the first and second exec on the agent socket. No timing code is added to `src/`.',
+      'subvolume, agent runtime dir, generated config.json), each timed: snapshot, `runc run -d`, polling the agent ' +
+      'until `/health` answers (1 ms steps), and the first and second exec on the agent socket. No timing code is ' +
+      'added to `src/`.',
+    '- **warm**: the server restarted on the same data dir with `--warm-pool 1`; before each create the bench waits ' +
+      'until the server has recorded a booted spare, then times create → first exec as in (a).',
     '- The measurements take turns: each run of (a) is followed by one replay and one `runc run`, and the clients of (b) ' +
       'and the local spawn alternate, so load from elsewhere on the host falls on all of them alike.',
     '- **server handling** is the `responseTime` the server itself logs for each create request (fastify\'s request log).',
