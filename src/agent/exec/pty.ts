@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import type { IPty } from 'node-pty';
 import type { ExitMessage } from '../../shared/control-messages.js';
 import type { ExecRequest } from '../../shared/exec-request.js';
@@ -50,6 +51,41 @@ export async function startPty(req: ExecRequest, channel: ExecChannel, ctx: Comm
   return new PtyCommand(term, channel, ctx, file, req.stdin);
 }
 
+/** node-pty's internals this module relies on, checked at run time (they are not in its typings). */
+interface PtyInternals {
+  _socket?: { destroy: (...args: unknown[]) => unknown; read: () => unknown };
+  _fd?: unknown;
+}
+
+/**
+ * node-pty reports exit once the terminal reads EOF, or 200 ms after the process exited,
+ * whichever comes first; at the 200 ms mark it destroys its reader, and output still in the
+ * kernel's buffer is lost. The timer and the read are served by one event loop, timers first,
+ * so an agent starved of CPU for 200 ms (a busy host) loses the last output of a command. Just
+ * before the reader is destroyed, whatever the terminal still holds is read here and kept.
+ */
+function salvageOutputOnDestroy(term: IPty, emit: (data: Buffer) => void): void {
+  const internals = term as unknown as PtyInternals; // node-pty keeps these on the instance; both are checked below
+  const socket = internals._socket;
+  const fd = internals._fd;
+  if (socket === undefined || typeof socket.destroy !== 'function' || typeof socket.read !== 'function' || typeof fd !== 'number') return;
+  const destroy = socket.destroy.bind(socket);
+  socket.destroy = (...args: unknown[]) => {
+    // First what the reader already took in but (paused) has not handed out, then the kernel's rest.
+    for (let chunk = socket.read(); chunk !== null; chunk = socket.read()) {
+      if (Buffer.isBuffer(chunk)) emit(chunk);
+    }
+    const buffer = Buffer.alloc(64 * 1024);
+    try {
+      // The master is non-blocking: this ends with EAGAIN (empty) or EIO (no writer left).
+      for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) emit(Buffer.from(buffer.subarray(0, n)));
+    } catch {
+      // Nothing more to read.
+    }
+    return destroy(...args);
+  };
+}
+
 function finishTty(channel: ExecChannel, code: number): void {
   const exit: ExitMessage = { type: 'exit', exit_code: code };
   channel.send(JSON.stringify(exit));
@@ -77,11 +113,13 @@ class PtyCommand implements RunningCommand {
     this.pgid = term.pid;
     ctx.log('exec_start', { id: ctx.id, pid: term.pid, cmd: file, tty: true });
     // With encoding null node-pty hands out Buffers although its typings say string.
-    term.onData((data: string | Buffer) => {
+    const forward = (data: string | Buffer): void => {
       if (this.finished) return;
       channel.send(Buffer.isBuffer(data) ? data : Buffer.from(data));
       this.quietTimer?.refresh();
-    });
+    };
+    term.onData(forward);
+    salvageOutputOnDestroy(term, forward);
     term.onExit(({ exitCode, signal }) => {
       this.exitCode = exitCodeOf(exitCode, signal);
       this.quietTimer = setTimeout(() => this.report(), QUIET_MS);
