@@ -62,6 +62,11 @@ function fromRow(row: Row): SpriteRecord {
   };
 }
 
+/** The JSON columns config, environment, labels and url_settings, in that order. */
+function settingsColumns(sprite: SpriteRecord): [string, string, string, string] {
+  return [JSON.stringify(sprite.config), JSON.stringify(sprite.environment), JSON.stringify(sprite.labels), JSON.stringify(sprite.urlSettings)];
+}
+
 export class SpriteStore {
   constructor(private readonly db: Db) {}
 
@@ -77,10 +82,7 @@ export class SpriteStore {
         sprite.name,
         sprite.image,
         sprite.state,
-        JSON.stringify(sprite.config),
-        JSON.stringify(sprite.environment),
-        JSON.stringify(sprite.labels),
-        JSON.stringify(sprite.urlSettings),
+        ...settingsColumns(sprite),
         sprite.createdAt,
         sprite.updatedAt,
         sprite.lastRunningAt,
@@ -118,10 +120,7 @@ export class SpriteStore {
       .run(
         sprite.name,
         sprite.state,
-        JSON.stringify(sprite.config),
-        JSON.stringify(sprite.environment),
-        JSON.stringify(sprite.labels),
-        JSON.stringify(sprite.urlSettings),
+        ...settingsColumns(sprite),
         sprite.createdAt,
         sprite.updatedAt,
         spareId,
