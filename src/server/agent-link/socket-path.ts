@@ -1,3 +1,4 @@
+import { HobError } from '../../shared/errors.js';
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 
 /** O_PATH is Linux-only and missing from Node's fs.constants. */
@@ -48,3 +49,9 @@ export function pinAgentSocket(socketPath: string, ownerUid: number): PinnedSock
 
 /** The agent is not (or no longer) listening: the sprite should be checked and restarted. */
 export class AgentUnreachable extends Error {}
+
+/** What a failed connection to an agent means: nobody listening (recoverable), or anything else. */
+export function agentConnectError(error: NodeJS.ErrnoException): Error {
+  if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') return new AgentUnreachable(error.message);
+  return new HobError('agent_error', `could not reach the sprite's agent: ${error.message}`);
+}

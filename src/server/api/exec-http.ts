@@ -6,7 +6,7 @@ import { HobError } from '../../shared/errors.js';
 import { encodeExecQuery, parseExecQuery } from '../../shared/exec-request.js';
 import { StreamId, decodeFrame, encodeExitFrame, encodeFrame } from '../../shared/frames.js';
 import type { AgentTarget, SpriteService } from '../sprites/service.js';
-import { AgentUnreachable, pinAgentSocket } from '../agent-link/socket-path.js';
+import { agentConnectError, pinAgentSocket } from '../agent-link/socket-path.js';
 import { acceptRawBodies } from './body.js';
 
 /** The SDK reads each chunk of the body as one frame, so frames must be small, flushed and spaced. */
@@ -39,13 +39,7 @@ export function registerHttpExecRoute(app: FastifyInstance, deps: { sprites: Spr
         const body = request.body as Readable | undefined; // the raw parser passes the request stream
         exec.stdin = body !== undefined && params.get('stdin') === 'true';
         const query = encodeExecQuery(exec).toString();
-        let agent: WebSocket;
-        try {
-          agent = await openAgentExec(await deps.sprites.ensureRunning(request.params.name), query);
-        } catch (error) {
-          if (!(error instanceof AgentUnreachable)) throw error;
-          agent = await openAgentExec(await deps.sprites.recover(request.params.name), query);
-        }
+        const agent = await deps.sprites.connectAgent(request.params.name, (target) => openAgentExec(target, query));
         streamFrames(reply, agent);
         if (exec.stdin && body !== undefined) pumpStdin(body, agent);
       },
@@ -66,8 +60,7 @@ function openAgentExec(target: AgentTarget, query: string): Promise<WebSocket> {
     });
     agent.once('error', (error: NodeJS.ErrnoException) => {
       pinned.release();
-      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') reject(new AgentUnreachable(error.message));
-      else reject(new HobError('agent_error', `could not reach the sprite's agent: ${error.message}`));
+      reject(agentConnectError(error));
     });
   });
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import { encodeExecQuery, parseExecQuery } from '../../shared/exec-request.js';
 import type { AgentTarget, SpriteService } from '../sprites/service.js';
-import { AgentUnreachable, pinAgentSocket } from '../agent-link/socket-path.js';
+import { agentConnectError, pinAgentSocket } from '../agent-link/socket-path.js';
 import type { TokenStore } from '../store/tokens.js';
 import { authenticate } from './auth.js';
 import { toHobError } from './errors.js';
@@ -80,15 +80,7 @@ async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessa
   }
   const exec = parseExecQuery(url.searchParams);
   const agentPath = `/exec?${encodeExecQuery(exec).toString()}`;
-  let target = await deps.sprites.ensureRunning(name);
-  let agent: { socket: Duplex; head: Buffer };
-  try {
-    agent = await connectAgent(target, agentPath);
-  } catch (error) {
-    if (!(error instanceof AgentUnreachable)) throw error;
-    target = await deps.sprites.recover(name);
-    agent = await connectAgent(target, agentPath);
-  }
+  const agent = await deps.sprites.connectAgent(name, (target) => connectAgent(target, agentPath));
   if (client.destroyed) {
     agent.socket.destroy();
     return;
@@ -161,8 +153,7 @@ function connectAgent(target: AgentTarget, path: string): Promise<{ socket: Dupl
       });
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') reject(new AgentUnreachable(error.message));
-      else reject(new HobError('agent_error', `could not reach the sprite's agent: ${error.message}`));
+      reject(agentConnectError(error));
     });
     req.end();
   });

@@ -8,10 +8,11 @@ import type { SpriteJson } from '../../shared/protocol.js';
 import { HOB_VERSION } from '../../shared/version.js';
 import type { ServerConfig } from '../config.js';
 import type { ImageRegistry } from '../images/registry.js';
-import type { Runtime } from '../runtimes/runtime.js';
+import type { Runtime, SandboxSpec } from '../runtimes/runtime.js';
 import type { SpriteRecord, SpriteStore } from '../store/sprites.js';
 import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
 import { waitForAgent } from '../agent-link/client.js';
+import { AgentUnreachable } from '../agent-link/socket-path.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { spritePaths, type SpritePaths } from './layout.js';
 import { mountRunDir, unmountRunDir } from './run-dir.js';
@@ -67,7 +68,7 @@ export class SpriteService {
   private async replaceSpares(): Promise<void> {
     for (const spare of this.deps.store.spares(this.deps.config.defaultImage)) {
       if (!this.deps.store.retireSpare(spare.id)) continue;
-      await this.removeResources(spare).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not remove an old spare'));
+      await this.removeResources(spare.id).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not remove an old spare'));
       this.deps.store.delete(spare.id);
     }
     this.warmPool.refill();
@@ -140,17 +141,14 @@ export class SpriteService {
     if (handedOver !== undefined) return handedOver;
     if (!this.deps.store.insert(record)) throw new HobError('already_exists', `sprite ${name} already exists`);
     return this.locks.run(name, async () => {
-      const paths = this.paths(record);
       try {
-        mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
-        await this.deps.images.withImage(image, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false }));
-        await this.boot(record, paths);
+        await this.provision(record, record.name);
         this.deps.store.setState(record.id, 'running');
         this.deps.log.info({ sprite: name, id: record.id, image }, 'sprite created');
         return this.get(name);
       } catch (error) {
         this.deps.log.error({ sprite: name, err: error }, 'sprite creation failed; rolling back');
-        await this.removeResources(record);
+        await this.removeResources(record.id);
         this.deps.store.delete(record.id);
         throw error instanceof HobError ? error : new HobError('internal', `creating sprite ${name} failed: ${errorMessage(error)}`, { cause: error });
       }
@@ -176,15 +174,14 @@ export class SpriteService {
       const containerId = this.containerId(spare.id);
       try {
         await this.deps.runtime.setHostname(containerId, record.name);
-        if (!sameLimits(spare.config, record.config)) {
-          await this.deps.runtime.updateResources(containerId, { memoryMiB: record.config.ramMiB, cpus: record.config.cpus, pidsMax: record.config.pidsMax });
-        }
+        const limits = limitsOf(record.config);
+        if (!sameLimits(limits, limitsOf(spare.config))) await this.deps.runtime.updateResources(containerId, limits);
         this.deps.store.setState(spare.id, 'running');
         this.deps.log.info({ sprite: record.name, id: spare.id, image: record.image }, 'sprite created from a warm spare');
         return this.get(record.name);
       } catch (error) {
         this.deps.log.error({ sprite: record.name, err: error }, 'handing over a warm spare failed; rolling back');
-        await this.removeResources(claimed);
+        await this.removeResources(spare.id);
         this.deps.store.delete(spare.id);
         throw new HobError('internal', `creating sprite ${record.name} failed: ${errorMessage(error)}`, { cause: error });
       }
@@ -212,14 +209,11 @@ export class SpriteService {
       lastRunningAt: null,
     };
     this.deps.store.insert(record);
-    const paths = this.paths(record);
     try {
-      mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
-      await this.deps.images.withImage(defaultImage, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false }));
-      await this.boot(record, paths, SPARE_HOSTNAME);
+      await this.provision(record, SPARE_HOSTNAME);
       this.deps.store.setState(id, 'spare');
     } catch (error) {
-      await this.removeResources(record).catch(() => undefined);
+      await this.removeResources(record.id).catch(() => undefined);
       this.deps.store.delete(id);
       throw error;
     }
@@ -241,6 +235,19 @@ export class SpriteService {
       }
       return this.target(this.get(name));
     });
+  }
+
+  /**
+   * Connects to a sprite's agent, waking the sprite if it is cold; if its agent turns out not
+   * to be listening, the sprite is recovered and the connection tried once more.
+   */
+  async connectAgent<T>(name: string, connect: (target: AgentTarget) => Promise<T>): Promise<T> {
+    try {
+      return await connect(await this.ensureRunning(name));
+    } catch (error) {
+      if (!(error instanceof AgentUnreachable)) throw error;
+      return connect(await this.recover(name));
+    }
   }
 
   private target(record: SpriteRecord): AgentTarget {
@@ -273,7 +280,7 @@ export class SpriteService {
     await this.locks.run(name, async () => {
       const record = this.get(name);
       this.deps.store.setState(record.id, 'destroying');
-      await this.removeResources(record);
+      await this.removeResources(record.id);
       this.deps.store.delete(record.id);
       this.deps.log.info({ sprite: name, id: record.id }, 'sprite destroyed');
     });
@@ -290,7 +297,7 @@ export class SpriteService {
       agentRuntimeDir: this.deps.agentRuntimeDir,
       runDir: paths.runDir,
       logFile: paths.agentLog,
-      resources: { memoryMiB: record.config.ramMiB, cpus: record.config.cpus, pidsMax: record.config.pidsMax },
+      resources: limitsOf(record.config),
     });
     try {
       await waitForAgent(paths.socket, {
@@ -305,13 +312,22 @@ export class SpriteService {
     }
   }
 
-  private async removeResources(record: SpriteRecord): Promise<void> {
+  /** Makes a sprite's root from its image and boots it. */
+  private async provision(record: SpriteRecord, hostname: string): Promise<void> {
     const paths = this.paths(record);
-    await this.deps.runtime.destroy(this.containerId(record.id));
+    mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
+    await this.deps.images.withImage(record.image, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false }));
+    await this.boot(record, paths, hostname);
+  }
+
+  /** Removes everything a sprite has on the host; what is gone already is skipped, so it is safe to repeat. */
+  private async removeResources(id: string): Promise<void> {
+    const paths = spritePaths(this.deps.config.dataDir, this.deps.pool.spritesDir, id);
+    await this.deps.runtime.destroy(this.containerId(id));
     await unmountRunDir(paths.runDir);
     await this.deps.pool.deleteSubvolume(paths.root);
     rmSync(paths.poolDir, { recursive: true, force: true });
-    rmSync(join(this.deps.config.dataDir, 'sprites', record.id), { recursive: true, force: true });
+    rmSync(join(this.deps.config.dataDir, 'sprites', id), { recursive: true, force: true });
   }
 
   /**
@@ -330,7 +346,7 @@ export class SpriteService {
       if (record.state === 'creating' || record.state === 'destroying' || spare) {
         // Spares are cheap to make again and may come from an image that has changed since.
         if (!spare) log.warn({ sprite: record.name, state: record.state }, 'finishing an operation interrupted by a restart');
-        await this.removeResources(record);
+        await this.removeResources(record.id);
         this.deps.store.delete(record.id);
         continue;
       }
@@ -353,10 +369,7 @@ export class SpriteService {
     for (const id of existsSync(this.deps.pool.spritesDir) ? readdirSync(this.deps.pool.spritesDir) : []) {
       if (known.has(id)) continue;
       log.warn({ id }, 'removing sprite storage no sprite owns');
-      await unmountRunDir(spritePaths(this.deps.config.dataDir, this.deps.pool.spritesDir, id).runDir);
-      await this.deps.pool.deleteSubvolume(join(this.deps.pool.spritesDir, id, 'root'));
-      rmSync(join(this.deps.pool.spritesDir, id), { recursive: true, force: true });
-      rmSync(join(this.deps.config.dataDir, 'sprites', id), { recursive: true, force: true });
+      await this.removeResources(id);
     }
   }
 
@@ -366,8 +379,13 @@ export class SpriteService {
   }
 }
 
-function sameLimits(a: SpriteRecord['config'], b: SpriteRecord['config']): boolean {
-  return a.ramMiB === b.ramMiB && a.cpus === b.cpus && a.pidsMax === b.pidsMax;
+function sameLimits(a: SandboxSpec['resources'], b: SandboxSpec['resources']): boolean {
+  return a.memoryMiB === b.memoryMiB && a.cpus === b.cpus && a.pidsMax === b.pidsMax;
+}
+
+/** The runtime's view of a sprite's config: the limits its sandbox enforces. */
+function limitsOf(config: SpriteRecord['config']): SandboxSpec['resources'] {
+  return { memoryMiB: config.ramMiB, cpus: config.cpus, pidsMax: config.pidsMax };
 }
 
 function isUniqueViolation(error: unknown): boolean {
