@@ -20,6 +20,8 @@ export interface SandboxSpec {
   readonly agentRuntimeDir: string;
   /** Host directory for the agent's socket, mounted at /.hob/run. */
   readonly runDir: string;
+  /** Host directory of the sprite's newest checkpoints, mounted read-only at /.sprite/checkpoints. */
+  readonly checkpointsDir: string;
   /** Host file that receives the agent's stdout and stderr. */
   readonly logFile: string;
   readonly resources: {
@@ -40,6 +42,13 @@ export interface Runtime {
   updateResources(id: string, resources: SandboxSpec['resources']): Promise<void>;
   /** Renames a running sandbox's host (a warm spare takes its user's sprite name). */
   setHostname(id: string, hostname: string): Promise<void>;
+  /**
+   * Pauses every process of a running sandbox (only with `capabilities.freeze`). Resolves true
+   * once all are paused, false if some could not be within `timeoutMs` (they are thawed again).
+   */
+  freeze(id: string, timeoutMs: number): Promise<boolean>;
+  /** Resumes a frozen sandbox; one that is not frozen is left as it is. */
+  thaw(id: string): Promise<void>;
   /** Stops every process and removes the sandbox; a sandbox that is gone already is not an error. */
   destroy(id: string): Promise<void>;
   state(id: string): Promise<SandboxState>;

@@ -33,6 +33,28 @@ const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  `
+  ALTER TABLE sprites ADD COLUMN current_checkpoint TEXT;
+  ALTER TABLE sprites ADD COLUMN checkpoint_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sprites ADD COLUMN auto_checkpoint_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sprites ADD COLUMN qgroup INTEGER;
+  ALTER TABLE sprites ADD COLUMN forked_from TEXT;
+  ALTER TABLE sprites ADD COLUMN restoring_to TEXT;
+  CREATE TABLE checkpoints (
+    sprite_id TEXT NOT NULL REFERENCES sprites(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    is_auto INTEGER NOT NULL,
+    comment TEXT,
+    source_id TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (sprite_id, id)
+  );
+  CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function openDatabase(path: string): Db {

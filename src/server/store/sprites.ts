@@ -1,13 +1,13 @@
-import type { UrlSettingsJson } from '../../shared/protocol.js';
+import type { SpriteSourceJson, UrlSettingsJson } from '../../shared/protocol.js';
 import type { Db } from './db.js';
 
 /**
- * Where a sprite is in its lifecycle, as the server last recorded it. `creating` and
- * `destroying` mark work in flight: if the server dies mid-way, start-up finishes or undoes it.
+ * Where a sprite is in its lifecycle, as the server last recorded it. `creating`, `restoring`
+ * and `destroying` mark work in flight: if the server dies mid-way, start-up finishes or undoes it.
  * `spare` is a booted sprite of the warm pool, not yet handed to anyone, and `spare-booting` one
  * still starting (never handed out): both are invisible to the API.
  */
-export type SpriteState = 'creating' | 'running' | 'stopped' | 'destroying' | 'spare-booting' | 'spare';
+export type SpriteState = 'creating' | 'running' | 'stopped' | 'restoring' | 'destroying' | 'spare-booting' | 'spare';
 
 export interface SpriteConfig {
   ramMiB: number;
@@ -29,6 +29,13 @@ export interface SpriteRecord {
   createdAt: string;
   updatedAt: string;
   lastRunningAt: string | null;
+  /** The checkpoint its files derive from: the last one made or restored. */
+  currentCheckpoint: string | null;
+  /** The btrfs quota group (level 1) that holds its root and checkpoints; null for sprites made before quotas. */
+  qgroup: number | null;
+  forkedFrom: SpriteSourceJson | null;
+  /** The checkpoint a restore in flight is bringing back (state `restoring`). */
+  restoringTo: string | null;
 }
 
 interface Row {
@@ -43,6 +50,10 @@ interface Row {
   created_at: string;
   updated_at: string;
   last_running_at: string | null;
+  current_checkpoint: string | null;
+  qgroup: number | null;
+  forked_from: string | null;
+  restoring_to: string | null;
 }
 
 function fromRow(row: Row): SpriteRecord {
@@ -59,6 +70,10 @@ function fromRow(row: Row): SpriteRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lastRunningAt: row.last_running_at,
+    currentCheckpoint: row.current_checkpoint,
+    qgroup: row.qgroup,
+    forkedFrom: row.forked_from === null ? null : (JSON.parse(row.forked_from) as SpriteSourceJson),
+    restoringTo: row.restoring_to,
   };
 }
 
@@ -74,8 +89,8 @@ export class SpriteStore {
   insert(sprite: SpriteRecord): boolean {
     const result = this.db
       .prepare(
-        `INSERT INTO sprites (id, name, image, state, config, environment, labels, url_settings, created_at, updated_at, last_running_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING`,
+        `INSERT INTO sprites (id, name, image, state, config, environment, labels, url_settings, created_at, updated_at, last_running_at, qgroup, forked_from)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING`,
       )
       .run(
         sprite.id,
@@ -86,6 +101,8 @@ export class SpriteStore {
         sprite.createdAt,
         sprite.updatedAt,
         sprite.lastRunningAt,
+        sprite.qgroup,
+        sprite.forkedFrom === null ? null : JSON.stringify(sprite.forkedFrom),
       );
     return result.changes === 1;
   }
@@ -138,7 +155,7 @@ export class SpriteStore {
   }
 
   countByState(): Record<SpriteState, number> {
-    const counts: Record<SpriteState, number> = { creating: 0, running: 0, stopped: 0, destroying: 0, 'spare-booting': 0, spare: 0 };
+    const counts: Record<SpriteState, number> = { creating: 0, running: 0, stopped: 0, restoring: 0, destroying: 0, 'spare-booting': 0, spare: 0 };
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM sprites GROUP BY state').all() as { state: SpriteState; n: number }[]; // shape fixed by the query
     for (const row of rows) counts[row.state] = row.n;
     return counts;
@@ -156,6 +173,31 @@ export class SpriteStore {
     } else {
       this.db.prepare('UPDATE sprites SET state = ?, updated_at = ? WHERE id = ?').run(state, now, id);
     }
+  }
+
+  /** Records a restore about to start; the sprite's files are replaced only after this. */
+  beginRestore(id: string, checkpoint: string): void {
+    this.db.prepare(`UPDATE sprites SET state = 'restoring', restoring_to = ?, updated_at = ? WHERE id = ?`).run(checkpoint, new Date().toISOString(), id);
+  }
+
+  /** Records a restore whose files are in place: the sprite is stopped, and derives from the checkpoint. */
+  finishRestore(id: string, checkpoint: string): void {
+    this.db
+      .prepare(`UPDATE sprites SET state = 'stopped', restoring_to = NULL, current_checkpoint = ?, updated_at = ? WHERE id = ?`)
+      .run(checkpoint, new Date().toISOString(), id);
+  }
+
+  /** Records a restore that failed before the sprite's files were replaced. */
+  abortRestore(id: string): void {
+    this.db.prepare(`UPDATE sprites SET state = 'stopped', restoring_to = NULL, updated_at = ? WHERE id = ?`).run(new Date().toISOString(), id);
+  }
+
+  /** The next number of a per-server counter (quota group ids), never handed out twice. */
+  nextCounter(name: string): number {
+    const row = this.db
+      .prepare('INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value')
+      .get(name) as { value: number }; // RETURNING always yields the row written
+    return row.value;
   }
 
   update(id: string, changes: { labels?: string[]; urlSettings?: UrlSettingsJson }): void {

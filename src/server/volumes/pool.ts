@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, statfsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -21,9 +21,14 @@ function assertTraversable(dir: string): void {
   }
 }
 
+const BTRFS_IOC_QUOTA_CTL = 0xc0109428; // _IOWR(0x94, 40, struct btrfs_ioctl_quota_ctl_args)
+const QUOTA_CTL_ENABLE_SIMPLE = 4; // BTRFS_QUOTA_CTL_ENABLE_SIMPLE_QUOTA
+
 /**
- * The host's btrfs pool: images, sprite roots (and later checkpoints) are subvolumes in it, so
- * that making a sprite from an image is a snapshot, O(1) in the size of the image.
+ * The host's btrfs pool: images, sprite roots and checkpoints are subvolumes in it, so that
+ * making a sprite from an image, a checkpoint, a restore and a fork are each a snapshot, O(1)
+ * in the size of the data. Quotas are on, so each sprite's quota group counts the bytes it
+ * holds alone without anyone walking its files.
  */
 export class BtrfsPool {
   private constructor(
@@ -31,6 +36,8 @@ export class BtrfsPool {
     readonly root: string,
     /** True when Hob mounted a loop file for the pool (and so may unmount it). */
     readonly loopFile: string | undefined,
+    /** Where the kernel shows this filesystem's quota groups. */
+    private readonly sysfsDir: string,
   ) {}
 
   get imagesDir(): string {
@@ -49,10 +56,11 @@ export class BtrfsPool {
     mkdirSync(dataDir, { recursive: true, mode: TRAVERSE_ONLY });
     chmodSync(dataDir, TRAVERSE_ONLY);
     assertTraversable(dirname(dataDir));
-    let pool: BtrfsPool;
+    let root: string;
+    let loopFile: string | undefined;
     if (statfsSync(dataDir).type === BTRFS_SUPER_MAGIC) {
-      pool = new BtrfsPool(join(dataDir, 'pool'), undefined);
-      mkdirSync(pool.root, { recursive: true, mode: TRAVERSE_ONLY });
+      root = join(dataDir, 'pool');
+      mkdirSync(root, { recursive: true, mode: TRAVERSE_ONLY });
     } else {
       const image = join(dataDir, 'pool.img');
       const mountPoint = join(dataDir, 'pool');
@@ -63,8 +71,11 @@ export class BtrfsPool {
         await runCommand('mount', ['-t', 'btrfs', '-o', 'loop,noatime,user_subvol_rm_allowed', image, mountPoint]);
         log.info({ image, mountPoint }, 'mounted btrfs pool');
       }
-      pool = new BtrfsPool(mountPoint, image);
+      root = mountPoint;
+      loopFile = image;
     }
+    const pool = new BtrfsPool(root, loopFile, await sysfsDirOf(root));
+    await pool.enableQuotas(log);
     chmodSync(pool.root, TRAVERSE_ONLY);
     mkdirSync(pool.imagesDir, { recursive: true, mode: 0o700 });
     mkdirSync(pool.spritesDir, { recursive: true, mode: TRAVERSE_ONLY });
@@ -76,20 +87,120 @@ export class BtrfsPool {
     await runCommand('btrfs', ['-q', 'subvolume', 'create', path]);
   }
 
-  async snapshot(source: string, target: string, options: { readonly: boolean }): Promise<void> {
+  /** A snapshot of `source` at `target`; with `qgroup`, it joins that quota group (level 1) as it is made. */
+  async snapshot(source: string, target: string, options: { readonly: boolean; qgroup?: number | null }): Promise<void> {
     const args = ['-q', 'subvolume', 'snapshot'];
     if (options.readonly) args.push('-r');
+    if (options.qgroup != null && this.quotasEnabled) args.push('-i', `1/${options.qgroup}`);
     await runCommand('btrfs', [...args, source, target]);
+  }
+
+  /**
+   * Turns on btrfs simple quotas once per pool. Simple quotas (Linux 6.7+) charge each block to
+   * the subvolume that wrote it, so a snapshot into a sprite's group never forces a rescan of
+   * the whole filesystem, as full qgroups do whenever a snapshot changes groups. btrfs-progs in
+   * Debian 12 predates them, so the one ioctl is made from Python's standard library.
+   */
+  private async enableQuotas(log: Logger): Promise<void> {
+    if (this.quotasEnabled) return;
+    const enable = `import fcntl, os, struct\nfd = os.open(${JSON.stringify(this.root)}, os.O_RDONLY)\nfcntl.ioctl(fd, ${BTRFS_IOC_QUOTA_CTL}, struct.pack('QQ', ${QUOTA_CTL_ENABLE_SIMPLE}, 0))`;
+    const result = await runCommand('python3', ['-c', enable], { allowFailure: true });
+    if (result.exitCode === 0) log.info({ pool: this.root }, 'enabled btrfs simple quotas on the pool');
+    else log.warn({ pool: this.root, error: result.stderr.trim().split('\n').at(-1) }, 'btrfs simple quotas are not available (they need Linux 6.7 or later); sprites will report their storage as unknown');
+  }
+
+  private get quotasEnabled(): boolean {
+    return this.readSysfs('qgroups/enabled') === '1';
+  }
+
+  async createQgroup(id: number): Promise<void> {
+    if (!this.quotasEnabled) return;
+    // A group left by a crash between its creation and its first member is reused as it is.
+    if (existsSync(join(this.sysfsDir, 'qgroups', `1_${id}`))) return;
+    await runCommand('btrfs', ['qgroup', 'create', `1/${id}`, this.root]);
+  }
+
+  /**
+   * Removes a sprite's quota group. btrfs drops a deleted subvolume's blocks in the background
+   * and refuses to remove a group while its members are not gone, so a refusal is left for the
+   * next start (`destroyStaleQgroups`).
+   */
+  async destroyQgroup(id: number): Promise<boolean> {
+    if (!existsSync(join(this.sysfsDir, 'qgroups', `1_${id}`))) return true;
+    return (await runCommand('btrfs', ['qgroup', 'destroy', `1/${id}`, this.root], { allowFailure: true })).exitCode === 0;
+  }
+
+  /** Removes level-1 quota groups that no sprite owns any more, and stale level-0 ones. */
+  async destroyStaleQgroups(owned: ReadonlySet<number>): Promise<void> {
+    if (!this.quotasEnabled) return;
+    for (const entry of readdirSync(join(this.sysfsDir, 'qgroups'))) {
+      const match = /^1_(\d+)$/.exec(entry);
+      if (match !== null && !owned.has(Number(match[1]))) await this.destroyQgroup(Number(match[1]));
+    }
+    await runCommand('btrfs', ['qgroup', 'clear-stale', this.root], { allowFailure: true });
+  }
+
+  /**
+   * The bytes charged to a quota group, read from sysfs: no process to start and no tree to
+   * walk. Null when quotas are off or btrfs marks its counts inconsistent.
+   */
+  qgroupBytes(level: 0 | 1, id: number): number | null {
+    if (!this.quotasEnabled || this.readSysfs('qgroups/inconsistent') !== '0') return null;
+    const bytes = this.readSysfs(`qgroups/${level}_${id}/exclusive`);
+    return bytes === undefined ? null : Number(bytes);
+  }
+
+  private readSysfs(relative: string): string | undefined {
+    try {
+      return readFileSync(join(this.sysfsDir, relative), 'utf8').trim();
+    } catch {
+      return undefined;
+    }
   }
 
   async setReadonly(path: string, readonly: boolean): Promise<void> {
     await runCommand('btrfs', ['property', 'set', '-ts', path, 'ro', String(readonly)]);
   }
 
-  /** Deletes a subvolume; a path that is gone already is not an error, so retries after a crash are safe. */
+  /**
+   * Deletes a subvolume; a path that is gone already is not an error, so retries after a crash
+   * are safe. A sprite can make subvolumes inside its own root (btrfs allows it to any user),
+   * and btrfs will not delete a subvolume that holds others, so those go first.
+   */
   async deleteSubvolume(path: string): Promise<void> {
     if (!existsSync(path)) return;
+    const result = await runCommand('btrfs', ['-q', 'subvolume', 'delete', path], { allowFailure: true });
+    if (result.exitCode === 0) return;
+    const nested = await this.nestedSubvolumes(path);
+    if (nested.length === 0) throw new Error(`btrfs subvolume delete ${path} failed: ${result.stderr.trim()}`);
+    for (const inner of nested) await this.deleteSubvolume(inner);
     await runCommand('btrfs', ['-q', 'subvolume', 'delete', path]);
+  }
+
+  /** Subvolumes directly inside `path` (one level: deleteSubvolume recurses). */
+  private async nestedSubvolumes(path: string): Promise<string[]> {
+    const result = await runCommand('btrfs', ['subvolume', 'list', '-o', path]);
+    // Lines read `ID 260 gen 12 top level 256 path sprites/x/root/a b`; paths are from the pool's top.
+    return result.stdout
+      .split('\n')
+      .map((line) => /^ID \d+ gen \d+ top level \d+ path (.*)$/.exec(line)?.[1])
+      .filter((relative): relative is string => relative !== undefined)
+      .map((relative) => join(this.root, relative));
+  }
+
+  /**
+   * Deletes every subvolume in a directory of the pool, looking `depth` levels down (not into
+   * subvolumes: those are sprite roots and checkpoints, never walked), then the directory.
+   */
+  async deleteTree(dir: string, depth = 2): Promise<void> {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const path = join(dir, entry.name);
+      if (this.isSubvolume(path)) await this.deleteSubvolume(path);
+      else if (depth > 1) await this.deleteTree(path, depth - 1);
+    }
+    await rm(dir, { recursive: true, force: true });
   }
 
   isSubvolume(path: string): boolean {
@@ -120,6 +231,14 @@ async function createLoopImage(image: string, sizeGiB: number, log: Logger): Pro
   await runCommand('mkfs.btrfs', ['-q', '-L', 'hob-pool', partial]);
   await rename(partial, image);
   log.info({ image, sizeGiB }, 'created sparse btrfs pool file');
+}
+
+/** The sysfs directory of the btrfs filesystem mounted at `mountPoint`, named by its uuid. */
+async function sysfsDirOf(mountPoint: string): Promise<string> {
+  const result = await runCommand('btrfs', ['filesystem', 'show', '-m', mountPoint]);
+  const uuid = /uuid: ([0-9a-f-]{36})/.exec(result.stdout)?.[1];
+  if (uuid === undefined) throw new Error(`cannot find the uuid of the btrfs filesystem at ${mountPoint}: ${result.stdout.trim()}`);
+  return join('/sys/fs/btrfs', uuid);
 }
 
 export function isMountPoint(path: string): boolean {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Runtime, RuntimeCapabilities, SandboxSpec, SandboxState } from '../runtime.js';
 import { runCommand, CommandError } from '../../util/command.js';
 import { buildOciSpec, cgroupLimits } from './spec.js';
+import { CgroupFreezer } from './freezer.js';
 
 /**
  * Sprites as runc containers. runc keeps its state under a directory of Hob's own (`--root`),
@@ -79,6 +80,15 @@ export class RuncRuntime implements Runtime {
     if (!Number.isInteger(pid) || pid <= 1) throw new Error(`container ${id} has no init pid`);
     // Host root enters only the sandbox's UTS namespace: the sandbox itself lacks CAP_SYS_ADMIN for it.
     await runCommand('nsenter', ['--target', String(pid), '--uts', '--', 'hostname', hostname], { timeoutMs: 10_000 });
+  }
+
+  freeze(id: string, timeoutMs: number): Promise<boolean> {
+    // The spec's cgroupsPath is `/<id>`.
+    return new CgroupFreezer(id).freeze(timeoutMs);
+  }
+
+  thaw(id: string): Promise<void> {
+    return new CgroupFreezer(id).thaw();
   }
 
   async destroy(id: string): Promise<void> {

@@ -80,6 +80,7 @@ export interface OciSpec {
 const AGENT_MOUNT = '/.hob';
 export const AGENT_SOCKET_IN_SPRITE = `${AGENT_MOUNT}/run/agent.sock`;
 const CPU_PERIOD_US = 100_000;
+export const CHECKPOINTS_IN_SPRITE = '/.sprite/checkpoints';
 
 /** The cgroup limits of a sprite's config, as runc takes them at start and in `runc update`. */
 export function cgroupLimits(resources: SandboxSpec['resources']) {
@@ -138,6 +139,8 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       { destination: AGENT_MOUNT, type: 'bind', source: spec.agentRuntimeDir, options: ['bind', 'ro', 'nosuid', 'nodev'] },
       { destination: `${AGENT_MOUNT}/run`, type: 'bind', source: spec.runDir, options: ['bind', 'rw', 'nosuid', 'nodev', 'noexec'] },
+      // A plain bind, not a mount per checkpoint: checkpoints made while the sprite runs appear in it.
+      { destination: CHECKPOINTS_IN_SPRITE, type: 'bind', source: spec.checkpointsDir, options: ['bind', 'ro', 'nosuid', 'nodev'] },
     ],
     linux: {
       uidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
