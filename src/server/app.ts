@@ -12,6 +12,7 @@ import { acceptJsonBodies } from './api/body.js';
 import { installErrorHandling } from './api/errors.js';
 import { EXEC_WS_ROUTE, handleUpgrade, RelaySet } from './api/exec-ws.js';
 import { registerHttpExecRoute } from './api/exec-http.js';
+import { registerCheckpointRoutes } from './api/checkpoints.js';
 import { registerImageRoutes } from './api/images.js';
 import { registerSpriteRoutes } from './api/sprites.js';
 
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): App {
   });
   fastify.get('/v1/health', async () => ({ status: 'ok', version: HOB_VERSION }));
   registerSpriteRoutes(fastify, { sprites: deps.sprites, store: deps.spriteStore, config: deps.config });
+  registerCheckpointRoutes(fastify, { sprites: deps.sprites });
   registerHttpExecRoute(fastify, { sprites: deps.sprites, maxExecBodyBytes: deps.config.maxExecBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
 

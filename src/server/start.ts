@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { openDatabase } from './store/db.js';
 import { TokenStore } from './store/tokens.js';
 import { SpriteStore } from './store/sprites.js';
+import { CheckpointStore } from './store/checkpoints.js';
 import { ImageStore } from './store/images.js';
 import { BtrfsPool } from './volumes/pool.js';
 import { ImageRegistry } from './images/registry.js';
@@ -35,7 +36,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
   const runtime = new RuncRuntime(join(config.dataDir, 'runc'), join(config.dataDir, 'bundles'), config.uidOffset);
   const agentRuntimeDir = await prepareAgentRuntime(join(config.dataDir, 'agent'), defaultAgentRuntimeSources(options.distDir));
   const spriteStore = new SpriteStore(db);
-  const sprites = new SpriteService({ config, store: spriteStore, images, pool, runtime, agentRuntimeDir, log });
+  const sprites = new SpriteService({ config, store: spriteStore, checkpointStore: new CheckpointStore(db), images, pool, runtime, agentRuntimeDir, log });
   await sprites.reconcile();
 
   const { fastify, relays } = createApp({ config, log, tokens, spriteStore, sprites, images });

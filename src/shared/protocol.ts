@@ -36,6 +36,29 @@ export interface SpriteJson {
   version: string;
   image: string;
   runtime: string;
+  /** Hob extension: disk use from btrfs quota groups (see StorageJson). */
+  storage: StorageJson;
+  /** Hob extension: the checkpoint the sprite's files derive from (the last one made or restored). */
+  current_checkpoint: string | null;
+  /** Hob extension: what this sprite was forked from, if it was. */
+  forked_from: SpriteSourceJson | null;
+}
+
+/** Disk use as btrfs simple quotas count it, updated at each btrfs commit (at most 30 s late). */
+export interface StorageJson {
+  /**
+   * Bytes the sprite itself wrote that are still held, by its files or its checkpoints. Blocks
+   * it shares with its image or with the sprite it was forked from count for them, not for it,
+   * so a fresh fork holds ~0. Null when the host cannot count (Linux before 6.7).
+   */
+  exclusive_bytes: number | null;
+}
+
+/** Hob extension of create: make the sprite a copy-on-write fork of another sprite (now, or one of its checkpoints). */
+export interface SpriteSourceJson {
+  sprite: string;
+  /** A checkpoint id of that sprite; absent means its current files. */
+  checkpoint?: string;
 }
 
 export interface CreateSpriteBody {
@@ -49,6 +72,11 @@ export interface CreateSpriteBody {
   runtime?: string;
   /** Hob extension: the image the sprite's root is a snapshot of (default: the server's default image). */
   image?: string;
+  /**
+   * Hob extension: fork another sprite instead of starting from an image. The fork takes the
+   * source's image, config and environment unless the body gives its own.
+   */
+  source?: SpriteSourceJson;
 }
 
 export interface UpdateSpriteBody {
@@ -87,12 +115,62 @@ export interface ImageJson {
   error: string | null;
 }
 
-/** One line of an NDJSON progress stream (image build and import). */
+/**
+ * One line of an NDJSON progress stream (image build and import, checkpoint and restore).
+ * Checkpoint and restore lines also carry `time`, and their `complete` line the checkpoint `id`.
+ */
 export type ProgressEvent =
-  | { type: 'info'; data: string }
-  | { type: 'progress'; data: string; done: number; total: number }
-  | { type: 'complete'; data: string }
-  | { type: 'error'; error: string };
+  | { type: 'info'; data: string; time?: string }
+  | { type: 'progress'; data: string; done: number; total: number; time?: string }
+  | { type: 'complete'; data: string; id?: string; time?: string }
+  | { type: 'error'; error: string; time?: string };
+
+/** A checkpoint as the Sprites v1 API returns it; ids are v0, v1, … per sprite, and auto-0, auto-1, … for automatic ones. */
+export interface CheckpointJson {
+  id: string;
+  create_time: string;
+  /** The checkpoint the sprite derived from when this one was made. */
+  source_id?: string;
+  comment?: string;
+  is_auto: boolean;
+  /** This checkpoint's ancestors through source_id, nearest first. */
+  history: string[];
+  /** Hob extension: whether it is visible inside the sprite at /.sprite/checkpoints/<id>/ (the five newest are). */
+  mounted: boolean;
+}
+
+export interface CreateCheckpointBody {
+  comment?: string;
+}
+
+/** `current` names the sprite's files as they are now, wherever a checkpoint id is taken by diff. */
+export const CURRENT_STATE = 'current';
+
+export type DiffChange = 'added' | 'modified' | 'deleted';
+
+export interface DiffEntryJson {
+  /** Path from the sprite's root, starting with '/'. */
+  path: string;
+  change: DiffChange;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  /** Size in bytes: after the change, or before it for a deleted path. */
+  size: number;
+}
+
+/** GET /v1/sprites/{name}/checkpoints/{from}/diff?against={to}: what changed going from `from` to `to`. */
+export interface DiffJson {
+  from: string;
+  to: string;
+  changes: DiffEntryJson[];
+  added: number;
+  modified: number;
+  deleted: number;
+  /** True when there were more changes than `limit`; the counts above still cover them all. */
+  truncated: boolean;
+}
+
+export const DIFF_DEFAULT_LIMIT = 10_000;
+export const DIFF_MAX_LIMIT = 100_000;
 
 export interface AgentHealth {
   agent_version: number;
@@ -113,6 +191,12 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/sprites/:name' },
   { method: 'PUT', path: '/v1/sprites/:name' },
   { method: 'DELETE', path: '/v1/sprites/:name' },
+  { method: 'POST', path: '/v1/sprites/:name/checkpoint' },
+  { method: 'GET', path: '/v1/sprites/:name/checkpoints' },
+  { method: 'GET', path: '/v1/sprites/:name/checkpoints/:id' },
+  { method: 'DELETE', path: '/v1/sprites/:name/checkpoints/:id' },
+  { method: 'POST', path: '/v1/sprites/:name/checkpoints/:id/restore' },
+  { method: 'GET', path: '/v1/sprites/:name/checkpoints/:id/diff' },
   { method: 'GET', path: '/v1/sprites/:name/exec' },
   { method: 'POST', path: '/v1/sprites/:name/exec' },
   { method: 'WS', path: '/v1/sprites/:name/exec' },

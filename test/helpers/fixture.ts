@@ -61,7 +61,8 @@ export function spriteFixture(t: TestContext, server: { url: string; token: stri
     async create(body: Partial<CreateSpriteBody> = {}): Promise<SpriteJson> {
       const slug = t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 30).replace(/-$/, '');
       const name = body.name ?? `${server.prefix}-${slug || 'test'}-${++counter}`;
-      const sprite = await client.createSprite({ image: 'tiny', ...body, name, labels: [...(body.labels ?? []), `test:${t.name}`.slice(0, 128)] });
+      // A fork takes its source's image.
+      const sprite = await client.createSprite({ ...(body.source === undefined ? { image: 'tiny' } : {}), ...body, name, labels: [...(body.labels ?? []), `test:${t.name}`.slice(0, 128)] });
       created.push(sprite);
       return sprite;
     },

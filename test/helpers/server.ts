@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -42,6 +42,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Images to build (or check) once it listens; default tiny. */
   images?: string[];
+  /** More environment for the server (HOB_CRASH_AT for the crash tests). */
+  env?: Record<string, string>;
 }
 
 /** Starts `hob serve` from the built bundle and resolves once it listens. */
@@ -67,7 +69,7 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
       '16',
       ...(options.extraArgs ?? []),
     ],
-    { env: { ...process.env, HOB_CONTAINER_PREFIX: options.prefix }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, ...options.env, HOB_CONTAINER_PREFIX: options.prefix }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const log = createWriteStream(logFile);
   child.stderr?.pipe(log);
@@ -125,6 +127,11 @@ export function cleanupDataDir(dataDir: string, prefix: string): void {
   if (existsSync(runcRoot)) {
     const listed = execFileSync('runc', ['--root', runcRoot, 'list', '-q']).toString().split('\n').filter(Boolean);
     for (const id of listed) execFileSync('runc', ['--root', runcRoot, 'delete', '--force', id], { stdio: 'ignore' });
+  }
+  // A sandbox left frozen (a test killed the server mid-checkpoint) cannot die until thawed.
+  const freezerRoot = '/sys/fs/cgroup/freezer';
+  for (const entry of existsSync(freezerRoot) ? safeReaddir(freezerRoot) : []) {
+    if (entry.startsWith(`${prefix}-`)) writeFileSync(join(freezerRoot, entry, 'freezer.state'), 'THAWED');
   }
   // A safety net for sandboxes runc no longer knows (a server that booted one while being
   // stopped): kill whatever is still in a cgroup of this run before removing the cgroups.

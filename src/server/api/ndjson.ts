@@ -1,4 +1,5 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import { HobError } from '../../shared/errors.js';
 import type { ProgressEvent } from '../../shared/protocol.js';
 import type { ImageJob } from '../images/registry.js';
 
@@ -22,4 +23,28 @@ export function streamJob(reply: FastifyReply, job: ImageJob): void {
       unsubscribe();
       raw.end();
     });
+}
+
+/**
+ * Streams a one-off operation (checkpoint, restore) as NDJSON in the shape the Sprites SDK
+ * reads: timed `info` lines while it runs, then `complete` or `error`, then the body ends. The
+ * operation runs to its end even if the client goes away: stopping half-way is what crash
+ * recovery exists for, not what a closed connection should cause.
+ */
+export function streamOperation(reply: FastifyReply, run: (progress: (message: string) => void) => Promise<{ data: string; id?: string }>, log: FastifyBaseLogger): void {
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });
+  const write = (event: ProgressEvent): void => {
+    if (!raw.writableEnded && !raw.destroyed) raw.write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`);
+  };
+  void run((message) => write({ type: 'info', data: message }))
+    .then(
+      (result) => write({ type: 'complete', ...result }),
+      (error: unknown) => {
+        if (!(error instanceof HobError) || error.status >= 500) log.error({ err: error }, 'operation failed');
+        write({ type: 'error', error: error instanceof Error ? error.message : String(error) });
+      },
+    )
+    .finally(() => raw.end());
 }

@@ -6,6 +6,16 @@ export interface SpritePaths {
   poolDir: string;
   /** The sprite's writable root filesystem (a btrfs subvolume). */
   root: string;
+  /** A restore makes the new root here, then swaps it in (see CheckpointService.swapRoot). */
+  nextRoot: string;
+  /** Where a restore moves the old root before deleting it. */
+  previousRoot: string;
+  /** Every checkpoint: read-only snapshots of the root, named by checkpoint id. */
+  checkpointsDir: string;
+  /** Read-only copies (snapshots, so O(1)) of the newest checkpoints, mounted at /.sprite/checkpoints. */
+  mountedDir: string;
+  /** Short-lived snapshots (a diff against the sprite's current files). */
+  scratchDir: string;
   /** Host directory with the agent's socket, mounted at /.hob/run in the sprite. */
   runDir: string;
   socket: string;
@@ -15,11 +25,21 @@ export interface SpritePaths {
 export function spritePaths(dataDir: string, poolSpritesDir: string, id: string): SpritePaths {
   const stateDir = join(dataDir, 'sprites', id);
   const runDir = join(stateDir, 'run');
+  const poolDir = join(poolSpritesDir, id);
   return {
-    poolDir: join(poolSpritesDir, id),
-    root: join(poolSpritesDir, id, 'root'),
+    poolDir,
+    root: join(poolDir, 'root'),
+    nextRoot: join(poolDir, 'root.next'),
+    previousRoot: join(poolDir, 'root.prev'),
+    checkpointsDir: join(poolDir, 'checkpoints'),
+    mountedDir: join(poolDir, 'mounted'),
+    scratchDir: join(poolDir, 'scratch'),
     runDir,
     socket: join(runDir, 'agent.sock'),
     agentLog: join(stateDir, 'agent.log'),
   };
+}
+
+export function checkpointPath(paths: SpritePaths, id: string): string {
+  return join(paths.checkpointsDir, id);
 }

@@ -4,16 +4,19 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import { assertValidName } from '../../shared/names.js';
-import type { SpriteJson } from '../../shared/protocol.js';
+import type { SpriteJson, SpriteSourceJson } from '../../shared/protocol.js';
 import { HOB_VERSION } from '../../shared/version.js';
 import type { ServerConfig } from '../config.js';
 import type { ImageRegistry } from '../images/registry.js';
 import type { Runtime, SandboxSpec } from '../runtimes/runtime.js';
+import type { CheckpointStore } from '../store/checkpoints.js';
 import type { SpriteRecord, SpriteStore } from '../store/sprites.js';
+import { crashPoint } from '../util/crash-point.js';
 import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
 import { waitForAgent } from '../agent-link/client.js';
 import { AgentUnreachable } from '../agent-link/socket-path.js';
 import { KeyedMutex } from '../util/mutex.js';
+import { CheckpointService, type SpriteLifecycle } from './checkpoints.js';
 import { spritePaths, type SpritePaths } from './layout.js';
 import { mountRunDir, unmountRunDir } from './run-dir.js';
 import { WarmPool } from './warm-pool.js';
@@ -28,6 +31,7 @@ export interface AgentTarget {
 export interface SpriteServiceDeps {
   config: ServerConfig;
   store: SpriteStore;
+  checkpointStore: CheckpointStore;
   images: ImageRegistry;
   pool: BtrfsPool;
   runtime: Runtime;
@@ -45,13 +49,23 @@ const SPARE_HOSTNAME = 'sprite';
  * work in flight (`creating`, `destroying`) before doing it, so a crash at any point is finished
  * or undone at the next start.
  */
-export class SpriteService {
+export class SpriteService implements SpriteLifecycle {
   private readonly locks = new KeyedMutex();
   private publicPort: number;
   readonly warmPool: WarmPool;
+  readonly checkpoints: CheckpointService;
 
   constructor(private readonly deps: SpriteServiceDeps) {
     this.publicPort = deps.config.listenPort;
+    this.checkpoints = new CheckpointService({
+      store: deps.store,
+      checkpoints: deps.checkpointStore,
+      pool: deps.pool,
+      runtime: deps.runtime,
+      sandboxRootUid: deps.config.uidOffset,
+      log: deps.log,
+    });
+    this.checkpoints.attach(this);
     this.warmPool = new WarmPool({
       size: deps.config.warmPoolSize,
       count: () => deps.store.spares(deps.config.defaultImage).length,
@@ -68,7 +82,7 @@ export class SpriteService {
   private async replaceSpares(): Promise<void> {
     for (const spare of this.deps.store.spares(this.deps.config.defaultImage)) {
       if (!this.deps.store.retireSpare(spare.id)) continue;
-      await this.removeResources(spare.id).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not remove an old spare'));
+      await this.removeResources(spare).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not remove an old spare'));
       this.deps.store.delete(spare.id);
     }
     this.warmPool.refill();
@@ -82,8 +96,29 @@ export class SpriteService {
     return spritePaths(this.deps.config.dataDir, this.deps.pool.spritesDir, record.id);
   }
 
-  private containerId(id: string): string {
-    return `${this.deps.config.containerPrefix}-${id}`;
+  containerId(record: Pick<SpriteRecord, 'id'>): string {
+    return `${this.deps.config.containerPrefix}-${record.id}`;
+  }
+
+  async exclusive<T>(name: string, task: (record: SpriteRecord) => Promise<T>): Promise<T> {
+    return this.locks.run(name, async () => {
+      const record = this.get(name);
+      if (record.state !== 'running' && record.state !== 'stopped') {
+        throw new HobError('conflict', `sprite ${name} is busy (${record.state}); try again when it is done`);
+      }
+      return task(record);
+    });
+  }
+
+  async stop(record: SpriteRecord): Promise<void> {
+    await this.deps.runtime.destroy(this.containerId(record));
+    await unmountRunDir(this.paths(record).runDir);
+    this.deps.store.setState(record.id, 'stopped');
+  }
+
+  async start(record: SpriteRecord): Promise<void> {
+    await this.boot(record, this.paths(record));
+    this.deps.store.setState(record.id, 'running');
   }
 
   get(name: string): SpriteRecord {
@@ -115,11 +150,19 @@ export class SpriteService {
       version: HOB_VERSION,
       image: record.image,
       runtime: this.deps.runtime.name,
+      storage: this.storageOf(record),
+      current_checkpoint: record.currentCheckpoint,
+      forked_from: record.forkedFrom,
     };
+  }
+
+  private storageOf(record: SpriteRecord): SpriteJson['storage'] {
+    return { exclusive_bytes: record.qgroup === null ? null : this.deps.pool.qgroupBytes(1, record.qgroup) };
   }
 
   async create(input: ValidCreate): Promise<SpriteRecord> {
     assertValidName(input.name);
+    if (input.source !== undefined) return this.fork(input.name, input.source, input);
     const name = input.name;
     const image = input.image ?? this.deps.config.defaultImage;
     this.deps.images.requireReady(image);
@@ -129,26 +172,73 @@ export class SpriteService {
       name,
       image,
       state: 'creating',
-      config: input.config,
-      environment: input.environment,
+      config: input.config(this.deps.config.spriteDefaults),
+      environment: input.environment ?? {},
       labels: input.labels,
       urlSettings: input.urlSettings,
       createdAt: now,
       updatedAt: now,
       lastRunningAt: null,
+      currentCheckpoint: null,
+      qgroup: null,
+      forkedFrom: null,
+      restoringTo: null,
     };
     const handedOver = await this.createFromSpare(record);
     if (handedOver !== undefined) return handedOver;
+    const qgroup = this.deps.store.nextCounter('qgroup');
+    return this.createWith({ ...record, qgroup }, async (paths) => {
+      await this.deps.images.withImage(image, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false, qgroup }));
+    });
+  }
+
+  /**
+   * A new sprite whose root is a copy-on-write snapshot of another sprite's files, now or at
+   * one of its checkpoints. It takes the source's image, config and environment unless told
+   * otherwise, and shares every block with it until either side writes.
+   */
+  private async fork(name: string, source: SpriteSourceJson, input: ValidCreate): Promise<SpriteRecord> {
+    if (input.image !== undefined) throw new HobError('bad_request', 'give either image or source, not both: a fork takes its files from its source');
+    const from = this.get(source.sprite);
+    if (source.checkpoint !== undefined) this.checkpoints.get(from.name, source.checkpoint);
+    const now = new Date().toISOString();
+    const qgroup = this.deps.store.nextCounter('qgroup');
+    const record: SpriteRecord = {
+      id: randomBytes(8).toString('hex'),
+      name,
+      image: from.image,
+      state: 'creating',
+      config: input.config(from.config),
+      environment: input.environment ?? from.environment,
+      labels: input.labels,
+      urlSettings: input.urlSettings,
+      createdAt: now,
+      updatedAt: now,
+      lastRunningAt: null,
+      currentCheckpoint: null,
+      qgroup,
+      forkedFrom: source.checkpoint === undefined ? { sprite: from.name } : { sprite: from.name, checkpoint: source.checkpoint },
+      restoringTo: null,
+    };
+    return this.createWith(record, async (paths) => {
+      await this.checkpoints.snapshotFor(from.name, source.checkpoint, paths.root, qgroup);
+      crashPoint('fork:snapshotted');
+    });
+  }
+
+  /** Records a new sprite as `creating`, makes its root with `makeRoot` and boots it; undoes all of it on failure. */
+  private async createWith(record: SpriteRecord, makeRoot: (paths: SpritePaths) => Promise<void>): Promise<SpriteRecord> {
+    const name = record.name;
     if (!this.deps.store.insert(record)) throw new HobError('already_exists', `sprite ${name} already exists`);
     return this.locks.run(name, async () => {
       try {
-        await this.provision(record, record.name);
+        await this.provision(record, record.name, makeRoot);
         this.deps.store.setState(record.id, 'running');
-        this.deps.log.info({ sprite: name, id: record.id, image }, 'sprite created');
+        this.deps.log.info({ sprite: name, id: record.id, image: record.image, forkedFrom: record.forkedFrom }, 'sprite created');
         return this.get(name);
       } catch (error) {
         this.deps.log.error({ sprite: name, err: error }, 'sprite creation failed; rolling back');
-        await this.removeResources(record.id);
+        await this.removeResources(record);
         this.deps.store.delete(record.id);
         throw error instanceof HobError ? error : new HobError('internal', `creating sprite ${name} failed: ${errorMessage(error)}`, { cause: error });
       }
@@ -171,7 +261,7 @@ export class SpriteService {
     }
     this.warmPool.refill();
     return this.locks.run(record.name, async () => {
-      const containerId = this.containerId(spare.id);
+      const containerId = this.containerId(spare);
       try {
         await this.deps.runtime.setHostname(containerId, record.name);
         const limits = limitsOf(record.config);
@@ -181,7 +271,7 @@ export class SpriteService {
         return this.get(record.name);
       } catch (error) {
         this.deps.log.error({ sprite: record.name, err: error }, 'handing over a warm spare failed; rolling back');
-        await this.removeResources(spare.id);
+        await this.removeResources(spare);
         this.deps.store.delete(spare.id);
         throw new HobError('internal', `creating sprite ${record.name} failed: ${errorMessage(error)}`, { cause: error });
       }
@@ -207,13 +297,19 @@ export class SpriteService {
       createdAt: now,
       updatedAt: now,
       lastRunningAt: null,
+      currentCheckpoint: null,
+      qgroup: this.deps.store.nextCounter('qgroup'),
+      forkedFrom: null,
+      restoringTo: null,
     };
     this.deps.store.insert(record);
     try {
-      await this.provision(record, SPARE_HOSTNAME);
+      await this.provision(record, SPARE_HOSTNAME, (paths) =>
+        this.deps.images.withImage(record.image, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false, qgroup: record.qgroup })),
+      );
       this.deps.store.setState(id, 'spare');
     } catch (error) {
-      await this.removeResources(record.id).catch(() => undefined);
+      await this.removeResources(record).catch(() => undefined);
       this.deps.store.delete(id);
       throw error;
     }
@@ -225,8 +321,8 @@ export class SpriteService {
     if (current.state === 'running') return this.target(current);
     return this.locks.run(name, async () => {
       const record = this.get(name);
-      if (record.state === 'creating' || record.state === 'destroying') {
-        throw new HobError('conflict', `sprite ${name} is being ${record.state === 'creating' ? 'created' : 'destroyed'}`);
+      if (record.state === 'creating' || record.state === 'destroying' || record.state === 'restoring') {
+        throw new HobError('conflict', `sprite ${name} is being ${record.state === 'creating' ? 'created' : record.state === 'destroying' ? 'destroyed' : 'restored'}`);
       }
       if (record.state !== 'running') {
         await this.boot(record, this.paths(record));
@@ -262,9 +358,9 @@ export class SpriteService {
     await this.locks.run(name, async () => {
       const record = this.get(name);
       if (record.state !== 'running') return;
-      const state = await this.deps.runtime.state(this.containerId(record.id));
+      const state = await this.deps.runtime.state(this.containerId(record));
       this.deps.log.warn({ sprite: name, state }, 'agent did not answer; restarting the sprite');
-      await this.deps.runtime.destroy(this.containerId(record.id));
+      await this.deps.runtime.destroy(this.containerId(record));
       this.deps.store.setState(record.id, 'stopped');
     });
     return this.ensureRunning(name);
@@ -280,7 +376,7 @@ export class SpriteService {
     await this.locks.run(name, async () => {
       const record = this.get(name);
       this.deps.store.setState(record.id, 'destroying');
-      await this.removeResources(record.id);
+      await this.removeResources(record);
       this.deps.store.delete(record.id);
       this.deps.log.info({ sprite: name, id: record.id }, 'sprite destroyed');
     });
@@ -289,13 +385,14 @@ export class SpriteService {
   private async boot(record: SpriteRecord, paths: SpritePaths, hostname = record.name): Promise<void> {
     // The agent (root in the sprite, this uid on the host) creates its socket here.
     await mountRunDir(paths.runDir, this.deps.config.uidOffset);
-    const id = this.containerId(record.id);
+    const id = this.containerId(record);
     await this.deps.runtime.start({
       id,
       hostname,
       rootfs: paths.root,
       agentRuntimeDir: this.deps.agentRuntimeDir,
       runDir: paths.runDir,
+      checkpointsDir: paths.mountedDir,
       logFile: paths.agentLog,
       resources: limitsOf(record.config),
     });
@@ -312,22 +409,27 @@ export class SpriteService {
     }
   }
 
-  /** Makes a sprite's root from its image and boots it. */
-  private async provision(record: SpriteRecord, hostname: string): Promise<void> {
+  /** Lays out a sprite's storage, makes its root (in its quota group) with `makeRoot`, and boots it. */
+  private async provision(record: SpriteRecord, hostname: string, makeRoot: (paths: SpritePaths) => Promise<void>): Promise<void> {
     const paths = this.paths(record);
-    mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
-    await this.deps.images.withImage(record.image, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false }));
+    for (const dir of [paths.poolDir, paths.checkpointsDir]) mkdirSync(dir, { recursive: true, mode: TRAVERSE_ONLY });
+    this.checkpoints.makeMountedDir(paths);
+    if (record.qgroup !== null) await this.deps.pool.createQgroup(record.qgroup);
+    await makeRoot(paths);
     await this.boot(record, paths, hostname);
   }
 
-  /** Removes everything a sprite has on the host; what is gone already is skipped, so it is safe to repeat. */
-  private async removeResources(id: string): Promise<void> {
-    const paths = spritePaths(this.deps.config.dataDir, this.deps.pool.spritesDir, id);
-    await this.deps.runtime.destroy(this.containerId(id));
+  /**
+   * Removes everything a sprite has on the host (root, checkpoints, quota group); what is gone
+   * already is skipped, so it is safe to repeat.
+   */
+  private async removeResources(record: Pick<SpriteRecord, 'id' | 'qgroup'>): Promise<void> {
+    const paths = spritePaths(this.deps.config.dataDir, this.deps.pool.spritesDir, record.id);
+    await this.deps.runtime.destroy(this.containerId(record));
     await unmountRunDir(paths.runDir);
-    await this.deps.pool.deleteSubvolume(paths.root);
-    rmSync(paths.poolDir, { recursive: true, force: true });
-    rmSync(join(this.deps.config.dataDir, 'sprites', id), { recursive: true, force: true });
+    await this.deps.pool.deleteTree(paths.poolDir);
+    if (record.qgroup !== null) await this.deps.pool.destroyQgroup(record.qgroup);
+    rmSync(join(this.deps.config.dataDir, 'sprites', record.id), { recursive: true, force: true });
   }
 
   /**
@@ -341,24 +443,33 @@ export class SpriteService {
     const containers = new Map((await this.deps.runtime.list(prefix)).map((c) => [c.id, c.state]));
     const known = new Set<string>();
     for (const record of this.deps.store.all()) {
-      const id = this.containerId(record.id);
+      const id = this.containerId(record);
       const spare = record.state === 'spare' || record.state === 'spare-booting';
       if (record.state === 'creating' || record.state === 'destroying' || spare) {
         // Spares are cheap to make again and may come from an image that has changed since.
         if (!spare) log.warn({ sprite: record.name, state: record.state }, 'finishing an operation interrupted by a restart');
-        await this.removeResources(record.id);
+        await this.removeResources(record);
         this.deps.store.delete(record.id);
         continue;
       }
       known.add(record.id);
-      const state = containers.get(id) ?? 'missing';
-      if (record.state === 'running' && state !== 'running') {
+      let state = containers.get(id) ?? 'missing';
+      if (state === 'paused') {
+        // Frozen for a checkpoint when the server died.
+        await this.deps.runtime.thaw(id);
+        state = 'running';
+      }
+      if (record.state === 'restoring') {
+        await this.deps.runtime.destroy(id);
+        await unmountRunDir(this.paths(record).runDir);
+      } else if (record.state === 'running' && state !== 'running') {
         log.warn({ sprite: record.name, container: state }, 'sprite was recorded running but is not; reporting it cold');
         await this.deps.runtime.destroy(id);
         this.deps.store.setState(record.id, 'stopped');
       } else if (record.state === 'stopped' && state !== 'missing') {
         await this.deps.runtime.destroy(id);
       }
+      await this.checkpoints.reconcile(this.get(record.name));
     }
     for (const [id] of containers) {
       if (!known.has(id.slice(prefix.length))) {
@@ -369,13 +480,15 @@ export class SpriteService {
     for (const id of existsSync(this.deps.pool.spritesDir) ? readdirSync(this.deps.pool.spritesDir) : []) {
       if (known.has(id)) continue;
       log.warn({ id }, 'removing sprite storage no sprite owns');
-      await this.removeResources(id);
+      await this.removeResources({ id, qgroup: null });
     }
+    const owned = new Set(this.deps.store.all().flatMap((record) => (record.qgroup === null ? [] : [record.qgroup])));
+    await this.deps.pool.destroyStaleQgroups(owned);
   }
 
   counts(): { running: number; cold: number } {
     const counts = this.deps.store.countByState();
-    return { running: counts.running, cold: counts.stopped + counts.creating + counts.destroying };
+    return { running: counts.running, cold: counts.stopped + counts.creating + counts.restoring + counts.destroying };
   }
 }
 

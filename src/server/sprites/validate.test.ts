@@ -15,10 +15,22 @@ test('a create body takes the SDK fields and fills defaults', () => {
     { name: 'n1', config: { ram_mb: 512, cpus: 2, region: 'ord', storage_gb: 4 }, environment: { myVar: 'x' }, url_settings: { auth: 'public', private_access: 'org_users' }, labels: ['l'], wait_for_capacity: true, runtime: 'dev' },
     defaults,
   );
-  assert.deepEqual(body.config, { ramMiB: 512, cpus: 2, pidsMax: defaults.pidsMax, storageGiB: 4, region: 'ord' });
+  assert.deepEqual(body.config(defaults), { ramMiB: 512, cpus: 2, pidsMax: defaults.pidsMax, storageGiB: 4, region: 'ord' });
   assert.deepEqual(body.environment, { myVar: 'x' });
   assert.deepEqual(body.urlSettings, { auth: 'public', private_access: 'org_users' });
-  assert.deepEqual(parseCreateBody({ name: 'n3' }, defaults).config.ramMiB, defaults.ramMiB);
+  assert.deepEqual(parseCreateBody({ name: 'n3' }, defaults).config(defaults).ramMiB, defaults.ramMiB);
+  assert.equal(parseCreateBody({ name: 'n3' }, defaults).environment, undefined, 'no environment given, so a fork can take its source\'s');
+});
+
+test('a fork body names its source; what it leaves out comes from the source', () => {
+  const body = parseCreateBody({ name: 'f', source: { sprite: 'src', checkpoint: 'v2' }, config: { cpus: 2 } }, defaults);
+  assert.deepEqual(body.source, { sprite: 'src', checkpoint: 'v2' });
+  const sourceConfig = { ramMiB: 2048, cpus: 1, pidsMax: 99, storageGiB: 7 };
+  assert.deepEqual(body.config(sourceConfig), { ramMiB: 2048, cpus: 2, pidsMax: 99, storageGiB: 7, region: 'local' });
+  assert.throws(() => parseCreateBody({ name: 'f', source: 'src' }, defaults), is400(/source must be an object/));
+  assert.throws(() => parseCreateBody({ name: 'f', source: { sprite: '' } }, defaults), is400(/source.sprite/));
+  assert.throws(() => parseCreateBody({ name: 'f', source: { sprite: 's', checkpoint: 3 } }, defaults), is400(/source.checkpoint/));
+  assert.throws(() => parseCreateBody({ name: 'f', source: { sprite: 's', at: 'x' } }, defaults), is400(/unknown field in source: at/));
 });
 
 test('bad create bodies are 400s naming the field', () => {

@@ -1,5 +1,5 @@
 import { HobError } from '../../shared/errors.js';
-import type { CreateSpriteBody, SpriteConfigJson, UpdateSpriteBody, UrlSettingsJson } from '../../shared/protocol.js';
+import type { CreateSpriteBody, SpriteConfigJson, SpriteSourceJson, UpdateSpriteBody, UrlSettingsJson } from '../../shared/protocol.js';
 import type { ServerConfig } from '../config.js';
 import type { SpriteConfig } from '../store/sprites.js';
 
@@ -83,22 +83,37 @@ export function parseUrlSettings(raw: unknown): UrlSettingsJson {
 export interface ValidCreate {
   name: unknown;
   image: string | undefined;
-  config: SpriteConfig;
-  environment: Record<string, string>;
+  /** The config asked for, with what the body leaves out taken from `defaults` (the server's, or a fork's source). */
+  config: (defaults: ServerConfig['spriteDefaults']) => SpriteConfig;
+  /** Undefined when the body gives none (a fork then takes its source's). */
+  environment: Record<string, string> | undefined;
   labels: string[];
   urlSettings: UrlSettingsJson;
+  source: SpriteSourceJson | undefined;
+}
+
+export function parseSource(raw: unknown): SpriteSourceJson {
+  if (!isObject(raw)) throw new HobError('bad_request', 'source must be an object like {"sprite": "name", "checkpoint": "v1"}');
+  rejectUnknown(raw, ['sprite', 'checkpoint'], 'source');
+  if (typeof raw.sprite !== 'string' || raw.sprite === '') throw new HobError('bad_request', 'source.sprite must be the name of a sprite');
+  if (raw.checkpoint === undefined) return { sprite: raw.sprite };
+  if (typeof raw.checkpoint !== 'string' || raw.checkpoint === '') throw new HobError('bad_request', 'source.checkpoint must be a checkpoint id like "v1"');
+  return { sprite: raw.sprite, checkpoint: raw.checkpoint };
 }
 
 export function parseCreateBody(body: unknown, defaults: ServerConfig['spriteDefaults']): ValidCreate {
   if (!isObject(body)) throw new HobError('bad_request', 'the request body must be a JSON object like {"name": "my-sprite"}');
-  const allowed: (keyof CreateSpriteBody)[] = ['name', 'config', 'environment', 'url_settings', 'labels', 'wait_for_capacity', 'runtime', 'image'];
+  const allowed: (keyof CreateSpriteBody)[] = ['name', 'config', 'environment', 'url_settings', 'labels', 'wait_for_capacity', 'runtime', 'image', 'source'];
   rejectUnknown(body, allowed, 'the request body');
   if (body.image !== undefined && typeof body.image !== 'string') throw new HobError('bad_request', 'image must be a string');
+  // Checked now against the server's defaults, so a bad config is refused before anything starts.
+  parseSpriteConfig(body.config, defaults);
   return {
     name: body.name,
     image: body.image,
-    config: parseSpriteConfig(body.config, defaults),
-    environment: parseEnvironment(body.environment),
+    config: (base) => parseSpriteConfig(body.config, base),
+    environment: body.environment === undefined ? undefined : parseEnvironment(body.environment),
+    source: body.source === undefined ? undefined : parseSource(body.source),
     labels: body.labels === undefined ? [] : parseLabels(body.labels),
     urlSettings: body.url_settings === undefined ? { auth: 'sprite' } : parseUrlSettings(body.url_settings),
   };
