@@ -11,6 +11,7 @@ import { registerExec } from './commands/sprite/exec.js';
 import { registerConsole } from './commands/sprite/console.js';
 import { registerUse } from './commands/sprite/use.js';
 import { registerImage } from './commands/image/index.js';
+import { registerCheckpoint, registerFork, registerRestore } from './commands/checkpoint/index.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctx = new CliContext(process.env, process.cwd());
@@ -29,6 +30,9 @@ export async function main(argv: string[]): Promise<void> {
   registerConsole(program, ctx);
   registerUse(program, ctx);
   registerImage(program, ctx);
+  registerCheckpoint(program, ctx);
+  registerRestore(program, ctx);
+  registerFork(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -2,11 +2,15 @@ import WebSocket from 'ws';
 import { HobError } from '../shared/errors.js';
 import { encodeExecQuery, type ExecRequest } from '../shared/exec-request.js';
 import type {
+  CheckpointJson,
+  CreateCheckpointBody,
   CreateSpriteBody,
+  DiffJson,
   ImageJson,
   ListSpritesResponse,
   ProgressEvent,
   SpriteJson,
+  SpriteSourceJson,
   UpdateSpriteBody,
 } from '../shared/protocol.js';
 import { errorFromResponse } from './errors.js';
@@ -83,6 +87,50 @@ export class HobClient {
     await this.fetch('DELETE', `/v1/sprites/${encodeURIComponent(name)}`);
   }
 
+  /** Creates a sprite as a copy-on-write fork of another one (its current files, or one of its checkpoints). */
+  forkSprite(newName: string, source: SpriteSourceJson, extra: Partial<CreateSpriteBody> = {}): Promise<SpriteJson> {
+    return this.createSprite({ ...extra, name: newName, source });
+  }
+
+  /** Checkpoints a sprite; resolves with the last event (complete, carrying the new id, or error). */
+  async createCheckpoint(name: string, comment: string | undefined, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+    const body: CreateCheckpointBody = comment === undefined ? {} : { comment };
+    const response = await this.fetch('POST', `/v1/sprites/${encodeURIComponent(name)}/checkpoint`, { json: body });
+    return readProgress(response, onEvent);
+  }
+
+  /** A sprite's checkpoints, newest first; `history` keeps only that checkpoint and its descendants. */
+  listCheckpoints(name: string, options: { includeAuto?: boolean; history?: string } = {}): Promise<CheckpointJson[]> {
+    const query = new URLSearchParams();
+    if (options.includeAuto === true) query.set('includeAuto', 'true');
+    if (options.history !== undefined) query.set('history', options.history);
+    const suffix = query.size > 0 ? `?${query.toString()}` : '';
+    return this.json('GET', `${checkpointsPath(name)}${suffix}`);
+  }
+
+  getCheckpoint(name: string, id: string): Promise<CheckpointJson> {
+    return this.json('GET', checkpointPath(name, id));
+  }
+
+  async deleteCheckpoint(name: string, id: string): Promise<void> {
+    await this.fetch('DELETE', checkpointPath(name, id));
+  }
+
+  /** Restores a sprite's files to a checkpoint (restarting it); resolves with the last event. */
+  async restoreCheckpoint(name: string, id: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+    const response = await this.fetch('POST', `${checkpointPath(name, id)}/restore`);
+    return readProgress(response, onEvent);
+  }
+
+  /** What changed going from checkpoint `from` to `against` (default: the sprite's files now); either may be CURRENT_STATE. */
+  diffCheckpoints(name: string, from: string, against?: string, limit?: number): Promise<DiffJson> {
+    const query = new URLSearchParams();
+    if (against !== undefined) query.set('against', against);
+    if (limit !== undefined) query.set('limit', String(limit));
+    const suffix = query.size > 0 ? `?${query.toString()}` : '';
+    return this.json('GET', `${checkpointPath(name, from)}/diff${suffix}`);
+  }
+
   async listImages(): Promise<ImageJson[]> {
     return (await this.json<{ images: ImageJson[] }>('GET', '/v1/images')).images;
   }
@@ -117,6 +165,14 @@ export class HobClient {
       perMessageDeflate: false,
     });
   }
+}
+
+function checkpointsPath(name: string): string {
+  return `/v1/sprites/${encodeURIComponent(name)}/checkpoints`;
+}
+
+function checkpointPath(name: string, id: string): string {
+  return `${checkpointsPath(name)}/${encodeURIComponent(id)}`;
 }
 
 async function readProgress(response: Response, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
