@@ -145,3 +145,32 @@ function hostHasProcess(cmdline: string): boolean {
   }
   return false;
 }
+
+test("a sprite sees only its own checkpoints, and cannot change them or reach another's", async (t) => {
+  const sprites = spriteFixture(t, server);
+  const [a, b] = await Promise.all([sprites.create(), sprites.create()]);
+  const marker = `hobmarker${randomBytes(6).toString('hex')}`;
+  assert.equal((await sh(sprites.client, b.name, `echo ${marker} > /root/${marker}`)).code, 0);
+  assert.equal((await sprites.client.createCheckpoint(b.name, undefined, () => undefined)).type, 'complete');
+  assert.equal((await sprites.client.createCheckpoint(a.name, undefined, () => undefined)).type, 'complete');
+  // Control: B sees its own checkpoint with the marker.
+  assert.equal((await sh(sprites.client, b.name, `cat /.sprite/checkpoints/v0/root/${marker}`)).stdout, `${marker}\n`);
+
+  const probe = await sh(
+    sprites.client,
+    a.name,
+    [
+      'echo @@list; ls -A /.sprite/checkpoints',
+      `echo @@find; timeout 60 find / -name "${marker}*" 2>/dev/null; echo "rc=$?"`,
+      'echo @@write; touch /.sprite/checkpoints/v0/x 2>&1 || echo refused',
+      'echo @@mkdir; mkdir /.sprite/checkpoints/v9 2>&1 || echo refused',
+      'echo @@remount; mount -o remount,rw /.sprite/checkpoints 2>&1 || echo refused',
+      'echo @@umount; umount /.sprite/checkpoints 2>&1 || echo refused',
+    ].join('\n'),
+  );
+  const out = sections(probe.stdout);
+  assert.equal(out.list, 'v0', 'only its own checkpoint');
+  assert.doesNotMatch(out.find ?? '', new RegExp(marker), "B's files are nowhere in A");
+  for (const section of ['write', 'mkdir', 'remount', 'umount']) assert.match(out[section] ?? '', /refused/, `${section} is refused`);
+  assert.equal(existsSync(join(server.dataDir, 'pool', 'sprites', a.id, 'checkpoints', 'v0', 'x')), false);
+});

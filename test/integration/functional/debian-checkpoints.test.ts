@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'node:test';
+import type { HobClient } from '../../../src/client/client.js';
+import { execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
+
+const server = sharedServer();
+
+async function sh(client: HobClient, name: string, script: string, input?: string): Promise<string> {
+  const result = await execCollect(client, name, ['bash', '-c', script], input === undefined ? {} : { input });
+  assert.equal(result.code, 0, `${script}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A small real .deb, built on the host with dpkg-deb: sprites have no network to fetch one. */
+function buildDeb(): string {
+  const dir = mkdtempSync('/tmp/hobdeb-');
+  try {
+    const root = join(dir, 'pkg');
+    mkdirSync(join(root, 'DEBIAN'), { recursive: true });
+    mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
+    mkdirSync(join(root, 'usr', 'share', 'hob-test'), { recursive: true });
+    writeFileSync(join(root, 'DEBIAN', 'control'), 'Package: hob-test-pkg\nVersion: 1.0\nArchitecture: all\nMaintainer: Hob tests <tests@hob.invalid>\nDescription: checkpoint test package\n');
+    writeFileSync(join(root, 'usr', 'bin', 'hob-hello'), '#!/bin/sh\necho hello from a package\n');
+    chmodSync(join(root, 'usr', 'bin', 'hob-hello'), 0o755);
+    writeFileSync(join(root, 'usr', 'share', 'hob-test', 'data.txt'), 'x'.repeat(100_000));
+    execFileSync('dpkg-deb', ['--root-owner-group', '--build', root, join(dir, 'pkg.deb')], { stdio: 'ignore' });
+    return readFileSync(join(dir, 'pkg.deb')).toString('base64');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Builds the debian image unless an earlier test did (a build request always rebuilds). */
+async function debianReady(client: HobClient): Promise<void> {
+  if ((await client.getImage('debian')).status === 'ready') return;
+  assert.equal((await client.buildImage('debian', () => undefined)).type, 'complete');
+}
+
+const SQLITE_FILL = `python3 - <<'PY'
+import sqlite3
+db = sqlite3.connect('/home/sprite/app.db')
+db.execute('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, payload BLOB)')
+db.executemany('INSERT INTO items (name, payload) VALUES (?, randomblob(200))', [(f'item-{i}',) for i in range(20000)])
+db.commit()
+PY`;
+
+test('on debian: files, an installed package and a SQLite database survive a restore byte for byte', { timeout: 30 * 60_000 }, async (t) => {
+  const { client, create } = spriteFixture(t, server);
+  await debianReady(client);
+  const sprite = await create({ image: 'debian' });
+  const name = sprite.name;
+
+  await sh(client, name, 'base64 -d > /tmp/pkg.deb && dpkg -i /tmp/pkg.deb >/dev/null && rm /tmp/pkg.deb', buildDeb());
+  await sh(client, name, SQLITE_FILL);
+  await sh(client, name, 'mkdir -p /srv/site && for i in $(seq 1 200); do head -c $((i * 97)) /dev/urandom > /srv/site/f$i; done');
+  const fingerprint = 'cd / && sha256sum home/sprite/app.db usr/bin/hob-hello usr/share/hob-test/data.txt srv/site/* var/lib/dpkg/status | sha256sum';
+  const before = await sh(client, name, fingerprint);
+  assert.equal(await sh(client, name, 'hob-hello'), 'hello from a package\n');
+
+  const made = await client.createCheckpoint(name, 'app ready', () => undefined);
+  assert.equal(made.type, 'complete');
+
+  await sh(client, name, `dpkg -r hob-test-pkg >/dev/null && python3 -c "import sqlite3; db = sqlite3.connect('/home/sprite/app.db'); db.execute('DELETE FROM items WHERE id % 2 = 0'); db.commit(); db.execute('VACUUM')" && rm -rf /srv/site`);
+  assert.notEqual(await sh(client, name, 'command -v hob-hello || echo missing'), '/usr/bin/hob-hello\n');
+
+  const progress: string[] = [];
+  const restored = await client.restoreCheckpoint(name, 'v0', (event) => progress.push(event.type));
+  assert.equal(restored.type, 'complete');
+  assert.equal(await sh(client, name, fingerprint), before, 'every byte is back');
+  assert.equal(await sh(client, name, 'hob-hello && dpkg -s hob-test-pkg | grep Status'), 'hello from a package\nStatus: install ok installed\n');
+  assert.equal(
+    await sh(client, name, `python3 -c "import sqlite3; db = sqlite3.connect('/home/sprite/app.db'); print(db.execute('PRAGMA integrity_check').fetchone()[0], db.execute('SELECT COUNT(*) FROM items').fetchone()[0])"`),
+    'ok 20000\n',
+  );
+});
+
+test('a sprite that makes btrfs subvolumes inside itself can still be checkpointed, restored and destroyed', { timeout: 30 * 60_000 }, async (t) => {
+  const { client, create, forget } = spriteFixture(t, server);
+  await debianReady(client);
+  const sprite = await create({ image: 'debian' });
+  // BTRFS_IOC_SUBVOL_CREATE needs no privilege on btrfs; any user can make one where it can write.
+  const made = await execCollect(client, sprite.name, [
+    'python3',
+    '-c',
+    `import fcntl, os, struct
+os.makedirs('/nest', exist_ok=True)
+fd = os.open('/nest', os.O_RDONLY)
+fcntl.ioctl(fd, 0x5000940e, bytearray(struct.pack('q4088s', 0, b'inner')))
+open('/nest/inner/file', 'w').write('inside a nested subvolume')
+print(os.stat('/nest/inner').st_ino)`,
+  ]);
+  assert.equal(made.code, 0, made.stderr);
+  assert.equal(made.stdout, '256\n', 'the sprite made a subvolume (btrfs gives their roots inode 256)');
+  assert.equal((await client.createCheckpoint(sprite.name, undefined, () => undefined)).type, 'complete');
+  assert.equal((await client.restoreCheckpoint(sprite.name, 'v0', () => undefined)).type, 'complete');
+  assert.equal((await execCollect(client, sprite.name, ['true'])).code, 0);
+  await client.deleteSprite(sprite.name);
+  forget(sprite.name);
+  assert.equal((await client.listSprites({ prefix: sprite.name })).sprites.length, 0);
+});
