@@ -112,7 +112,12 @@ export function execCollect(client: HobClient, name: string, cmd: string[], opti
         ws.close(1000);
       }
     });
-    ws.on('unexpected-response', (_req, res) => reject(new Error(`exec refused with ${res.statusCode}`)));
+    ws.on('unexpected-response', (_req, res) => {
+      // The JSON error body says why; a bare status hides it.
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => reject(new Error(`exec refused with ${res.statusCode}: ${body}`)));
+    });
     ws.on('error', reject);
     ws.on('close', () => {
       if (code === undefined) reject(new Error(`exec of ${cmd.join(' ')} closed without an exit frame`));
