@@ -14,7 +14,7 @@ import { agentHealth } from '../src/server/agent-link/client.js';
 import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
 import { agentExecTrue, mustSucceed, runLocal } from './exec-clients.js';
 
-export const PHASES = ['snapshot', 'runcRun', 'agentBoot', 'firstExec', 'secondExec'] as const;
+export const PHASES = ['snapshot', 'runcRun', 'agentBoot', 'firstExec', 'secondExec', 'stop', 'stopKill'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const PHASE_LABELS: Record<Phase, string> = {
@@ -23,6 +23,8 @@ export const PHASE_LABELS: Record<Phase, string> = {
   agentBoot: 'agent boot (node start → /health answers)',
   firstExec: 'first exec `true` on the agent socket',
   secondExec: 'second exec `true` on the agent socket',
+  stop: 'stop: `runc delete --force` + `runc state`',
+  stopKill: 'stop: `runc kill KILL`, init exits, `runc delete`',
 };
 
 const AGENT_RUN_MOUNT = '/.hob/run';
@@ -91,10 +93,13 @@ export class Replica {
     await mustSucceed('btrfs snapshot', runLocal('btrfs', ['-q', 'subvolume', 'snapshot', this.options.imagePath, root], 'ignore'));
   }
 
-  /** One create → first exec, by hand; returns the duration of each phase in ms. */
-  async createOnce(n: number): Promise<Record<Phase, number>> {
+  /**
+   * One create → first exec, by hand, then a stop: the server's on even runs, the alternative
+   * (`stopKill`) on odd ones. Returns the duration of each phase it went through, in ms.
+   */
+  async createOnce(n: number): Promise<Partial<Record<Phase, number>>> {
     const p = this.prepare(`bench-c${n}`);
-    const times = {} as Record<Phase, number>; // filled in below, one entry per phase
+    const times: Partial<Record<Phase, number>> = {};
     let mark = performance.now();
     const lap = (phase: Phase): void => {
       const now = performance.now();
@@ -106,7 +111,7 @@ export class Replica {
     this.containers.add(p.id);
     const logFd = openSync(p.log, 'a', 0o600);
     try {
-      const code = await this.runc(['run', '-d', '--bundle', p.bundle, p.id], logFd);
+      const code = await this.runc(['run', '-d', '--pid-file', join(p.bundle, 'init.pid'), '--bundle', p.bundle, p.id], logFd);
       if (code !== 0) throw new Error(`runc run -d ${p.id} exited with ${code}: ${readFileSync(p.log, 'utf8').slice(-2000)}`);
     } finally {
       closeSync(logFd);
@@ -118,7 +123,14 @@ export class Replica {
     lap('firstExec');
     await mustSucceed('second exec', agentExecTrue(join(p.runDir, 'agent.sock')));
     lap('secondExec');
-    await this.remove(p.id, p.root);
+    if (n % 2 === 0) {
+      await this.stop(p.id);
+      lap('stop');
+    } else {
+      await this.killAndDelete(p.id, Number(readFileSync(join(p.bundle, 'init.pid'), 'utf8').trim()));
+      lap('stopKill');
+    }
+    await this.dropSnapshot(p.root);
     return times;
   }
 
@@ -135,9 +147,30 @@ export class Replica {
     if (code !== 0) throw new Error(`runc run ${id} exited with ${code}`);
   }
 
-  private async remove(id: string, root: string): Promise<void> {
+  /** A running sprite's stop, as RuncRuntime.destroy does it: `runc delete --force`, then `runc state` to confirm it is gone. */
+  private async stop(id: string): Promise<void> {
     await this.runc(['delete', '--force', id]);
+    if ((await this.runc(['state', id])) === 0) throw new Error(`runc delete --force left ${id} behind`);
     this.containers.delete(id);
+  }
+
+  /**
+   * The same stop without `--force`, whose runc 1.1 sleeps 100 ms after its SIGKILL before it
+   * first looks whether init is gone: kill, watch init exit (1 ms polls), delete the stopped container.
+   */
+  private async killAndDelete(id: string, initPid: number): Promise<void> {
+    if (!Number.isInteger(initPid) || initPid <= 1) throw new Error(`container ${id} has no init pid`);
+    if ((await this.runc(['kill', id, 'KILL'])) !== 0) throw new Error(`runc kill ${id} failed`);
+    const deadline = performance.now() + 10_000;
+    while (isAlive(initPid)) {
+      if (performance.now() > deadline) throw new Error(`init of ${id} did not exit within 10 s of SIGKILL`);
+      await sleep(1);
+    }
+    if ((await this.runc(['delete', id])) !== 0) throw new Error(`runc delete ${id} failed`);
+    this.containers.delete(id);
+  }
+
+  private async dropSnapshot(root: string): Promise<void> {
     if (existsSync(root)) await runLocal('btrfs', ['-q', 'subvolume', 'delete', root], 'ignore');
     this.subvolumes.delete(root);
   }
@@ -151,6 +184,18 @@ export class Replica {
     }
     this.subvolumes.clear();
     rmSync(this.benchDir, { recursive: true, force: true });
+  }
+}
+
+/** Whether a process is still running: present and neither a zombie nor dead (runc counts those as stopped). */
+function isAlive(pid: number): boolean {
+  try {
+    // The state is the first field after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,6 @@
 /** The bench's results as a console table and as BENCHMARKS.md. */
+import type { CheckpointResults } from './checkpoints.js';
+import { checkpointAnalysis, checkpointMethod, checkpointRatios, checkpointRows, checkpointTargets } from './checkpoints-report.js';
 import type { MachineFacts } from './machine.js';
 import { PHASE_LABELS, PHASES, type Phase } from './replica.js';
 import { formatMs, type Summary } from './stats.js';
@@ -21,6 +23,8 @@ export interface BenchResults {
   runcRun: Summary;
   spawnTrue: Summary;
   phases: Record<Phase, Summary>;
+  /** (d)–(g): checkpoint, restore and fork, and copying the same tree. */
+  checkpoints: CheckpointResults;
 }
 
 export const TARGETS = {
@@ -66,11 +70,14 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
       section: 'profile: the server\'s create steps replayed by hand',
       rows: PHASES.map((phase) => ({ label: PHASE_LABELS[phase], summary: r.phases[phase] })),
     },
+    ...checkpointRows(r.checkpoints),
   ];
 }
 
 function ratio(a: number, b: number): string {
-  return b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a';
+  if (!(b > 0) || !Number.isFinite(a)) return 'n/a';
+  // Below 1, two significant digits: a checkpoint is a small fraction of a copy.
+  return a / b >= 1 ? `${(a / b).toFixed(1)}×` : `${(a / b).toPrecision(2)}×`;
 }
 
 function ratios(r: BenchResults): [string, string][] {
@@ -81,6 +88,7 @@ function ratios(r: BenchResults): [string, string][] {
     ['SDK exec ÷ raw ws through the server', ratio(r.sdkExec.medianMs, r.rawExec.medianMs)],
     ['raw ws through the server ÷ agent socket', ratio(r.rawExec.medianMs, r.agentExec.medianMs)],
     ['SDK exec ÷ local spawn', ratio(r.sdkExec.medianMs, r.spawnTrue.medianMs)],
+    ...checkpointRatios(r.checkpoints, ratio),
   ];
 }
 
@@ -104,6 +112,7 @@ function targets(r: BenchResults): { what: string; target: string; measured: str
       measured: `${formatMs(r.sdkExec.medianMs)} ms`,
       met: r.sdkExec.medianMs <= TARGETS.execRoundTripP50Ms,
     },
+    ...checkpointTargets(r.checkpoints),
   ];
 }
 
@@ -133,6 +142,11 @@ export function renderConsole(r: BenchResults): string {
   lines.push('targets');
   for (const t of targets(r)) lines.push(`  ${pad(`${t.what} ${t.target}`, 50)}${t.measured.padStart(10)}  ${t.met ? 'met' : 'NOT met'}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A table cell's text: a `|`, even inside backticks, would end the cell. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
 }
 
 export function renderMarkdown(r: BenchResults): string {
@@ -167,20 +181,24 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('');
 
   out.push('## Results', '');
-  out.push(`Milliseconds. (a), (c) runc and the profile: ${r.createN} runs each; exec round trips: ${r.execN} runs each; warm-up runs are not counted.`, '');
+  out.push(
+    `Milliseconds. (a), (c) runc and the profile: ${r.createN} runs each; exec round trips: ${r.execN} runs each; ` +
+      `(d)–(f) and the snapshot floor: ${r.checkpoints.n} runs each; copies in (g): ${r.checkpoints.copyN} runs each; warm-up runs are not counted.`,
+    '',
+  );
   out.push('| | n | p50 | p90 | min | max |', '|---|---:|---:|---:|---:|---:|');
   for (const group of rows(r)) {
     out.push(`| **${group.section}** | | | | | |`);
     for (const row of group.rows) {
       const s = row.summary;
       const indent = row.label.length - row.label.trimStart().length;
-      const label = `${'&nbsp;'.repeat(indent)}${row.label.trim()}`;
+      const label = `${'&nbsp;'.repeat(indent)}${cell(row.label.trim())}`;
       out.push(`| ${label} | ${s.n} | ${formatMs(s.medianMs)} | ${formatMs(s.p90Ms)} | ${formatMs(s.minMs)} | ${formatMs(s.maxMs)} |`);
     }
   }
   out.push('');
   out.push('| ratio of medians | |', '|---|---:|');
-  for (const [label, value] of ratios(r)) out.push(`| ${label} | ${value} |`);
+  for (const [label, value] of ratios(r)) out.push(`| ${cell(label)} | ${value} |`);
   out.push('');
 
   out.push('## What is measured', '');
@@ -196,13 +214,16 @@ export function renderMarkdown(r: BenchResults): string {
       'image; and a local `child_process.spawn("true")` with piped stdio, to its `close` event.',
     '- **profile**: the steps of `SpriteService.create` replayed by hand with the server\'s own artefacts (image ' +
       'subvolume, agent runtime dir, generated config.json), each timed: snapshot, `runc run -d`, polling the agent ' +
-      'until `/health` answers (1 ms steps), and the first and second exec on the agent socket. No timing code is ' +
-      'added to `src/`.',
+      'until `/health` answers (1 ms steps), and the first and second exec on the agent socket; then, on every other ' +
+      'run, the stop `RuncRuntime.destroy` does (`runc delete --force` of the running container, `runc state` to ' +
+      'confirm), which a restore pays, and on the others `runc kill KILL`, polling /proc until init has exited, and a ' +
+      'plain `runc delete`. No timing code is added to `src/`.',
     '- **warm**: the server restarted on the same data dir with `--warm-pool 1`; before each create the bench waits ' +
       'until the server has recorded a booted spare, then times create → first exec as in (a).',
     '- The measurements take turns: each run of (a) is followed by one replay and one `runc run`, and the clients of (b) ' +
       'and the local spawn alternate, so load from elsewhere on the host falls on all of them alike.',
     '- **server handling** is the `responseTime` the server itself logs for each create request (fastify\'s request log).',
+    ...checkpointMethod(r.checkpoints),
     '',
   );
 
@@ -211,8 +232,11 @@ export function renderMarkdown(r: BenchResults): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The phases on the path of a create (the second exec and the stop are measured for comparison). */
+type CreatePhase = Exclude<Phase, 'secondExec' | 'stop' | 'stopKill'>;
+
 /** What would cut each phase of create, named when that phase is among the largest. */
-const REMEDIES: Record<Exclude<Phase, 'secondExec'>, string> = {
+const REMEDIES: Record<CreatePhase, string> = {
   snapshot: 'a btrfs snapshot commits a transaction; snapshotting ahead of time (a small pool of ready roots per image) takes it off the path',
   runcRun:
     '`runc run -d` is runc\'s Go start-up plus its re-exec\'d init setting up seven namespaces (user included), mounts, cgroup limits and seccomp; ' +
@@ -228,7 +252,7 @@ const REMEDIES: Record<Exclude<Phase, 'secondExec'>, string> = {
 function analysis(r: BenchResults): string[] {
   const p = r.phases;
   const m = (s: Summary): string => `${formatMs(s.medianMs)} ms`;
-  const createPhases = PHASES.filter((x): x is Exclude<Phase, 'secondExec'> => x !== 'secondExec');
+  const createPhases = PHASES.filter((x): x is CreatePhase => x !== 'secondExec' && x !== 'stop' && x !== 'stopKill');
   const replayed = createPhases.reduce((sum, x) => sum + p[x].medianMs, 0);
   const bootReplayed = replayed - p.firstExec.medianMs;
   const serverOwn = r.serverCreate.medianMs - bootReplayed;
@@ -285,5 +309,6 @@ function analysis(r: BenchResults): string[] {
             'multiplexed server↔agent connection per sprite would take out the second handshake.',
     );
   }
+  paragraphs.push(...checkpointAnalysis(r));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 /**
  * `npm run bench` (as root): starts a private Hob server, builds the tiny image through the API,
  * measures create → first exec and exec round trips through the unmodified @fly/sprites SDK next
- * to runc and child-process references, prints the results and rewrites BENCHMARKS.md. Everything
+ * to runc and child-process references, then checkpoint, restore and fork next to copying the
+ * same tree (bench/checkpoints.ts), prints the results and rewrites BENCHMARKS.md. Everything
  * it made (sprites, containers, cgroups, the pool, the data dir) is removed at the end, also when
  * it fails or is interrupted.
  */
@@ -15,6 +16,7 @@ import { SpritesClient } from '@fly/sprites';
 import { HobClient } from '../src/client/client.js';
 import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
 import { REPO_ROOT, cleanupDataDir, makeRunDir, startServer, uniquePrefix, type TestServer } from '../test/helpers/server.js';
+import { CheckpointBench } from './checkpoints.js';
 import { agentExecTrue, mustSucceed, runLocal, serverExecTrue } from './exec-clients.js';
 import { loadAverage, machineFacts } from './machine.js';
 import { PHASES, Replica, type Phase } from './replica.js';
@@ -30,11 +32,15 @@ const { values: flags } = parseArgs({
   options: {
     'create-iterations': { type: 'string', default: '20' },
     'exec-iterations': { type: 'string', default: '30' },
+    'checkpoint-iterations': { type: 'string', default: '10' },
+    'copy-iterations': { type: 'string', default: '3' },
     'no-write': { type: 'boolean', default: false },
   },
 });
 const createN = positiveInt(flags['create-iterations'], 'create-iterations');
 const execN = positiveInt(flags['exec-iterations'], 'exec-iterations');
+const checkpointN = positiveInt(flags['checkpoint-iterations'], 'checkpoint-iterations');
+const copyN = positiveInt(flags['copy-iterations'], 'copy-iterations');
 
 function positiveInt(raw: string, what: string): number {
   const n = Number(raw);
@@ -61,12 +67,15 @@ const runDir = makeRunDir(prefix);
 const dataDir = join(runDir, 'data');
 let server: TestServer | undefined;
 let replica: Replica | undefined;
+let checkpointBench: CheckpointBench | undefined;
 let cleaning: Promise<void> | undefined;
 let interrupted = false;
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await replica?.cleanup().catch((error: unknown) => log(`replica cleanup: ${String(error)}`));
+    // Deletes its sprites through the API, so before the server stops.
+    await checkpointBench?.cleanup().catch((error: unknown) => log(`checkpoint bench cleanup: ${String(error)}`));
     if (server !== undefined) {
       const running = server;
       // A server that does not stop on SIGTERM within 15 s is killed.
@@ -136,7 +145,10 @@ async function main(): Promise<BenchResults> {
     createTotal.push(t2 - t0);
     createOnly.push(t1 - t0);
     firstExec.push(t2 - t1);
-    for (const phase of PHASES) phases[phase].push(times[phase]);
+    for (const phase of PHASES) {
+      const ms = times[phase];
+      if (ms !== undefined) phases[phase].push(ms);
+    }
   }
 
   log(`(b) exec round trips, taking turns with (c) a local spawn, ${execN} times each`);
@@ -152,6 +164,10 @@ async function main(): Promise<BenchResults> {
 
   // The server saw the create of the (b) sprite first, then those of (a), warm-ups first.
   const serverCreate = responseTimes(server.logFile, 'POST', '/v1/sprites').slice(1 + CREATE_WARMUP, 1 + CREATE_WARMUP + createN);
+
+  // On the cold server still: no spare boots in the background, and forks never take one.
+  checkpointBench = new CheckpointBench({ hob, sdk, dataDir, prefix, logFile: server.logFile, n: checkpointN, copyN, log });
+  const checkpoints = await checkpointBench.run();
 
   log(`(a, warm) create → first exec with a warm spare waiting, ${createN} times`);
   await server.stop();
@@ -183,6 +199,7 @@ async function main(): Promise<BenchResults> {
     runcRun: summarize(runcRun),
     spawnTrue: summarize(exec.spawn),
     phases: Object.fromEntries(PHASES.map((p) => [p, summarize(phases[p])])) as BenchResults['phases'], // one summary per phase
+    checkpoints,
   };
 }
 

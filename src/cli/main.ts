@@ -11,7 +11,8 @@ import { registerExec } from './commands/sprite/exec.js';
 import { registerConsole } from './commands/sprite/console.js';
 import { registerUse } from './commands/sprite/use.js';
 import { registerImage } from './commands/image/index.js';
-import { registerCheckpoint, registerFork, registerRestore } from './commands/checkpoint/index.js';
+import { registerCheckpoint, registerRestore } from './commands/checkpoint/index.js';
+import { registerFork } from './commands/sprite/fork.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctx = new CliContext(process.env, process.cwd());

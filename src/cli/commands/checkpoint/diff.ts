@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { CURRENT_STATE, type DiffEntryJson } from '../../../shared/protocol.js';
 import type { CliContext } from '../../context.js';
-import { printJson } from '../../output.js';
-import { formatBytes, positiveInteger, selectedSprite } from './shared.js';
+import { formatBytes, printJson } from '../../output.js';
+import { positiveInteger, selectedSprite } from './shared.js';
 
 const MARKS = { added: '+', modified: 'M', deleted: '-' } as const;
 

@@ -8,7 +8,6 @@ import { registerCheckpointList } from './list.js';
 import { registerCheckpointRestore } from './restore.js';
 
 export { registerRestore } from './restore.js';
-export { registerFork } from './fork.js';
 
 /** `hob checkpoint <verb>`: the sprite is chosen by the global -s option or the nearest .hob file. */
 export function registerCheckpoint(program: Command, ctx: CliContext): void {

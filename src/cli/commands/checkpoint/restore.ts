@@ -3,7 +3,7 @@ import type { CliContext } from '../../context.js';
 import { progressPrinter } from '../../progress.js';
 import { resultOf, selectedSprite } from './shared.js';
 
-const DESCRIPTION = 'restore the sprite’s files to a checkpoint (restarts it; files changed since are lost unless checkpointed)';
+const DESCRIPTION = 'restore the sprite’s files to a checkpoint (restarts it; its current files are kept as an automatic checkpoint)';
 
 async function restore(program: Command, ctx: CliContext, id: string): Promise<void> {
   const name = selectedSprite(program, ctx);

@@ -15,19 +15,6 @@ export function resultOf(event: ProgressEvent, what: string): Extract<ProgressEv
   return event;
 }
 
-/** Bytes for people: 512 B, 1.5 KiB, 20 MiB. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const shown = unit === 0 || value >= 100 ? String(Math.round(value)) : value.toFixed(1).replace(/\.0$/, '');
-  return `${shown} ${units[unit] ?? 'B'}`;
-}
-
 /** A --limit style option: a whole number of at least 1. */
 export function positiveInteger(value: string, flag: string): number {
   const n = Number(value);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { SpriteJson } from '../../../shared/protocol.js';
 import type { CliContext } from '../../context.js';
-import { printJson } from '../../output.js';
-import { formatBytes } from '../checkpoint/shared.js';
+import { formatBytes, printJson } from '../../output.js';
 
 function storage(sprite: SpriteJson): string {
   const bytes = sprite.storage.exclusive_bytes;
