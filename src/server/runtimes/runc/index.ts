@@ -2,6 +2,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync } f
 import { writeFile, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime, RuntimeCapabilities, SandboxSpec, SandboxState } from '../runtime.js';
 import { runCommand, CommandError } from '../../util/command.js';
 import { buildOciSpec, cgroupLimits } from './spec.js';
@@ -76,8 +77,8 @@ export class RuncRuntime implements Runtime {
   }
 
   async setHostname(id: string, hostname: string): Promise<void> {
-    const pid = Number(readFileSync(join(this.bundlesDir, id, 'init.pid'), 'utf8').trim());
-    if (!Number.isInteger(pid) || pid <= 1) throw new Error(`container ${id} has no init pid`);
+    const pid = readInitPid(join(this.bundlesDir, id));
+    if (pid === undefined) throw new Error(`container ${id} has no init pid`);
     // Host root enters only the sandbox's UTS namespace: the sandbox itself lacks CAP_SYS_ADMIN for it.
     await runCommand('nsenter', ['--target', String(pid), '--uts', '--', 'hostname', hostname], { timeoutMs: 10_000 });
   }
@@ -91,10 +92,24 @@ export class RuncRuntime implements Runtime {
     return new CgroupFreezer(id).thaw();
   }
 
+  /**
+   * Kills the sandbox's init and waits for it, then deletes the container. `runc delete --force`
+   * would do both, but sleeps 100 ms after its SIGKILL before looking again; this is ~5x faster,
+   * and every restore and destroy pays it. Init is PID 1 of the sandbox's pid namespace, so the
+   * kernel kills every other process in it too.
+   */
   async destroy(id: string): Promise<void> {
-    await this.runc(['delete', '--force', id], { allowFailure: true });
-    const state = await this.state(id);
-    if (state !== 'missing') throw new Error(`runc could not remove container ${id} (state ${state})`);
+    const known = () => existsSync(join(this.stateDir, id));
+    if (known()) {
+      // A frozen process cannot die.
+      await new CgroupFreezer(id).thaw();
+      const pid = readInitPid(join(this.bundlesDir, id));
+      const killed = await this.runc(['kill', id, 'KILL'], { allowFailure: true });
+      if (killed.exitCode === 0 && pid !== undefined) await waitForExit(pid, INIT_EXIT_TIMEOUT_MS);
+      await this.runc(['delete', id], { allowFailure: true });
+      if (known()) await this.runc(['delete', '--force', id], { allowFailure: true });
+      if (known()) throw new Error(`runc could not remove container ${id} (state ${await this.state(id)})`);
+    }
     await rm(join(this.bundlesDir, id), { recursive: true, force: true });
   }
 
@@ -109,6 +124,34 @@ export class RuncRuntime implements Runtime {
     // runc prints `null` when it holds no containers.
     const entries = (JSON.parse(result.stdout || 'null') ?? []) as { id: string; status?: unknown }[]; // runc list --format json
     return entries.filter((entry) => entry.id.startsWith(prefix)).map((entry) => ({ id: entry.id, state: parseState(entry) }));
+  }
+}
+
+const INIT_EXIT_TIMEOUT_MS = 5000;
+
+/** The host pid of a sandbox's init, from the pid file `runc run` wrote in its bundle. */
+function readInitPid(bundle: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(bundle, 'init.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves once `pid` has exited (gone, or a zombie waiting for the host's init), or after `timeoutMs`. */
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return;
+    }
+    // The state letter follows the command name, which is in parentheses and may hold spaces.
+    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') return;
+    await sleep(2);
   }
 }
 
