@@ -231,9 +231,10 @@ export class CheckpointService {
     await this.deps.pool.deleteSubvolume(paths.previousRoot);
   }
 
-  /** Keeps the newest automatic checkpoints; older ones go. */
+  /** Keeps the newest automatic checkpoints; older ones go, except one the sprite was restored to. */
   private async pruneAutos(record: SpriteRecord): Promise<void> {
-    const autos = this.deps.checkpoints.list(record.id, { includeAuto: true }).filter((c) => c.isAuto);
+    const current = this.lifecycle.get(record.name).currentCheckpoint;
+    const autos = this.deps.checkpoints.list(record.id, { includeAuto: true }).filter((c) => c.isAuto && c.id !== current);
     for (const old of autos.slice(AUTO_CHECKPOINTS_KEPT)) {
       this.deps.checkpoints.setState(record.id, old.id, 'deleting');
       await this.removeCheckpoint(record, old.id);

@@ -177,15 +177,14 @@ export class BtrfsPool {
     await runCommand('btrfs', ['-q', 'subvolume', 'delete', path]);
   }
 
-  /** Subvolumes directly inside `path` (one level: deleteSubvolume recurses). */
+  /**
+   * Subvolumes directly inside `path` (deleteSubvolume recurses for deeper ones). Each subvolume
+   * has a device number of its own, so `find -xdev` stops at them and lists their roots (inode
+   * 256). This walks the tree, which is why it only runs after a delete failed.
+   */
   private async nestedSubvolumes(path: string): Promise<string[]> {
-    const result = await runCommand('btrfs', ['subvolume', 'list', '-o', path]);
-    // Lines read `ID 260 gen 12 top level 256 path sprites/x/root/a b`; paths are from the pool's top.
-    return result.stdout
-      .split('\n')
-      .map((line) => /^ID \d+ gen \d+ top level \d+ path (.*)$/.exec(line)?.[1])
-      .filter((relative): relative is string => relative !== undefined)
-      .map((relative) => join(this.root, relative));
+    const result = await runCommand('find', [path, '-xdev', '-mindepth', '1', '-type', 'd', '-inum', '256', '-print0']);
+    return result.stdout.split('\0').filter((entry) => entry !== '');
   }
 
   /**

@@ -264,3 +264,19 @@ test('a restore ends the sessions that run at the time', async (t) => {
   assert.ok(ended instanceof Error || ended.code !== 0, 'a session running at restore time ends');
   assert.equal(await sh(client, sprite.name, 'cat /f'), 'before\n');
 });
+
+test('automatic checkpoints: the five newest are kept, and never the one the sprite derives from', async (t) => {
+  const { client, create } = spriteFixture(t, server);
+  const sprite = await create();
+  const base = `/v1/sprites/${sprite.name}`;
+  ndjson((await api('POST', `${base}/checkpoint`)).text);
+  const restore = async (id: string) => assert.equal(ndjson((await api('POST', `${base}/checkpoints/${id}/restore`)).text).at(-1)?.type, 'complete');
+  const autos = async () => ((await api('GET', `${base}/checkpoints?includeAuto=true`)).json() as { id: string; is_auto: boolean }[]).filter((c) => c.is_auto).map((c) => c.id);
+  for (let i = 0; i < 5; i++) await restore('v0');
+  assert.deepEqual(await autos(), ['auto-4', 'auto-3', 'auto-2', 'auto-1', 'auto-0']);
+  await restore('auto-0');
+  assert.equal((await client.getSprite(sprite.name)).current_checkpoint, 'auto-0');
+  assert.deepEqual(await autos(), ['auto-5', 'auto-4', 'auto-3', 'auto-2', 'auto-1', 'auto-0'], 'the one just restored stays though it is the oldest');
+  await restore('v0');
+  assert.deepEqual(await autos(), ['auto-6', 'auto-5', 'auto-4', 'auto-3', 'auto-2']);
+});
