@@ -71,6 +71,8 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
         await closed;
         relays.destroyAll();
         clearTimeout(grace);
+        // A checkpoint or restore under way finishes rather than leave work for the next start.
+        await sprites.drain();
         db.close();
       })();
       return closing;

@@ -88,6 +88,11 @@ export class SpriteService implements SpriteLifecycle {
     this.warmPool.refill();
   }
 
+  /** Waits for lifecycle operations in flight (a restore, a checkpoint) to finish, for a graceful shutdown. */
+  drain(): Promise<void> {
+    return this.locks.idle();
+  }
+
   setPublicPort(port: number): void {
     this.publicPort = port;
   }

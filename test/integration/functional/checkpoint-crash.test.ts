@@ -123,3 +123,36 @@ test('killing the server at any step of checkpoint, delete, restore or fork leav
   await client.deleteSprite(source.name);
   assert.deepEqual(readdirSync(join(dataDir, 'pool', 'sprites')), []);
 });
+
+test('a graceful stop lets a restore in flight finish first', { timeout: 5 * 60_000 }, async (t) => {
+  const prefix = uniquePrefix();
+  const dataDir = join(shared.runDir, `ckstop-${prefix}`);
+  let server: TestServer = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
+  t.after(async () => {
+    await server.stop();
+    cleanupDataDir(dataDir, prefix);
+  });
+  let client = clientFor(server);
+  await client.createSprite({ name: 'busy', image: 'tiny' });
+  await sh(client, 'busy', 'echo A > /state');
+  assert.equal((await client.createCheckpoint('busy', undefined, () => undefined)).type, 'complete');
+  await sh(client, 'busy', 'echo B > /state');
+
+  const events: string[] = [];
+  let stopping: Promise<void> | undefined;
+  const restored = await client.restoreCheckpoint('busy', 'v0', (event) => {
+    events.push(event.type === 'error' ? event.error : event.data);
+    // SIGTERM as soon as the restore reports its first step.
+    stopping ??= server.stop();
+  });
+  await stopping;
+  assert.equal(restored.type, 'complete', `the restore finished before the server exited: ${events.join(' | ')}`);
+  assert.equal(server.process.exitCode, 0, 'and the server exited cleanly');
+
+  server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
+  client = clientFor(server);
+  assert.doesNotMatch(readFileSync(server.logFile, 'utf8'), /interrupted by a restart/, 'nothing was left for the next start to finish');
+  assert.equal(await sh(client, 'busy', 'cat /state'), 'A\n');
+  assert.equal((await client.getSprite('busy')).current_checkpoint, 'v0');
+  await client.deleteSprite('busy');
+});

@@ -280,3 +280,23 @@ test('automatic checkpoints: the five newest are kept, and never the one the spr
   await restore('v0');
   assert.deepEqual(await autos(), ['auto-6', 'auto-5', 'auto-4', 'auto-3', 'auto-2']);
 });
+
+test('concurrent checkpoints, restores and diffs of one sprite are serialised, none lost', async (t) => {
+  const { client, create } = spriteFixture(t, server);
+  const sprite = await create();
+  const base = `/v1/sprites/${sprite.name}`;
+  await sh(client, sprite.name, 'echo 0 > /n');
+  const made = await Promise.all([1, 2, 3, 4].map(() => api('POST', `${base}/checkpoint`)));
+  const ids = made.map((response) => ndjson(response.text).at(-1)).map((event) => (event?.type === 'complete' ? event.id : event?.type));
+  assert.deepEqual([...ids].sort(), ['v0', 'v1', 'v2', 'v3']);
+  const [restore, diff, another] = await Promise.all([
+    api('POST', `${base}/checkpoints/v0/restore`),
+    api('GET', `${base}/checkpoints/v1/diff?against=v2`),
+    api('POST', `${base}/checkpoint`),
+  ]);
+  assert.equal(ndjson(restore.text).at(-1)?.type, 'complete', restore.text);
+  assert.equal(diff.status, 200, diff.text);
+  assert.equal(ndjson(another.text).at(-1)?.type, 'complete', another.text);
+  assert.equal(await sh(client, sprite.name, 'cat /n'), '0\n');
+  assert.equal((await client.getSprite(sprite.name)).status, 'running');
+});
