@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'node:test';
 import type { ProgressEvent } from '../../../src/shared/protocol.js';
 import { execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
@@ -299,4 +302,21 @@ test('concurrent checkpoints, restores and diffs of one sprite are serialised, n
   assert.equal(ndjson(another.text).at(-1)?.type, 'complete', another.text);
   assert.equal(await sh(client, sprite.name, 'cat /n'), '0\n');
   assert.equal((await client.getSprite(sprite.name)).status, 'running');
+});
+
+test('subvolumes nested in a sprite root do not stop a restore or a destroy', async (t) => {
+  const { client, create, forget } = spriteFixture(t, server);
+  const sprite = await create();
+  ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoint`)).text);
+  // Sprites cannot make them (seccomp denies btrfs ioctls), but roots from before that, or a
+  // data dir shared with other tools, can hold them; btrfs will not delete a subvolume that holds one.
+  const root = join(server.dataDir, 'pool', 'sprites', sprite.id, 'root');
+  execFileSync('btrfs', ['-q', 'subvolume', 'create', join(root, 'nested')]);
+  execFileSync('btrfs', ['-q', 'subvolume', 'create', join(root, 'nested', 'deeper')]);
+  assert.equal(ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoints/v0/restore`)).text).at(-1)?.type, 'complete');
+  assert.equal(await sh(client, sprite.name, 'test ! -e /nested && echo restored'), 'restored\n');
+  execFileSync('btrfs', ['-q', 'subvolume', 'create', join(root, 'again')]);
+  await client.deleteSprite(sprite.name);
+  forget(sprite.name);
+  assert.equal(existsSync(join(server.dataDir, 'pool', 'sprites', sprite.id)), false, 'destroy removed the nested subvolumes too');
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { defaultSeccompProfile, type LinuxSeccomp, type LinuxSeccompArg } from './seccomp.js';
+import { defaultSeccompProfile, REFLINK_IOCTLS, type LinuxSeccomp, type LinuxSeccompArg } from './seccomp.js';
 
 const EPERM = 1;
 const ENOSYS = 38;
@@ -73,6 +73,20 @@ describe('defaultSeccompProfile', () => {
     ]) {
       assert.deepEqual(evaluate(profile, name), ALLOW, name);
     }
+  });
+
+  it('allows every ioctl type but btrfs (0x94), and the reflink ioctls that share it', () => {
+    for (let type = 0; type < 256; type++) {
+      for (const cmd of [type << 8, (type << 8) | 0x40040001, (type << 8) | 0xc0180000]) {
+        const expected: Verdict = type === 0x94 ? DENY_EPERM : ALLOW;
+        assert.deepEqual(evaluate(profile, 'ioctl', [0, cmd]), expected, `cmd 0x${cmd.toString(16)}`);
+      }
+    }
+    // Terminal ioctls that node-pty and shells use.
+    for (const cmd of [0x5401, 0x5413, 0x5414, 0x540e]) assert.deepEqual(evaluate(profile, 'ioctl', [0, cmd]), ALLOW);
+    for (const cmd of REFLINK_IOCTLS) assert.deepEqual(evaluate(profile, 'ioctl', [3, cmd]), ALLOW, `reflink 0x${cmd.toString(16)}`);
+    // BTRFS_IOC_SUBVOL_CREATE, SNAP_CREATE_V2, SNAP_DESTROY, SUBVOL_CREATE with junk in the upper half.
+    for (const cmd of [0x5000940e, 0x50009417, 0x5000940f, 0x1_5000940e]) assert.deepEqual(evaluate(profile, 'ioctl', [3, cmd]), DENY_EPERM, `0x${cmd.toString(16)}`);
   });
 
   it('blocks io_uring, as Docker has since moby/moby#46762', () => {
