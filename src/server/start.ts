@@ -68,7 +68,12 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
         const closed = fastify.close();
         // Exec streams get a moment to finish; sprites themselves keep running.
         const grace = setTimeout(() => relays.destroyAll(), 3000);
+        // close() drops the connections idle at the time; one that carried a checkpoint or
+        // restore stream to its end goes idle later and would hold the shutdown for the whole
+        // keep-alive timeout.
+        const sweep = setInterval(() => fastify.server.closeIdleConnections(), 100);
         await closed;
+        clearInterval(sweep);
         relays.destroyAll();
         clearTimeout(grace);
         // A checkpoint or restore under way finishes rather than leave work for the next start.

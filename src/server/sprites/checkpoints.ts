@@ -9,13 +9,15 @@ import type { CheckpointRecord, CheckpointStore } from '../store/checkpoints.js'
 import type { SpriteRecord, SpriteStore } from '../store/sprites.js';
 import { crashPoint } from '../util/crash-point.js';
 import { diffSubvolumes } from '../volumes/diff.js';
-import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
+import type { BtrfsPool } from '../volumes/pool.js';
 import { checkpointPath, type SpritePaths } from './layout.js';
 
 /** How many of the newest (user) checkpoints a sprite sees at /.sprite/checkpoints. */
 export const MOUNTED_CHECKPOINTS = 5;
 /** How many automatic checkpoints (taken before each restore) are kept. */
 export const AUTO_CHECKPOINTS_KEPT = 5;
+/** Only the host's root reads checkpoints in place; the sprite sees its copies in the mounted directory. */
+export const CHECKPOINTS_DIR_MODE = 0o700;
 /** The longest a checkpoint waits for a sprite's processes to pause before snapshotting them live. */
 const FREEZE_TIMEOUT_MS = 2000;
 
@@ -75,7 +77,7 @@ export class CheckpointService {
     const paths = this.lifecycle.paths(record);
     const checkpoint = this.deps.checkpoints.begin(record.id, { ...input, sourceId: record.currentCheckpoint });
     crashPoint('checkpoint:recorded');
-    mkdirSync(paths.checkpointsDir, { recursive: true, mode: TRAVERSE_ONLY });
+    mkdirSync(paths.checkpointsDir, { recursive: true, mode: CHECKPOINTS_DIR_MODE });
     progress('Saving filesystem state...');
     await this.frozen(record, progress, async () => {
       await this.deps.pool.snapshot(paths.root, checkpointPath(paths, checkpoint.id), { readonly: true, qgroup: record.qgroup });

@@ -16,7 +16,7 @@ import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
 import { waitForAgent } from '../agent-link/client.js';
 import { AgentUnreachable } from '../agent-link/socket-path.js';
 import { KeyedMutex } from '../util/mutex.js';
-import { CheckpointService, type SpriteLifecycle } from './checkpoints.js';
+import { CheckpointService, CHECKPOINTS_DIR_MODE, type SpriteLifecycle } from './checkpoints.js';
 import { spritePaths, type SpritePaths } from './layout.js';
 import { mountRunDir, unmountRunDir } from './run-dir.js';
 import { WarmPool } from './warm-pool.js';
@@ -417,7 +417,8 @@ export class SpriteService implements SpriteLifecycle {
   /** Lays out a sprite's storage, makes its root (in its quota group) with `makeRoot`, and boots it. */
   private async provision(record: SpriteRecord, hostname: string, makeRoot: (paths: SpritePaths) => Promise<void>): Promise<void> {
     const paths = this.paths(record);
-    for (const dir of [paths.poolDir, paths.checkpointsDir]) mkdirSync(dir, { recursive: true, mode: TRAVERSE_ONLY });
+    mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
+    mkdirSync(paths.checkpointsDir, { recursive: true, mode: CHECKPOINTS_DIR_MODE });
     this.checkpoints.makeMountedDir(paths);
     if (record.qgroup !== null) await this.deps.pool.createQgroup(record.qgroup);
     await makeRoot(paths);

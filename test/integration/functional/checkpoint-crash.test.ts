@@ -145,7 +145,9 @@ test('a graceful stop lets a restore in flight finish first', { timeout: 5 * 60_
     // SIGTERM as soon as the restore reports its first step.
     stopping ??= server.stop();
   });
+  const stopAsked = Date.now();
   await stopping;
+  assert.ok(Date.now() - stopAsked < 10_000, `the server exited soon after the restore, not after a keep-alive timeout (${Date.now() - stopAsked} ms)`);
   assert.equal(restored.type, 'complete', `the restore finished before the server exited: ${events.join(' | ')}`);
   assert.equal(server.process.exitCode, 0, 'and the server exited cleanly');
 
