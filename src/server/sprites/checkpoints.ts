@@ -107,7 +107,8 @@ export class CheckpointService {
   list(name: string, options: { includeAuto: boolean; history?: string }): CheckpointJson[] {
     const record = this.lifecycle.get(name);
     const all = this.deps.checkpoints.list(record.id, { includeAuto: true });
-    const json = all.map((checkpoint) => this.toJson(checkpoint, all));
+    const toJson = checkpointJson(all);
+    const json = all.map(toJson);
     return json.filter((checkpoint) => {
       if (!options.includeAuto && checkpoint.is_auto) return false;
       return options.history === undefined || checkpoint.id === options.history || checkpoint.history.includes(options.history);
@@ -117,31 +118,13 @@ export class CheckpointService {
   get(name: string, id: string): CheckpointJson {
     const record = this.lifecycle.get(name);
     const checkpoint = this.require(record, id);
-    return this.toJson(checkpoint, this.deps.checkpoints.list(record.id, { includeAuto: true }));
+    return checkpointJson(this.deps.checkpoints.list(record.id, { includeAuto: true }))(checkpoint);
   }
 
   private require(record: SpriteRecord, id: string): CheckpointRecord {
     const checkpoint = this.deps.checkpoints.get(record.id, id);
     if (checkpoint === undefined) throw new HobError('not_found', `checkpoint ${id} of sprite ${record.name} not found`);
     return checkpoint;
-  }
-
-  private toJson(checkpoint: CheckpointRecord, all: CheckpointRecord[]): CheckpointJson {
-    const byId = new Map(all.map((c) => [c.id, c]));
-    const history: string[] = [];
-    for (let source = checkpoint.sourceId; source !== null && !history.includes(source); source = byId.get(source)?.sourceId ?? null) {
-      history.push(source);
-    }
-    const mounted = mountedIds(all);
-    return {
-      id: checkpoint.id,
-      create_time: checkpoint.createdAt,
-      ...(checkpoint.sourceId === null ? {} : { source_id: checkpoint.sourceId }),
-      ...(checkpoint.comment === null ? {} : { comment: checkpoint.comment }),
-      is_auto: checkpoint.isAuto,
-      history,
-      mounted: mounted.has(checkpoint.id),
-    };
   }
 
   async delete(name: string, id: string): Promise<void> {
@@ -343,6 +326,30 @@ export class CheckpointService {
     }
     await this.arrangeMounted(record);
   }
+}
+
+/**
+ * Turns checkpoints of one sprite into their JSON; `all` (every ready one, newest first) gives
+ * each its history and tells which are mounted, worked out once for a whole list.
+ */
+function checkpointJson(all: CheckpointRecord[]): (checkpoint: CheckpointRecord) => CheckpointJson {
+  const byId = new Map(all.map((c) => [c.id, c]));
+  const mounted = mountedIds(all);
+  return (checkpoint) => {
+    const history: string[] = [];
+    for (let source = checkpoint.sourceId; source !== null && !history.includes(source); source = byId.get(source)?.sourceId ?? null) {
+      history.push(source);
+    }
+    return {
+      id: checkpoint.id,
+      create_time: checkpoint.createdAt,
+      ...(checkpoint.sourceId === null ? {} : { source_id: checkpoint.sourceId }),
+      ...(checkpoint.comment === null ? {} : { comment: checkpoint.comment }),
+      is_auto: checkpoint.isAuto,
+      history,
+      mounted: mounted.has(checkpoint.id),
+    };
+  };
 }
 
 function mountedIds(checkpoints: CheckpointRecord[]): Set<string> {

@@ -171,9 +171,7 @@ export class SpriteService implements SpriteLifecycle {
     const name = input.name;
     const image = input.image ?? this.deps.config.defaultImage;
     this.deps.images.requireReady(image);
-    const now = new Date().toISOString();
-    const record: SpriteRecord = {
-      id: randomBytes(8).toString('hex'),
+    const record = newSpriteRecord({
       name,
       image,
       state: 'creating',
@@ -181,20 +179,13 @@ export class SpriteService implements SpriteLifecycle {
       environment: input.environment ?? {},
       labels: input.labels,
       urlSettings: input.urlSettings,
-      createdAt: now,
-      updatedAt: now,
-      lastRunningAt: null,
-      currentCheckpoint: null,
+      // A claimed spare keeps its own quota group; a cold create gets one below.
       qgroup: null,
       forkedFrom: null,
-      restoringTo: null,
-    };
+    });
     const handedOver = await this.createFromSpare(record);
     if (handedOver !== undefined) return handedOver;
-    const qgroup = this.deps.store.nextCounter('qgroup');
-    return this.createWith({ ...record, qgroup }, async (paths) => {
-      await this.deps.images.withImage(image, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false, qgroup }));
-    });
+    return this.createWith({ ...record, qgroup: this.deps.store.nextCounter('qgroup') }, (paths, created) => this.rootFromImage(paths, created));
   }
 
   /**
@@ -206,10 +197,7 @@ export class SpriteService implements SpriteLifecycle {
     if (input.image !== undefined) throw new HobError('bad_request', 'give either image or source, not both: a fork takes its files from its source');
     const from = this.get(source.sprite);
     if (source.checkpoint !== undefined) this.checkpoints.get(from.name, source.checkpoint);
-    const now = new Date().toISOString();
-    const qgroup = this.deps.store.nextCounter('qgroup');
-    const record: SpriteRecord = {
-      id: randomBytes(8).toString('hex'),
+    const record = newSpriteRecord({
       name,
       image: from.image,
       state: 'creating',
@@ -217,22 +205,17 @@ export class SpriteService implements SpriteLifecycle {
       environment: input.environment ?? from.environment,
       labels: input.labels,
       urlSettings: input.urlSettings,
-      createdAt: now,
-      updatedAt: now,
-      lastRunningAt: null,
-      currentCheckpoint: null,
-      qgroup,
+      qgroup: this.deps.store.nextCounter('qgroup'),
       forkedFrom: source.checkpoint === undefined ? { sprite: from.name } : { sprite: from.name, checkpoint: source.checkpoint },
-      restoringTo: null,
-    };
+    });
     return this.createWith(record, async (paths) => {
-      await this.checkpoints.snapshotFor(from.name, source.checkpoint, paths.root, qgroup);
+      await this.checkpoints.snapshotFor(from.name, source.checkpoint, paths.root, record.qgroup);
       crashPoint('fork:snapshotted');
     });
   }
 
   /** Records a new sprite as `creating`, makes its root with `makeRoot` and boots it; undoes all of it on failure. */
-  private async createWith(record: SpriteRecord, makeRoot: (paths: SpritePaths) => Promise<void>): Promise<SpriteRecord> {
+  private async createWith(record: SpriteRecord, makeRoot: (paths: SpritePaths, record: SpriteRecord) => Promise<void>): Promise<SpriteRecord> {
     const name = record.name;
     if (!this.deps.store.insert(record)) throw new HobError('already_exists', `sprite ${name} already exists`);
     return this.locks.run(name, async () => {
@@ -286,9 +269,8 @@ export class SpriteService implements SpriteLifecycle {
   /** Boots one spare of the default image for the warm pool. */
   private async makeSpare(): Promise<void> {
     const id = randomBytes(8).toString('hex');
-    const now = new Date().toISOString();
     const { spriteDefaults, defaultImage } = this.deps.config;
-    const record: SpriteRecord = {
+    const record = newSpriteRecord({
       id,
       // Not a valid sprite name, so it can never collide with one.
       name: `.spare-${id}`,
@@ -299,19 +281,12 @@ export class SpriteService implements SpriteLifecycle {
       environment: {},
       labels: [],
       urlSettings: { auth: 'sprite' },
-      createdAt: now,
-      updatedAt: now,
-      lastRunningAt: null,
-      currentCheckpoint: null,
       qgroup: this.deps.store.nextCounter('qgroup'),
       forkedFrom: null,
-      restoringTo: null,
-    };
+    });
     this.deps.store.insert(record);
     try {
-      await this.provision(record, SPARE_HOSTNAME, (paths) =>
-        this.deps.images.withImage(record.image, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false, qgroup: record.qgroup })),
-      );
+      await this.provision(record, SPARE_HOSTNAME, (paths, spare) => this.rootFromImage(paths, spare));
       this.deps.store.setState(id, 'spare');
     } catch (error) {
       await this.removeResources(record).catch(() => undefined);
@@ -365,8 +340,7 @@ export class SpriteService implements SpriteLifecycle {
       if (record.state !== 'running') return;
       const state = await this.deps.runtime.state(this.containerId(record));
       this.deps.log.warn({ sprite: name, state }, 'agent did not answer; restarting the sprite');
-      await this.deps.runtime.destroy(this.containerId(record));
-      this.deps.store.setState(record.id, 'stopped');
+      await this.stop(record);
     });
     return this.ensureRunning(name);
   }
@@ -414,14 +388,19 @@ export class SpriteService implements SpriteLifecycle {
     }
   }
 
+  /** A sprite's root as a writable snapshot of its image, in its quota group. */
+  private rootFromImage(paths: SpritePaths, record: SpriteRecord): Promise<void> {
+    return this.deps.images.withImage(record.image, (imagePath) => this.deps.pool.snapshot(imagePath, paths.root, { readonly: false, qgroup: record.qgroup }));
+  }
+
   /** Lays out a sprite's storage, makes its root (in its quota group) with `makeRoot`, and boots it. */
-  private async provision(record: SpriteRecord, hostname: string, makeRoot: (paths: SpritePaths) => Promise<void>): Promise<void> {
+  private async provision(record: SpriteRecord, hostname: string, makeRoot: (paths: SpritePaths, record: SpriteRecord) => Promise<void>): Promise<void> {
     const paths = this.paths(record);
     mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
     mkdirSync(paths.checkpointsDir, { recursive: true, mode: CHECKPOINTS_DIR_MODE });
     this.checkpoints.makeMountedDir(paths);
     if (record.qgroup !== null) await this.deps.pool.createQgroup(record.qgroup);
-    await makeRoot(paths);
+    await makeRoot(paths, record);
     await this.boot(record, paths, hostname);
   }
 
@@ -496,6 +475,20 @@ export class SpriteService implements SpriteLifecycle {
     const counts = this.deps.store.countByState();
     return { running: counts.running, cold: counts.stopped + counts.creating + counts.restoring + counts.destroying };
   }
+}
+
+/** A sprite as first recorded: a fresh id (unless given), now as its times, and nothing run, checkpointed or restored yet. */
+function newSpriteRecord(fields: Omit<SpriteRecord, 'id' | 'createdAt' | 'updatedAt' | 'lastRunningAt' | 'currentCheckpoint' | 'restoringTo'> & { id?: string }): SpriteRecord {
+  const now = new Date().toISOString();
+  return {
+    id: randomBytes(8).toString('hex'),
+    ...fields,
+    createdAt: now,
+    updatedAt: now,
+    lastRunningAt: null,
+    currentCheckpoint: null,
+    restoringTo: null,
+  };
 }
 
 function sameLimits(a: SandboxSpec['resources'], b: SandboxSpec['resources']): boolean {
