@@ -11,11 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
-import { SpritesClient } from '@fly/sprites';
 import { HobClient } from '../src/client/client.js';
 import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
-import { REPO_ROOT, cleanupDataDir, makeRunDir, startServer, uniquePrefix, type TestServer } from '../test/helpers/server.js';
+import { sdkClient } from '../test/helpers/sdk.js';
+import { REPO_ROOT, cleanupDataDir, ensureImage, makeRunDir, startServer, uniquePrefix, type TestServer } from '../test/helpers/server.js';
 import { CheckpointBench } from './checkpoints.js';
 import { agentExecTrue, mustSucceed, runLocal, serverExecTrue } from './exec-clients.js';
 import { loadAverage, machineFacts } from './machine.js';
@@ -23,10 +22,6 @@ import { PHASES, Replica, type Phase } from './replica.js';
 import { renderConsole, renderMarkdown, type BenchResults } from './report.js';
 import { responseTimes } from './server-log.js';
 import { sampleRoundRobin, summarize } from './stats.js';
-
-// Node 20 has no global WebSocket; the SDK calls `new WebSocket(url, { headers })`, which the
-// `ws` package accepts (its second argument is an options object).
-(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
 
 const { values: flags } = parseArgs({
   options: {
@@ -103,15 +98,11 @@ async function main(): Promise<BenchResults> {
   log(`private server at ${server.url}, container prefix ${prefix}, data dir ${dataDir}`);
   const { url, token } = server;
   const hob = new HobClient({ url, token });
-  const sdk = new SpritesClient(token, { baseURL: url });
+  const sdk = sdkClient(server);
   const loadBefore = loadAverage();
 
   // startServer builds tiny already; this keeps the bench right if it ever stops doing so.
-  if ((await hob.getImage('tiny')).status !== 'ready') {
-    log('building the tiny image');
-    const built = await hob.buildImage('tiny', () => undefined);
-    if (built.type !== 'complete') throw new Error(`building tiny failed: ${JSON.stringify(built)}`);
-  }
+  await ensureImage(hob, 'tiny');
 
   // A running sprite for (b), whose generated OCI config is the template of the references.
   const benchName = `${prefix}-bench-b`;
@@ -172,7 +163,7 @@ async function main(): Promise<BenchResults> {
   log(`(a, warm) create → first exec with a warm spare waiting, ${createN} times`);
   await server.stop();
   server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '1'] });
-  const warmSdk = new SpritesClient(server.token, { baseURL: server.url });
+  const warmSdk = sdkClient(server);
   const createWarm: number[] = [];
   for (let i = -CREATE_WARMUP; i < createN; i++) {
     await waitForSpare(dataDir);

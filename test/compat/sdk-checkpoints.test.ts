@@ -5,22 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import WebSocket from 'ws';
-import { SpritesClient, type StreamMessage } from '@fly/sprites';
+import type { StreamMessage } from '@fly/sprites';
 import { clientFor, sharedServer, spriteFixture } from '../helpers/fixture.js';
-
-// Node 20 has no global WebSocket; see sdk.test.ts for why `ws` stands in unchanged.
-(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+import { sdkClient } from '../helpers/sdk.js';
+import { ensureImage } from '../helpers/server.js';
 
 const server = sharedServer();
 const hob = clientFor(server);
-const sdk = new SpritesClient(server.token, { baseURL: server.url });
+const sdk = sdkClient(server);
 
-before(async () => {
-  if ((await hob.getImage('tiny')).status !== 'ready') {
-    assert.equal((await hob.buildImage('tiny', () => undefined)).type, 'complete');
-  }
-});
+before(() => ensureImage(hob, 'tiny'));
 
 async function drain(stream: AsyncIterable<StreamMessage>): Promise<Record<string, unknown>[]> {
   const messages: Record<string, unknown>[] = [];

@@ -8,27 +8,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import WebSocket from 'ws';
 import { APIError, ExecError, Sprite, SpritesClient, type SpriteCommand } from '@fly/sprites';
 import { clientFor, sharedServer, spriteFixture } from '../helpers/fixture.js';
-
-// Node 20 has no global WebSocket. The SDK calls `new WebSocket(url, { headers })` (undici's
-// non-standard form) and then uses only the WHATWG surface (addEventListener, binaryType,
-// readyState, send, close); the `ws` package accepts the same constructor (its second argument
-// is an options object with `headers`) and implements that surface.
-(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+import { sdkClient } from '../helpers/sdk.js';
+import { ensureImage } from '../helpers/server.js';
 
 const server = sharedServer();
 const hob = clientFor(server);
-const sdk = new SpritesClient(server.token, { baseURL: server.url });
+const sdk = sdkClient(server);
 
-before(async () => {
-  // The test server does not prebuild its default image; the first file that needs it builds it.
-  if ((await hob.getImage('tiny')).status !== 'ready') {
-    const last = await hob.buildImage('tiny', () => undefined);
-    assert.equal(last.type, 'complete', `building tiny failed: ${JSON.stringify(last)}`);
-  }
-});
+before(() => ensureImage(hob, 'tiny'));
 
 after(async () => {
   // Every sprite a test made through the SDK is gone (the fixture checks its own).

@@ -20,6 +20,8 @@ export interface TestServer {
   stop(): Promise<void>;
   /** SIGKILL and wait: a crash. */
   kill(): Promise<void>;
+  /** Resolves once the server has exited, by itself or otherwise. */
+  exited(): Promise<void>;
 }
 
 /** A unique, short prefix for one test run: container ids, cgroups and temp dirs carry it. */
@@ -95,17 +97,17 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
   });
   const token = (JSON.parse(readFileSync(cliConfig, 'utf8')) as { token: string }).token; // written by the server at first start
   const client = new HobClient({ url, token });
-  for (const image of options.images ?? ['tiny']) {
-    if ((await client.getImage(image)).status === 'ready') continue;
-    const result = await client.buildImage(image, () => undefined);
-    if (result.type !== 'complete') throw new Error(`building image ${image} failed: ${JSON.stringify(result)}`);
-  }
-  const waitExit = (signal: NodeJS.Signals) =>
+  for (const image of options.images ?? ['tiny']) await ensureImage(client, image);
+  const exited = () =>
     new Promise<void>((resolveExit) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
       child.once('exit', () => resolveExit());
-      child.kill(signal);
     });
+  const waitExit = (signal: NodeJS.Signals) => {
+    const done = exited();
+    child.kill(signal);
+    return done;
+  };
   return {
     url,
     token,
@@ -115,7 +117,15 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     process: child,
     stop: () => waitExit('SIGTERM'),
     kill: () => waitExit('SIGKILL'),
+    exited,
   };
+}
+
+/** Builds an image unless it is ready: a build request always builds again (minutes, for debian). */
+export async function ensureImage(client: HobClient, image: string): Promise<void> {
+  if ((await client.getImage(image)).status === 'ready') return;
+  const result = await client.buildImage(image, () => undefined);
+  if (result.type !== 'complete') throw new Error(`building image ${image} failed: ${JSON.stringify(result)}`);
 }
 
 /**

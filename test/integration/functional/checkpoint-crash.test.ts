@@ -76,7 +76,7 @@ test('killing the server at any step of checkpoint, delete, restore or fork leav
 
     client = await restart({ HOB_CRASH_AT: scenario.point });
     await scenario.run(client, name).catch(() => undefined);
-    await new Promise<void>((resolve) => (server.process.exitCode !== null || server.process.signalCode !== null ? resolve() : server.process.once('exit', () => resolve())));
+    await server.exited();
     assert.equal(server.process.signalCode, 'SIGKILL', `the server died at ${scenario.point}`);
     server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
     client = clientFor(server);
@@ -110,7 +110,7 @@ test('killing the server at any step of checkpoint, delete, restore or fork leav
   await sh(client, source.name, 'echo S > /state');
   client = await restart({ HOB_CRASH_AT: 'fork:snapshotted' });
   await client.forkSprite('fork-child', { sprite: source.name }).catch(() => undefined);
-  await new Promise<void>((resolve) => (server.process.exitCode !== null || server.process.signalCode !== null ? resolve() : server.process.once('exit', () => resolve())));
+  await server.exited();
   assert.equal(server.process.signalCode, 'SIGKILL');
   server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
   client = clientFor(server);

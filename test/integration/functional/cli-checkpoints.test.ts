@@ -1,47 +1,26 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
-import { HOB_BIN } from '../../helpers/server.js';
+import { runHob, type CliOptions, type CliRun } from '../../helpers/cli.js';
 import type { CheckpointJson, DiffJson, SpriteJson } from '../../../src/shared/protocol.js';
 
 const server = sharedServer();
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `hob` CLI with only the environment a user would set. */
-function hob(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HOB_BIN, ...args], {
-      cwd: options.cwd ?? server.runDir,
-      env: { PATH: process.env.PATH ?? '', HOME: server.runDir, HOB_URL: server.url, HOB_TOKEN: server.token, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+function hob(args: string[], options: CliOptions = {}): Promise<CliRun> {
+  return runHob(server, args, options);
 }
 
 /** Runs `hob` and fails the test, showing its stderr, unless it exits 0. */
-async function ok(args: string[], options: { cwd?: string } = {}): Promise<Run> {
+async function ok(args: string[], options: { cwd?: string } = {}): Promise<CliRun> {
   const run = await hob(args, options);
   assert.equal(run.code, 0, `hob ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return run;
 }
 
 /** A user error: exit code 1 and exactly one line on stderr, no stack. */
-function assertUserError(run: Run, pattern: RegExp, what: string): void {
+function assertUserError(run: CliRun, pattern: RegExp, what: string): void {
   assert.equal(run.code, 1, `${what}: exit code (stderr: ${run.stderr})`);
   assert.equal(run.stdout, '', `${what}: nothing on stdout`);
   const lines = run.stderr.trimEnd().split('\n');
@@ -54,7 +33,7 @@ async function readNote(name: string): Promise<string> {
   return (await ok(['exec', '-s', name, '--', 'cat', '/root/note.txt'])).stdout;
 }
 
-function createdId(run: Run): string {
+function createdId(run: CliRun): string {
   const id = /^Checkpoint created: (\S+)$/m.exec(run.stdout)?.[1];
   assert.ok(id !== undefined, `no checkpoint id in ${JSON.stringify(run.stdout)}`);
   return id;

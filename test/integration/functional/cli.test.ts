@@ -1,36 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import * as pty from 'node-pty';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { runHob, type CliOptions, type CliRun } from '../../helpers/cli.js';
 import { HOB_BIN } from '../../helpers/server.js';
 
 const server = sharedServer();
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `hob` CLI with only the environment a user would set. */
-function hob(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HOB_BIN, ...args], {
-      cwd: options.cwd ?? server.runDir,
-      env: { PATH: process.env.PATH ?? '', HOME: server.runDir, HOB_URL: server.url, HOB_TOKEN: server.token, SECRET_LOCAL: 'must-not-leak', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+/** Runs `hob` with a local variable set that must never reach a sprite. */
+function hob(args: string[], options: CliOptions = {}): Promise<CliRun> {
+  return runHob(server, args, { ...options, env: { SECRET_LOCAL: 'must-not-leak', ...options.env } });
 }
 
 test('create, list, info, exec, use and destroy from the CLI', async (t) => {

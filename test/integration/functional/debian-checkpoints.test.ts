@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import type { HobClient } from '../../../src/client/client.js';
 import { execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { ensureImage } from '../../helpers/server.js';
 
 const server = sharedServer();
 
@@ -33,12 +34,6 @@ function buildDeb(): string {
   }
 }
 
-/** Builds the debian image unless an earlier test did (a build request always rebuilds). */
-async function debianReady(client: HobClient): Promise<void> {
-  if ((await client.getImage('debian')).status === 'ready') return;
-  assert.equal((await client.buildImage('debian', () => undefined)).type, 'complete');
-}
-
 const SQLITE_FILL = `python3 - <<'PY'
 import sqlite3
 db = sqlite3.connect('/home/sprite/app.db')
@@ -49,7 +44,7 @@ PY`;
 
 test('on debian: files, an installed package and a SQLite database survive a restore byte for byte', { timeout: 30 * 60_000 }, async (t) => {
   const { client, create } = spriteFixture(t, server);
-  await debianReady(client);
+  await ensureImage(client, 'debian');
   const sprite = await create({ image: 'debian' });
   const name = sprite.name;
 
