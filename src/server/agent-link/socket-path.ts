@@ -50,8 +50,18 @@ export function pinAgentSocket(socketPath: string, ownerUid: number): PinnedSock
 /** The agent is not (or no longer) listening: the sprite should be checked and restarted. */
 export class AgentUnreachable extends Error {}
 
+/**
+ * The agent's end of the connection went away before it answered the exec. That is what a
+ * dying agent does (an OOM kill, say: the connection is queued, or even refused with a reset,
+ * while the process exits), so it usually means the agent is gone; but the caller asks the
+ * agent before restarting anything. The exec never started: the agent answers the handshake
+ * before it spawns, and a reset does not discard what was already written.
+ */
+export class AgentConnectionLost extends AgentUnreachable {}
+
 /** What a failed connection to an agent means: nobody listening (recoverable), or anything else. */
 export function agentConnectError(error: NodeJS.ErrnoException): Error {
   if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') return new AgentUnreachable(error.message);
+  if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return new AgentConnectionLost(error.message);
   return new HobError('agent_error', `could not reach the sprite's agent: ${error.message}`);
 }

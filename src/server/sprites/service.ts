@@ -13,8 +13,8 @@ import type { CheckpointStore } from '../store/checkpoints.js';
 import type { SpriteRecord, SpriteStore } from '../store/sprites.js';
 import { crashPoint } from '../util/crash-point.js';
 import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
-import { waitForAgent } from '../agent-link/client.js';
-import { AgentUnreachable } from '../agent-link/socket-path.js';
+import { agentHealth, waitForAgent } from '../agent-link/client.js';
+import { AgentConnectionLost, AgentUnreachable } from '../agent-link/socket-path.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { CheckpointService, CHECKPOINTS_DIR_MODE, type SpriteLifecycle } from './checkpoints.js';
 import { spritePaths, type SpritePaths } from './layout.js';
@@ -42,6 +42,8 @@ export interface SpriteServiceDeps {
 
 /** The host name of a spare until it is handed over and takes its sprite's name. */
 const SPARE_HOSTNAME = 'sprite';
+/** How long a live agent under memory pressure may take to answer whether it is still there. */
+const AGENT_PROBE_TIMEOUT_MS = 2000;
 
 /**
  * The lifecycle of sprites: create, wake, destroy, and reconciling the store with what really
@@ -318,11 +320,25 @@ export class SpriteService implements SpriteLifecycle {
    * to be listening, the sprite is recovered and the connection tried once more.
    */
   async connectAgent<T>(name: string, connect: (target: AgentTarget) => Promise<T>): Promise<T> {
+    let target = await this.ensureRunning(name);
     try {
-      return await connect(await this.ensureRunning(name));
+      return await connect(target);
     } catch (error) {
       if (!(error instanceof AgentUnreachable)) throw error;
-      return connect(await this.recover(name));
+      // A reset from an agent that still answers was not its death; restarting would kill the
+      // sprite's processes for nothing.
+      if (error instanceof AgentConnectionLost && (await this.agentAnswers(target))) return connect(target);
+      target = await this.recover(name);
+    }
+    return connect(target);
+  }
+
+  private async agentAnswers(target: AgentTarget): Promise<boolean> {
+    try {
+      await agentHealth(target.socket, target.socketOwner, AGENT_PROBE_TIMEOUT_MS);
+      return true;
+    } catch {
+      return false;
     }
   }
 

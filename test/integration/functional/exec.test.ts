@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import WebSocket from 'ws';
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { StreamId, decodeFrame, exitCodeFromCloseCode } from '../../../src/shared/frames.js';
 import { execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
 
@@ -146,6 +147,74 @@ test('a sprite whose container died is restarted by the next exec', async (t) =>
   const result = await execCollect(client, sprite.name, ['echo', 'back']);
   assert.deepEqual(result, { stdout: 'back\n', stderr: '', code: 0 });
   assert.equal((await client.getSprite(sprite.name)).status, 'running');
+});
+
+/** The host pid of a sprite's agent: the node process in the sprite's cgroup, not tini above it. */
+function agentHostPid(containerId: string): number {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const inSprite = readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`/${containerId}`);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (inSprite && !args[0]?.endsWith('/tini') && args.includes('/.hob/agent.js')) return Number(pid);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  throw new Error(`no agent process in ${containerId}`);
+}
+
+// An OOM kill takes the agent while connections wait in its queue; they are reset, not refused.
+test('an agent killed with an exec waiting on it is replaced, and the exec runs on the new boot', async (t) => {
+  const { client, create } = spriteFixture(t, server);
+  const sprite = await create();
+  await execCollect(client, sprite.name, ['touch', '/dev/shm/same-boot']);
+  const agent = agentHostPid(`${server.prefix}-${sprite.id}`);
+  process.kill(agent, 'SIGSTOP');
+  try {
+    const waiting = execCollect(client, sprite.name, ['sh', '-c', 'test -e /dev/shm/same-boot && echo same-boot || echo new-boot']);
+    // Long enough for the server to connect and send its handshake into the stopped agent's queue.
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(agent, 'SIGKILL');
+    assert.deepEqual(await waiting, { stdout: 'new-boot\n', stderr: '', code: 0 });
+  } finally {
+    try {
+      process.kill(agent, 'SIGKILL');
+    } catch {
+      // Already gone, as it should be.
+    }
+  }
+  assert.equal((await client.getSprite(sprite.name)).status, 'running');
+});
+
+// The sprite owns its agent's socket directory, so it can make its own agent's connections
+// fail; that must cost it that one attempt, not a restart that kills its processes.
+test('a connection reset by a sprite whose agent still answers is retried without a restart', async (t) => {
+  const { client, create } = spriteFixture(t, server);
+  const sprite = await create();
+  // A stand-in takes the socket's name, and on its first connection puts the real socket back
+  // and closes on the unread handshake, which resets it.
+  const standIn = `
+    const net = require('node:net');
+    const fs = require('node:fs');
+    const dir = '/.hob/run';
+    fs.renameSync(dir + '/agent.sock', dir + '/real.sock');
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+      fs.renameSync(dir + '/real.sock', dir + '/agent.sock');
+      setTimeout(() => {
+        socket.destroy();
+        fs.writeFileSync('/tmp/stand-in.log', 'reset one connection\\n');
+        process.exit(0);
+      }, 200);
+    });
+    server.listen(dir + '/agent.sock', () => fs.writeFileSync('/tmp/stand-in.log', 'listening\\n'));
+  `;
+  const node = '/.hob/lib/ld-linux-x86-64.so.2 --library-path /.hob/lib /.hob/bin/node';
+  const started = await execCollect(client, sprite.name, ['sh', '-c', `touch /dev/shm/same-boot; (${node} -e "$0" </dev/null >/tmp/stand-in.err 2>&1 &); for i in $(seq 50); do test -s /tmp/stand-in.log && break; sleep 0.1; done; cat /tmp/stand-in.log`, standIn]);
+  assert.equal(started.stdout, 'listening\n', `the stand-in did not start: ${started.stderr}`);
+
+  const after = await execCollect(client, sprite.name, ['sh', '-c', 'cat /tmp/stand-in.log /tmp/stand-in.err; test -e /dev/shm/same-boot && echo same-boot || echo new-boot']);
+  assert.deepEqual(after, { stdout: 'reset one connection\nsame-boot\n', stderr: '', code: 0 });
 });
 
 test('orphaned processes are reaped, leaving no zombies', async (t) => {
