@@ -304,6 +304,55 @@ test('concurrent checkpoints, restores and diffs of one sprite are serialised, n
   assert.equal((await client.getSprite(sprite.name)).status, 'running');
 });
 
+test('a destroy racing forks, checkpoints, restores and diffs leaves no half-made sprite or snapshot', async (t) => {
+  const { client, create, forget } = spriteFixture(t, server);
+  const allForks: string[] = [];
+  t.after(() => Promise.all(allForks.map((name) => client.deleteSprite(name).catch(() => undefined))));
+  // The destroy goes out with the others, then later and later, so it lands before, among and
+  // after their steps (a fork boots in ~100 ms).
+  for (const delayMs of [0, 15, 40, 90, 250]) {
+    const sprite = await create();
+    const base = `/v1/sprites/${sprite.name}`;
+    await sh(client, sprite.name, 'echo source > /mark');
+    assert.equal(ndjson((await api('POST', `${base}/checkpoint`)).text).at(-1)?.type, 'complete');
+    const forks = [`${sprite.name}-now`, `${sprite.name}-v0`];
+    allForks.push(...forks);
+    const [destroyed, ...answers] = await Promise.all([
+      new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => api('DELETE', base)),
+      api('POST', '/v1/sprites', { name: forks[0], source: { sprite: sprite.name } }),
+      api('POST', '/v1/sprites', { name: forks[1], source: { sprite: sprite.name, checkpoint: 'v0' } }),
+      api('POST', `${base}/checkpoint`),
+      api('POST', `${base}/checkpoints/v0/restore`),
+      api('GET', `${base}/checkpoints/v0/diff?against=current`),
+    ]);
+    const outcome = (answer: (typeof answers)[number]) => (answer.text.startsWith('{"type"') ? (ndjson(answer.text).at(-1)?.type ?? '?') : String(answer.status));
+    t.diagnostic(`destroy after ${delayMs} ms; fork now, fork v0, checkpoint, restore, diff: ${answers.map(outcome).join(' ')}`);
+    assert.equal(destroyed.status, 204, destroyed.text);
+    for (const answer of answers) {
+      // Each one either happened whole (a stream that completes, or a 2xx) or was refused with a JSON reason.
+      if (answer.status >= 400) {
+        assert.ok([404, 409].includes(answer.status), `${answer.status}: ${answer.text}`);
+        assert.equal(typeof (answer.json() as { error?: unknown }).error, 'string', answer.text);
+      } else if (answer.text.startsWith('{"type"')) {
+        assert.match(ndjson(answer.text).at(-1)?.type ?? '', /^(complete|error)$/, answer.text);
+      }
+    }
+    for (const [index, name] of forks.entries()) {
+      const fork = await api('GET', `/v1/sprites/${name}`);
+      // A fork exists exactly when its create said so.
+      assert.equal(fork.status === 200, (answers[index]?.status ?? 0) < 300, `${name}: ${answers[index]?.text} / ${fork.text}`);
+      if (fork.status === 404) continue;
+      assert.equal((fork.json() as { status?: unknown }).status, 'running', fork.text);
+      assert.equal(await sh(client, name, 'cat /mark'), 'source\n');
+      await client.deleteSprite(name);
+    }
+    forget(sprite.name);
+    const left = execFileSync('btrfs', ['subvolume', 'list', '-o', join(server.dataDir, 'pool', 'sprites')], { encoding: 'utf8' });
+    assert.doesNotMatch(left, new RegExp(`sprites/${sprite.id}/`), `subvolumes of the destroyed sprite are left:\n${left}`);
+    assert.equal(existsSync(join(server.dataDir, 'pool', 'sprites', sprite.id)), false);
+  }
+});
+
 test('subvolumes nested in a sprite root do not stop a restore or a destroy', async (t) => {
   const { client, create, forget } = spriteFixture(t, server);
   const sprite = await create();
