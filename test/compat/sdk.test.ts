@@ -71,7 +71,10 @@ async function collect(cmd: SpriteCommand): Promise<{ stdout: string; stderr: st
   return { stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), code };
 }
 
-/** Resolves once `pattern` matches everything the command has printed on stdout so far. */
+/**
+ * Resolves once `pattern` matches everything the command has printed on stdout so far. Call it
+ * before awaiting anything else: output that arrives before the listener is attached is missed.
+ */
 function waitForOutput(cmd: SpriteCommand, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
   let seen = '';
   return new Promise((resolve, reject) => {
@@ -319,8 +322,9 @@ describe('SDK exec over WebSocket', () => {
     const sprite = await fixtureSprite(t);
     const cmd = sprite.spawn('sh', ['-c', 'stty size; test -t 0 && echo is-a-tty; read line; stty size'], { tty: true, rows: 24, cols: 80 });
     const done = collect(cmd);
+    const sized = waitForOutput(cmd, /24 80\r?\n[\s\S]*is-a-tty/);
     await spawned(cmd);
-    await waitForOutput(cmd, /24 80\r?\n[\s\S]*is-a-tty/);
+    await sized;
     cmd.resize(100, 30);
     // The resize message and this input travel on one socket, in order.
     cmd.stdin.write('go\r');
@@ -360,8 +364,9 @@ describe('SDK exec over WebSocket', () => {
     // A shell with a trap sees the signal (named without the SIG prefix) and exits its own way.
     const trapper = sprite.spawn('sh', ['-c', 'trap "echo got-int; exit 7" INT; echo ready; while :; do sleep 1; done']);
     const trapperDone = collect(trapper);
+    const ready = waitForOutput(trapper, /ready/);
     await spawned(trapper);
-    await waitForOutput(trapper, /ready/);
+    await ready;
     trapper.signal('INT');
     const trapped = await trapperDone;
     assert.equal(trapped.code, 7);
