@@ -317,10 +317,11 @@ export class SpriteService implements SpriteLifecycle {
 
   /**
    * Connects to a sprite's agent, waking the sprite if it is cold; if its agent turns out not
-   * to be listening, the sprite is recovered and the connection tried once more.
+   * to be listening (or to have died under the connection), the sprite is recovered and the
+   * connection tried once more.
    */
   async connectAgent<T>(name: string, connect: (target: AgentTarget) => Promise<T>): Promise<T> {
-    let target = await this.ensureRunning(name);
+    const target = await this.ensureRunning(name);
     try {
       return await connect(target);
     } catch (error) {
@@ -328,9 +329,8 @@ export class SpriteService implements SpriteLifecycle {
       // A reset from an agent that still answers was not its death; restarting would kill the
       // sprite's processes for nothing.
       if (error instanceof AgentConnectionLost && (await this.agentAnswers(target))) return connect(target);
-      target = await this.recover(name);
     }
-    return connect(target);
+    return connect(await this.recover(name));
   }
 
   private async agentAnswers(target: AgentTarget): Promise<boolean> {
