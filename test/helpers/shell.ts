@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { HobClient } from '../../src/client/client.js';
 import { execCollect, type ExecResult } from './fixture.js';
 
@@ -12,6 +13,13 @@ export async function sh(client: HobClient, name: string, script: string, timeou
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Runs a script that must succeed and returns its stdout; a failure names the script and its stderr. */
+export async function shStdout(client: HobClient, name: string, script: string, options: { shell?: 'sh' | 'bash'; input?: string } = {}): Promise<string> {
+  const result = await execCollect(client, name, [options.shell ?? 'sh', '-c', script], options.input === undefined ? {} : { input: options.input });
+  assert.equal(result.code, 0, `${script}: ${result.stderr}`);
+  return result.stdout;
 }
 
 /** Splits output written as `@@name` header lines followed by text into a record. */

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import test from 'node:test';
 import type { HobClient } from '../../../src/client/client.js';
 import type { CheckpointJson } from '../../../src/shared/protocol.js';
-import { clientFor, execCollect, sharedServer } from '../../helpers/fixture.js';
+import { clientFor, sharedServer } from '../../helpers/fixture.js';
 import { cleanupDataDir, startServer, uniquePrefix, type TestServer } from '../../helpers/server.js';
+import { shStdout } from '../../helpers/shell.js';
 
 const shared = sharedServer();
 const NO_SPARES = ['--warm-pool', '0'];
@@ -36,12 +37,6 @@ const scenarios: Scenario[] = [
   { point: 'restore:swapped', run: restoreOp, files: 'A', current: 'v0', listed: ['v1', 'v0'] },
 ];
 
-async function sh(client: HobClient, name: string, script: string): Promise<string> {
-  const result = await execCollect(client, name, ['sh', '-c', script]);
-  assert.equal(result.code, 0, `${script}: ${result.stderr}`);
-  return result.stdout;
-}
-
 /** The subvolumes of a sprite on disk, to compare with what the API lists. */
 function layout(dataDir: string, id: string): { top: string[]; checkpoints: string[]; mounted: string[] } {
   const dir = join(dataDir, 'pool', 'sprites', id);
@@ -68,11 +63,11 @@ test('killing the server at any step of checkpoint, delete, restore or fork leav
     const name = `crash-${scenario.point.replace(/[^a-z]+/g, '-')}`;
     const sprite = await client.createSprite({ name, image: 'tiny' });
     // A process writing all the time: the sprite must not stay frozen, and must run after.
-    await sh(client, name, 'echo A > /state');
+    await shStdout(client, name, 'echo A > /state');
     assert.equal((await client.createCheckpoint(name, undefined, () => undefined)).type, 'complete');
-    await sh(client, name, 'echo B > /state');
+    await shStdout(client, name, 'echo B > /state');
     assert.equal((await client.createCheckpoint(name, undefined, () => undefined)).type, 'complete');
-    await sh(client, name, 'echo C > /state; setsid sh -c "while true; do date > /tmp/tick; sleep 0.1; done" </dev/null >/dev/null 2>&1 &');
+    await shStdout(client, name, 'echo C > /state; setsid sh -c "while true; do date > /tmp/tick; sleep 0.1; done" </dev/null >/dev/null 2>&1 &');
 
     client = await restart({ HOB_CRASH_AT: scenario.point });
     await scenario.run(client, name).catch(() => undefined);
@@ -83,7 +78,7 @@ test('killing the server at any step of checkpoint, delete, restore or fork leav
 
     const freezer = `/sys/fs/cgroup/freezer/${prefix}-${sprite.id}/freezer.state`;
     if (existsSync(freezer)) assert.equal(readFileSync(freezer, 'utf8').trim(), 'THAWED', `${scenario.point}: the sprite is not left frozen`);
-    assert.equal(await sh(client, name, 'cat /state'), `${scenario.files}\n`, `${scenario.point}: files`);
+    assert.equal(await shStdout(client, name, 'cat /state'), `${scenario.files}\n`, `${scenario.point}: files`);
     const info = await client.getSprite(name);
     assert.equal(info.status, 'running', `${scenario.point}: the sprite runs`);
     assert.equal(info.current_checkpoint, scenario.current, `${scenario.point}: current checkpoint`);
@@ -96,7 +91,7 @@ test('killing the server at any step of checkpoint, delete, restore or fork leav
     assert.deepEqual(disk.mounted, all.filter((c) => c.mounted).map((c) => c.id).sort(), `${scenario.point}: mounted copies`);
     for (const checkpoint of listed) {
       const expected = checkpoint.id === 'v0' ? 'A' : 'B';
-      assert.equal(await sh(client, name, `cat /.sprite/checkpoints/${checkpoint.id}/state`), `${expected}\n`, `${scenario.point}: ${checkpoint.id} intact`);
+      assert.equal(await shStdout(client, name, `cat /.sprite/checkpoints/${checkpoint.id}/state`), `${expected}\n`, `${scenario.point}: ${checkpoint.id} intact`);
     }
     // And it still works: one more checkpoint and restore.
     assert.equal((await client.createCheckpoint(name, undefined, () => undefined)).type, 'complete');
@@ -107,7 +102,7 @@ test('killing the server at any step of checkpoint, delete, restore or fork leav
 
   // A fork cut short is rolled back; its source is untouched.
   const source = await client.createSprite({ name: 'fork-source', image: 'tiny' });
-  await sh(client, source.name, 'echo S > /state');
+  await shStdout(client, source.name, 'echo S > /state');
   client = await restart({ HOB_CRASH_AT: 'fork:snapshotted' });
   await client.forkSprite('fork-child', { sprite: source.name }).catch(() => undefined);
   await server.exited();
@@ -116,9 +111,9 @@ test('killing the server at any step of checkpoint, delete, restore or fork leav
   client = clientFor(server);
   assert.deepEqual((await client.listSprites()).sprites.map((s) => s.name), ['fork-source']);
   assert.deepEqual(readdirSync(join(dataDir, 'pool', 'sprites')), [source.id], 'the half-made fork left no storage');
-  assert.equal(await sh(client, source.name, 'cat /state'), 'S\n');
+  assert.equal(await shStdout(client, source.name, 'cat /state'), 'S\n');
   const fork = await client.forkSprite('fork-child', { sprite: source.name });
-  assert.equal(await sh(client, fork.name, 'cat /state'), 'S\n', 'the same fork works after the restart');
+  assert.equal(await shStdout(client, fork.name, 'cat /state'), 'S\n', 'the same fork works after the restart');
   await client.deleteSprite(fork.name);
   await client.deleteSprite(source.name);
   assert.deepEqual(readdirSync(join(dataDir, 'pool', 'sprites')), []);
@@ -134,9 +129,9 @@ test('a graceful stop lets a restore in flight finish first', { timeout: 5 * 60_
   });
   let client = clientFor(server);
   await client.createSprite({ name: 'busy', image: 'tiny' });
-  await sh(client, 'busy', 'echo A > /state');
+  await shStdout(client, 'busy', 'echo A > /state');
   assert.equal((await client.createCheckpoint('busy', undefined, () => undefined)).type, 'complete');
-  await sh(client, 'busy', 'echo B > /state');
+  await shStdout(client, 'busy', 'echo B > /state');
 
   const events: string[] = [];
   let stopping: Promise<void> | undefined;
@@ -154,7 +149,7 @@ test('a graceful stop lets a restore in flight finish first', { timeout: 5 * 60_
   server = await startServer({ dataDir, prefix, extraArgs: NO_SPARES });
   client = clientFor(server);
   assert.doesNotMatch(readFileSync(server.logFile, 'utf8'), /interrupted by a restart/, 'nothing was left for the next start to finish');
-  assert.equal(await sh(client, 'busy', 'cat /state'), 'A\n');
+  assert.equal(await shStdout(client, 'busy', 'cat /state'), 'A\n');
   assert.equal((await client.getSprite('busy')).current_checkpoint, 'v0');
   await client.deleteSprite('busy');
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import type { ProgressEvent } from '../../../src/shared/protocol.js';
 import { execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { shStdout } from '../../helpers/shell.js';
 
 const server = sharedServer();
 
@@ -25,21 +26,15 @@ function ndjson(text: string): ProgressEvent[] {
     .map((line) => JSON.parse(line) as ProgressEvent);
 }
 
-async function sh(client: Parameters<typeof execCollect>[0], name: string, script: string): Promise<string> {
-  const result = await execCollect(client, name, ['sh', '-c', script]);
-  assert.equal(result.code, 0, `${script}: ${result.stderr}`);
-  return result.stdout;
-}
-
 test('checkpoint, change, restore: files come back byte for byte and processes only pause', async (t) => {
   const { client, create } = spriteFixture(t, server);
   const sprite = await create();
-  await sh(client, sprite.name, 'mkdir -p /data && head -c 3000000 /dev/urandom > /data/blob && echo one > /data/note && ln -s note /data/link');
-  const blobSum = await sh(client, sprite.name, 'md5sum /data/blob');
+  await shStdout(client, sprite.name, 'mkdir -p /data && head -c 3000000 /dev/urandom > /data/blob && echo one > /data/note && ln -s note /data/link');
+  const blobSum = await shStdout(client, sprite.name, 'md5sum /data/blob');
   // A process that runs across the checkpoint: it must carry on afterwards, not restart.
   // setsid: the agent ends a command's process group when its exec ends.
-  await sh(client, sprite.name, 'setsid sh -c "i=0; while true; do i=\\$((i+1)); echo \\$i > /tmp/counter; sleep 0.05; done" </dev/null >/dev/null 2>&1 &');
-  await sh(client, sprite.name, 'sleep 0.2; cat /tmp/counter');
+  await shStdout(client, sprite.name, 'setsid sh -c "i=0; while true; do i=\\$((i+1)); echo \\$i > /tmp/counter; sleep 0.05; done" </dev/null >/dev/null 2>&1 &');
+  await shStdout(client, sprite.name, 'sleep 0.2; cat /tmp/counter');
 
   const created = await api('POST', `/v1/sprites/${sprite.name}/checkpoint`, { comment: 'first' });
   assert.equal(created.status, 200);
@@ -48,11 +43,11 @@ test('checkpoint, change, restore: files come back byte for byte and processes o
   assert.deepEqual({ ...events.at(-1), time: undefined }, { type: 'complete', data: 'Checkpoint v0 created', id: 'v0', time: undefined });
   assert.ok(events.every((e) => typeof e.time === 'string'), 'each line carries its time');
 
-  const before = Number(await sh(client, sprite.name, 'cat /tmp/counter'));
+  const before = Number(await shStdout(client, sprite.name, 'cat /tmp/counter'));
   await new Promise((r) => setTimeout(r, 300));
-  assert.ok(Number(await sh(client, sprite.name, 'cat /tmp/counter')) > before, 'a process running at checkpoint time keeps running');
+  assert.ok(Number(await shStdout(client, sprite.name, 'cat /tmp/counter')) > before, 'a process running at checkpoint time keeps running');
 
-  await sh(client, sprite.name, 'echo two > /data/note && rm /data/blob && echo new > /data/added');
+  await shStdout(client, sprite.name, 'echo two > /data/note && rm /data/blob && echo new > /data/added');
   const second = ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoint`, {})).text).at(-1);
   assert.equal(second?.type === 'complete' && second.id, 'v1');
 
@@ -74,9 +69,9 @@ test('checkpoint, change, restore: files come back byte for byte and processes o
   const after = await client.getSprite(sprite.name);
   assert.equal(after.status, 'running', 'the sprite comes back running');
   assert.equal(after.current_checkpoint, 'v0');
-  assert.equal(await sh(client, sprite.name, 'md5sum /data/blob'), blobSum);
-  assert.equal(await sh(client, sprite.name, 'cat /data/note; readlink /data/link; test ! -e /data/added && echo gone'), 'one\nnote\ngone\n');
-  assert.equal(await sh(client, sprite.name, 'ps -o args | grep -c "[w]hile true" || true'), '0\n', 'processes end with a restore');
+  assert.equal(await shStdout(client, sprite.name, 'md5sum /data/blob'), blobSum);
+  assert.equal(await shStdout(client, sprite.name, 'cat /data/note; readlink /data/link; test ! -e /data/added && echo gone'), 'one\nnote\ngone\n');
+  assert.equal(await shStdout(client, sprite.name, 'ps -o args | grep -c "[w]hile true" || true'), '0\n', 'processes end with a restore');
 
   // The files as they were before the restore were kept as an automatic checkpoint.
   const withAuto = (await api('GET', `/v1/sprites/${sprite.name}/checkpoints?includeAuto=true`)).json() as { id: string; is_auto: boolean; comment?: string }[];
@@ -85,7 +80,7 @@ test('checkpoint, change, restore: files come back byte for byte and processes o
   assert.match(withAuto[0]?.comment ?? '', /before restoring v0/);
   const undo = ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoints/auto-0/restore`)).text).at(-1);
   assert.equal(undo?.type, 'complete');
-  assert.equal(await sh(client, sprite.name, 'cat /data/note /data/added'), 'two\nnew\n', 'a restore can be undone');
+  assert.equal(await shStdout(client, sprite.name, 'cat /data/note /data/added'), 'two\nnew\n', 'a restore can be undone');
 });
 
 test('checkpoint errors: unknown ids, the current checkpoint, bad bodies', async (t) => {
@@ -126,11 +121,11 @@ test('the five newest checkpoints are visible read-only inside the sprite, as th
   const { client, create } = spriteFixture(t, server);
   const sprite = await create();
   for (let i = 0; i < 7; i++) {
-    await sh(client, sprite.name, `echo ${i} > /gen`);
+    await shStdout(client, sprite.name, `echo ${i} > /gen`);
     assert.equal(ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoint`)).text).at(-1)?.type, 'complete');
   }
-  assert.equal(await sh(client, sprite.name, 'ls /.sprite/checkpoints'), 'v2\nv3\nv4\nv5\nv6\n');
-  assert.equal(await sh(client, sprite.name, 'cat /.sprite/checkpoints/v4/gen'), '4\n');
+  assert.equal(await shStdout(client, sprite.name, 'ls /.sprite/checkpoints'), 'v2\nv3\nv4\nv5\nv6\n');
+  assert.equal(await shStdout(client, sprite.name, 'cat /.sprite/checkpoints/v4/gen'), '4\n');
   const write = await execCollect(client, sprite.name, ['sh', '-c', 'echo x > /.sprite/checkpoints/v4/gen']);
   assert.notEqual(write.code, 0, 'checkpoints cannot be written from inside');
   assert.match(write.stderr, /Read-only/i);
@@ -139,16 +134,16 @@ test('the five newest checkpoints are visible read-only inside the sprite, as th
   assert.deepEqual(list.filter((c) => c.mounted).map((c) => c.id), ['v6', 'v5', 'v4', 'v3', 'v2']);
   // Deleting a visible one brings the next older back into view.
   assert.equal((await api('DELETE', `/v1/sprites/${sprite.name}/checkpoints/v4`)).status, 204);
-  assert.equal(await sh(client, sprite.name, 'ls /.sprite/checkpoints'), 'v1\nv2\nv3\nv5\nv6\n');
-  assert.equal(await sh(client, sprite.name, 'cat /.sprite/checkpoints/v1/gen'), '1\n');
+  assert.equal(await shStdout(client, sprite.name, 'ls /.sprite/checkpoints'), 'v1\nv2\nv3\nv5\nv6\n');
+  assert.equal(await shStdout(client, sprite.name, 'cat /.sprite/checkpoints/v1/gen'), '1\n');
 });
 
 test('forks share blocks, start running and are independent afterwards', async (t) => {
   const { client, create, forget } = spriteFixture(t, server);
   const source = await create({ config: { ram_mb: 384 }, environment: { FROM: 'source' } });
-  await sh(client, source.name, 'echo v0-state > /state && head -c 50000000 /dev/zero > /big && sync');
+  await shStdout(client, source.name, 'echo v0-state > /state && head -c 50000000 /dev/zero > /big && sync');
   ndjson((await api('POST', `/v1/sprites/${source.name}/checkpoint`)).text);
-  await sh(client, source.name, 'echo now-state > /state');
+  await shStdout(client, source.name, 'echo now-state > /state');
 
   const now = await create({ name: `${source.name}-now`, source: { sprite: source.name } });
   const old = await create({ name: `${source.name}-old`, source: { sprite: source.name, checkpoint: 'v0' } });
@@ -158,20 +153,20 @@ test('forks share blocks, start running and are independent afterwards', async (
   assert.equal(now.config.ram_mb, 384, 'a fork takes its source config');
   assert.equal(now.image, source.image);
   assert.deepEqual(now.environment, { FROM: 'source' });
-  assert.equal(await sh(client, now.name, 'cat /state'), 'now-state\n');
-  assert.equal(await sh(client, old.name, 'cat /state'), 'v0-state\n');
+  assert.equal(await shStdout(client, now.name, 'cat /state'), 'now-state\n');
+  assert.equal(await shStdout(client, old.name, 'cat /state'), 'v0-state\n');
   assert.deepEqual((await api('GET', `/v1/sprites/${now.name}/checkpoints`)).json(), [], 'a fork starts with no checkpoints');
 
-  await sh(client, now.name, 'echo fork-wrote > /state && echo only-fork > /mine');
-  await sh(client, source.name, 'echo source-wrote > /state');
-  assert.equal(await sh(client, now.name, 'cat /state /mine'), 'fork-wrote\nonly-fork\n');
-  assert.equal(await sh(client, source.name, 'cat /state; test ! -e /mine && echo absent'), 'source-wrote\nabsent\n');
-  assert.equal(await sh(client, old.name, 'cat /state'), 'v0-state\n');
+  await shStdout(client, now.name, 'echo fork-wrote > /state && echo only-fork > /mine');
+  await shStdout(client, source.name, 'echo source-wrote > /state');
+  assert.equal(await shStdout(client, now.name, 'cat /state /mine'), 'fork-wrote\nonly-fork\n');
+  assert.equal(await shStdout(client, source.name, 'cat /state; test ! -e /mine && echo absent'), 'source-wrote\nabsent\n');
+  assert.equal(await shStdout(client, old.name, 'cat /state'), 'v0-state\n');
 
   // The source can go; its forks keep their files.
   await client.deleteSprite(source.name);
   forget(source.name);
-  assert.equal(await sh(client, old.name, 'cat /state; wc -c < /big'), 'v0-state\n50000000\n');
+  assert.equal(await shStdout(client, old.name, 'cat /state; wc -c < /big'), 'v0-state\n50000000\n');
 
   const errors = [
     [{ name: `${server.prefix}-f1`, source: { sprite: `${server.prefix}-missing` } }, 404],
@@ -190,13 +185,13 @@ test('storage: a sprite reports the bytes it holds alone; a fork holds ~0 until 
   const { client, create } = spriteFixture(t, server);
   const MiB = 1024 * 1024;
   const source = await create();
-  await sh(client, source.name, 'head -c 67108864 /dev/urandom > /big && sync');
+  await shStdout(client, source.name, 'head -c 67108864 /dev/urandom > /big && sync');
   const settled = async (name: string, ok: (bytes: number) => boolean): Promise<number> => {
     let bytes = -1;
     for (let i = 0; i < 50; i++) {
       bytes = (await client.getSprite(name)).storage.exclusive_bytes ?? -1;
       if (ok(bytes)) return bytes;
-      await sh(client, name, 'sync');
+      await shStdout(client, name, 'sync');
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.fail(`storage of ${name} never settled: ${bytes} bytes`);
@@ -205,15 +200,15 @@ test('storage: a sprite reports the bytes it holds alone; a fork holds ~0 until 
   ndjson((await api('POST', `/v1/sprites/${source.name}/checkpoint`)).text);
   await settled(source.name, (b) => b >= 64 * MiB && b < 66 * MiB);
   // Blocks the live files dropped but a checkpoint holds are still the sprite's.
-  await sh(client, source.name, 'rm /big && sync');
+  await shStdout(client, source.name, 'rm /big && sync');
   await settled(source.name, (b) => b >= 64 * MiB && b < 66 * MiB);
-  await sh(client, source.name, 'head -c 67108864 /dev/urandom > /big && sync');
+  await shStdout(client, source.name, 'head -c 67108864 /dev/urandom > /big && sync');
   await settled(source.name, (b) => b >= 128 * MiB && b < 131 * MiB);
 
   const fork = await create({ name: `${source.name}-fork`, source: { sprite: source.name } });
-  assert.equal(await sh(client, fork.name, 'wc -c < /big'), '67108864\n', 'the fork sees all the data');
+  assert.equal(await shStdout(client, fork.name, 'wc -c < /big'), '67108864\n', 'the fork sees all the data');
   await settled(fork.name, (b) => b >= 0 && b < MiB);
-  await sh(client, fork.name, 'head -c 16777216 /dev/urandom > /own && sync');
+  await shStdout(client, fork.name, 'head -c 16777216 /dev/urandom > /own && sync');
   await settled(fork.name, (b) => b >= 16 * MiB && b < 18 * MiB);
 });
 
@@ -221,11 +216,11 @@ test('diff: added, modified and deleted paths with sizes, between checkpoints an
   const { client, create } = spriteFixture(t, server);
   const sprite = await create();
   const base = `/v1/sprites/${sprite.name}`;
-  await sh(client, sprite.name, 'mkdir -p /w/old && echo keep > /w/keep && echo gone > /w/gone && echo x > /w/old/a && echo 12345 > /w/grow');
+  await shStdout(client, sprite.name, 'mkdir -p /w/old && echo keep > /w/keep && echo gone > /w/gone && echo x > /w/old/a && echo 12345 > /w/grow');
   ndjson((await api('POST', `${base}/checkpoint`)).text);
-  await sh(client, sprite.name, 'rm /w/gone && rm -r /w/old && echo 1234567890 >> /w/grow && mkdir /w/new && head -c 4096 /dev/zero > /w/new/f');
+  await shStdout(client, sprite.name, 'rm /w/gone && rm -r /w/old && echo 1234567890 >> /w/grow && mkdir /w/new && head -c 4096 /dev/zero > /w/new/f');
   ndjson((await api('POST', `${base}/checkpoint`)).text);
-  await sh(client, sprite.name, 'echo later > /w/later');
+  await shStdout(client, sprite.name, 'echo later > /w/later');
 
   const between = (await api('GET', `${base}/checkpoints/v0/diff?against=v1`)).json() as { from: string; to: string; changes: { path: string; change: string; type: string; size: number }[]; added: number; modified: number; deleted: number; truncated: boolean };
   assert.equal(between.from, 'v0');
@@ -257,15 +252,15 @@ test('diff: added, modified and deleted paths with sizes, between checkpoints an
 test('a restore ends the sessions that run at the time', async (t) => {
   const { client, create } = spriteFixture(t, server);
   const sprite = await create();
-  await sh(client, sprite.name, 'echo before > /f');
+  await shStdout(client, sprite.name, 'echo before > /f');
   ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoint`)).text);
-  await sh(client, sprite.name, 'echo after > /f');
+  await shStdout(client, sprite.name, 'echo after > /f');
   const session = execCollect(client, sprite.name, ['sleep', '60']).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoints/v0/restore`)).text).at(-1)?.type, 'complete');
   const ended = await session;
   assert.ok(ended instanceof Error || ended.code !== 0, 'a session running at restore time ends');
-  assert.equal(await sh(client, sprite.name, 'cat /f'), 'before\n');
+  assert.equal(await shStdout(client, sprite.name, 'cat /f'), 'before\n');
 });
 
 test('automatic checkpoints: the five newest are kept, and never the one the sprite derives from', async (t) => {
@@ -288,7 +283,7 @@ test('concurrent checkpoints, restores and diffs of one sprite are serialised, n
   const { client, create } = spriteFixture(t, server);
   const sprite = await create();
   const base = `/v1/sprites/${sprite.name}`;
-  await sh(client, sprite.name, 'echo 0 > /n');
+  await shStdout(client, sprite.name, 'echo 0 > /n');
   const made = await Promise.all([1, 2, 3, 4].map(() => api('POST', `${base}/checkpoint`)));
   const ids = made.map((response) => ndjson(response.text).at(-1)).map((event) => (event?.type === 'complete' ? event.id : event?.type));
   assert.deepEqual([...ids].sort(), ['v0', 'v1', 'v2', 'v3']);
@@ -300,7 +295,7 @@ test('concurrent checkpoints, restores and diffs of one sprite are serialised, n
   assert.equal(ndjson(restore.text).at(-1)?.type, 'complete', restore.text);
   assert.equal(diff.status, 200, diff.text);
   assert.equal(ndjson(another.text).at(-1)?.type, 'complete', another.text);
-  assert.equal(await sh(client, sprite.name, 'cat /n'), '0\n');
+  assert.equal(await shStdout(client, sprite.name, 'cat /n'), '0\n');
   assert.equal((await client.getSprite(sprite.name)).status, 'running');
 });
 
@@ -313,7 +308,7 @@ test('a destroy racing forks, checkpoints, restores and diffs leaves no half-mad
   for (const delayMs of [0, 15, 40, 90, 250]) {
     const sprite = await create();
     const base = `/v1/sprites/${sprite.name}`;
-    await sh(client, sprite.name, 'echo source > /mark');
+    await shStdout(client, sprite.name, 'echo source > /mark');
     assert.equal(ndjson((await api('POST', `${base}/checkpoint`)).text).at(-1)?.type, 'complete');
     const forks = [`${sprite.name}-now`, `${sprite.name}-v0`];
     allForks.push(...forks);
@@ -325,16 +320,17 @@ test('a destroy racing forks, checkpoints, restores and diffs leaves no half-mad
       api('POST', `${base}/checkpoints/v0/restore`),
       api('GET', `${base}/checkpoints/v0/diff?against=current`),
     ]);
-    const outcome = (answer: (typeof answers)[number]) => (answer.text.startsWith('{"type"') ? (ndjson(answer.text).at(-1)?.type ?? '?') : String(answer.status));
-    t.diagnostic(`destroy after ${delayMs} ms; fork now, fork v0, checkpoint, restore, diff: ${answers.map(outcome).join(' ')}`);
+    // A streamed answer ends with its last event's type; any other answer is its status.
+    const outcomes = answers.map((answer) => (answer.text.startsWith('{"type"') ? (ndjson(answer.text).at(-1)?.type ?? '') : String(answer.status)));
+    t.diagnostic(`destroy after ${delayMs} ms; fork now, fork v0, checkpoint, restore, diff: ${outcomes.join(' ')}`);
     assert.equal(destroyed.status, 204, destroyed.text);
-    for (const answer of answers) {
+    for (const [index, answer] of answers.entries()) {
       // Each one either happened whole (a stream that completes, or a 2xx) or was refused with a JSON reason.
       if (answer.status >= 400) {
         assert.ok([404, 409].includes(answer.status), `${answer.status}: ${answer.text}`);
         assert.equal(typeof (answer.json() as { error?: unknown }).error, 'string', answer.text);
       } else if (answer.text.startsWith('{"type"')) {
-        assert.match(ndjson(answer.text).at(-1)?.type ?? '', /^(complete|error)$/, answer.text);
+        assert.match(outcomes[index] ?? '', /^(complete|error)$/, answer.text);
       }
     }
     for (const [index, name] of forks.entries()) {
@@ -343,7 +339,7 @@ test('a destroy racing forks, checkpoints, restores and diffs leaves no half-mad
       assert.equal(fork.status === 200, (answers[index]?.status ?? 0) < 300, `${name}: ${answers[index]?.text} / ${fork.text}`);
       if (fork.status === 404) continue;
       assert.equal((fork.json() as { status?: unknown }).status, 'running', fork.text);
-      assert.equal(await sh(client, name, 'cat /mark'), 'source\n');
+      assert.equal(await shStdout(client, name, 'cat /mark'), 'source\n');
       await client.deleteSprite(name);
     }
     forget(sprite.name);
@@ -363,7 +359,7 @@ test('subvolumes nested in a sprite root do not stop a restore or a destroy', as
   execFileSync('btrfs', ['-q', 'subvolume', 'create', join(root, 'nested')]);
   execFileSync('btrfs', ['-q', 'subvolume', 'create', join(root, 'nested', 'deeper')]);
   assert.equal(ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoints/v0/restore`)).text).at(-1)?.type, 'complete');
-  assert.equal(await sh(client, sprite.name, 'test ! -e /nested && echo restored'), 'restored\n');
+  assert.equal(await shStdout(client, sprite.name, 'test ! -e /nested && echo restored'), 'restored\n');
   execFileSync('btrfs', ['-q', 'subvolume', 'create', join(root, 'again')]);
   await client.deleteSprite(sprite.name);
   forget(sprite.name);

@@ -3,17 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import type { HobClient } from '../../../src/client/client.js';
-import { execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
 import { ensureImage } from '../../helpers/server.js';
+import { shStdout } from '../../helpers/shell.js';
 
 const server = sharedServer();
-
-async function sh(client: HobClient, name: string, script: string, input?: string): Promise<string> {
-  const result = await execCollect(client, name, ['bash', '-c', script], input === undefined ? {} : { input });
-  assert.equal(result.code, 0, `${script}: ${result.stderr}`);
-  return result.stdout;
-}
 
 /** A small real .deb, built on the host with dpkg-deb: sprites have no network to fetch one. */
 function buildDeb(): string {
@@ -47,27 +41,28 @@ test('on debian: files, an installed package and a SQLite database survive a res
   await ensureImage(client, 'debian');
   const sprite = await create({ image: 'debian' });
   const name = sprite.name;
+  const bash = (script: string, input?: string) => shStdout(client, name, script, { shell: 'bash', input });
 
-  await sh(client, name, 'base64 -d > /tmp/pkg.deb && dpkg -i /tmp/pkg.deb >/dev/null && rm /tmp/pkg.deb', buildDeb());
-  await sh(client, name, SQLITE_FILL);
-  await sh(client, name, 'mkdir -p /srv/site && for i in $(seq 1 200); do head -c $((i * 97)) /dev/urandom > /srv/site/f$i; done');
+  await bash('base64 -d > /tmp/pkg.deb && dpkg -i /tmp/pkg.deb >/dev/null && rm /tmp/pkg.deb', buildDeb());
+  await bash(SQLITE_FILL);
+  await bash('mkdir -p /srv/site && for i in $(seq 1 200); do head -c $((i * 97)) /dev/urandom > /srv/site/f$i; done');
   const fingerprint = 'cd / && sha256sum home/sprite/app.db usr/bin/hob-hello usr/share/hob-test/data.txt srv/site/* var/lib/dpkg/status | sha256sum';
-  const before = await sh(client, name, fingerprint);
-  assert.equal(await sh(client, name, 'hob-hello'), 'hello from a package\n');
+  const before = await bash(fingerprint);
+  assert.equal(await bash('hob-hello'), 'hello from a package\n');
 
   const made = await client.createCheckpoint(name, 'app ready', () => undefined);
   assert.equal(made.type, 'complete');
 
-  await sh(client, name, `dpkg -r hob-test-pkg >/dev/null && python3 -c "import sqlite3; db = sqlite3.connect('/home/sprite/app.db'); db.execute('DELETE FROM items WHERE id % 2 = 0'); db.commit(); db.execute('VACUUM')" && rm -rf /srv/site`);
-  assert.notEqual(await sh(client, name, 'command -v hob-hello || echo missing'), '/usr/bin/hob-hello\n');
+  await bash(`dpkg -r hob-test-pkg >/dev/null && python3 -c "import sqlite3; db = sqlite3.connect('/home/sprite/app.db'); db.execute('DELETE FROM items WHERE id % 2 = 0'); db.commit(); db.execute('VACUUM')" && rm -rf /srv/site`);
+  assert.notEqual(await bash('command -v hob-hello || echo missing'), '/usr/bin/hob-hello\n');
 
   const progress: string[] = [];
   const restored = await client.restoreCheckpoint(name, 'v0', (event) => progress.push(event.type));
   assert.equal(restored.type, 'complete');
-  assert.equal(await sh(client, name, fingerprint), before, 'every byte is back');
-  assert.equal(await sh(client, name, 'hob-hello && dpkg -s hob-test-pkg | grep Status'), 'hello from a package\nStatus: install ok installed\n');
+  assert.equal(await bash(fingerprint), before, 'every byte is back');
+  assert.equal(await bash('hob-hello && dpkg -s hob-test-pkg | grep Status'), 'hello from a package\nStatus: install ok installed\n');
   assert.equal(
-    await sh(client, name, `python3 -c "import sqlite3; db = sqlite3.connect('/home/sprite/app.db'); print(db.execute('PRAGMA integrity_check').fetchone()[0], db.execute('SELECT COUNT(*) FROM items').fetchone()[0])"`),
+    await bash(`python3 -c "import sqlite3; db = sqlite3.connect('/home/sprite/app.db'); print(db.execute('PRAGMA integrity_check').fetchone()[0], db.execute('SELECT COUNT(*) FROM items').fetchone()[0])"`),
     'ok 20000\n',
   );
 });

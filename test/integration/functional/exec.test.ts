@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import WebSocket from 'ws';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { StreamId, decodeFrame, exitCodeFromCloseCode } from '../../../src/shared/frames.js';
 import { execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { hostPidsWhere } from '../../helpers/host-processes.js';
 
 const server = sharedServer();
 
@@ -149,19 +149,18 @@ test('a sprite whose container died is restarted by the next exec', async (t) =>
   assert.equal((await client.getSprite(sprite.name)).status, 'running');
 });
 
+/** Tells a sprite restarted since /dev/shm/same-boot was made (a tmpfs of its boot) from one still up. */
+const WHICH_BOOT = 'test -e /dev/shm/same-boot && echo same-boot || echo new-boot';
+
 /** The host pid of a sprite's agent: the node process in the sprite's cgroup, not tini above it. */
 function agentHostPid(containerId: string): number {
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const inSprite = readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`/${containerId}`);
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (inSprite && !args[0]?.endsWith('/tini') && args.includes('/.hob/agent.js')) return Number(pid);
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  throw new Error(`no agent process in ${containerId}`);
+  const [pid] = hostPidsWhere((read) => {
+    if (!read('cgroup').includes(`/${containerId}`)) return false;
+    const args = read('cmdline').split('\0');
+    return !args[0]?.endsWith('/tini') && args.includes('/.hob/agent.js');
+  });
+  if (pid === undefined) throw new Error(`no agent process in ${containerId}`);
+  return pid;
 }
 
 // An OOM kill takes the agent while connections wait in its queue; they are reset, not refused.
@@ -171,19 +170,15 @@ test('an agent killed with an exec waiting on it is replaced, and the exec runs 
   await execCollect(client, sprite.name, ['touch', '/dev/shm/same-boot']);
   const agent = agentHostPid(`${server.prefix}-${sprite.id}`);
   process.kill(agent, 'SIGSTOP');
+  let waiting: ReturnType<typeof execCollect>;
   try {
-    const waiting = execCollect(client, sprite.name, ['sh', '-c', 'test -e /dev/shm/same-boot && echo same-boot || echo new-boot']);
+    waiting = execCollect(client, sprite.name, ['sh', '-c', WHICH_BOOT]);
     // Long enough for the server to connect and send its handshake into the stopped agent's queue.
     await new Promise((r) => setTimeout(r, 300));
-    process.kill(agent, 'SIGKILL');
-    assert.deepEqual(await waiting, { stdout: 'new-boot\n', stderr: '', code: 0 });
   } finally {
-    try {
-      process.kill(agent, 'SIGKILL');
-    } catch {
-      // Already gone, as it should be.
-    }
+    process.kill(agent, 'SIGKILL');
   }
+  assert.deepEqual(await waiting, { stdout: 'new-boot\n', stderr: '', code: 0 });
   assert.equal((await client.getSprite(sprite.name)).status, 'running');
 });
 
@@ -213,7 +208,7 @@ test('a connection reset by a sprite whose agent still answers is retried withou
   const started = await execCollect(client, sprite.name, ['sh', '-c', `touch /dev/shm/same-boot; (${node} -e "$0" </dev/null >/tmp/stand-in.err 2>&1 &); for i in $(seq 50); do test -s /tmp/stand-in.log && break; sleep 0.1; done; cat /tmp/stand-in.log`, standIn]);
   assert.equal(started.stdout, 'listening\n', `the stand-in did not start: ${started.stderr}`);
 
-  const after = await execCollect(client, sprite.name, ['sh', '-c', 'cat /tmp/stand-in.log /tmp/stand-in.err; test -e /dev/shm/same-boot && echo same-boot || echo new-boot']);
+  const after = await execCollect(client, sprite.name, ['sh', '-c', `cat /tmp/stand-in.log /tmp/stand-in.err; ${WHICH_BOOT}`]);
   assert.deepEqual(after, { stdout: 'reset one connection\nsame-boot\n', stderr: '', code: 0 });
 });
 

@@ -4,11 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { hostPidsWhere } from '../../helpers/host-processes.js';
 import { sections, sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
@@ -135,15 +136,7 @@ function listenUnix(path: string, onConnection: () => void): Promise<Server> {
 
 /** Whether any host process has exactly this NUL-separated command line. */
 function hostHasProcess(cmdline: string): boolean {
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8') === cmdline) return true;
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return false;
+  return hostPidsWhere((read) => read('cmdline') === cmdline).length > 0;
 }
 
 test("a sprite sees only its own checkpoints, and cannot change them or reach another's", async (t) => {

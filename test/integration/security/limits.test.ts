@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sharedServer, spriteFixture, type ExecResult } from '../../helpers/fixture.js';
+import { hostProcessesIn } from '../../helpers/host-processes.js';
 import { sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
@@ -18,20 +19,6 @@ const BOMB_WATCH_MS = 8000;
 
 function readCgroup(controller: string, containerId: string, file: string): string {
   return readFileSync(join(CGROUP_ROOT, controller, containerId, file), 'utf8').trim();
-}
-
-/** Host pids whose cgroup path names the container, in any controller. */
-function hostProcessesIn(containerId: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`/${containerId}`)) found.push(Number(pid));
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return found;
 }
 
 function describeProcess(pid: number): string {
