@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { agentHealth } from '../src/server/agent-link/client.js';
+import { AgentLink } from '../src/server/agent-link/link.js';
+import { UnixSocketTransport } from '../src/server/agent-link/unix-socket.js';
 import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
 import { agentExecTrue, mustSucceed, runLocal } from './exec-clients.js';
 
@@ -206,7 +207,7 @@ async function waitForHealth(socket: string, ownerUid: number, timeoutMs = 10_00
   while (performance.now() < deadline) {
     if (existsSync(socket)) {
       try {
-        await agentHealth(socket, ownerUid, 1000);
+        await new AgentLink(new UnixSocketTransport(socket, ownerUid), 'replica').health(1000);
         return;
       } catch (error) {
         lastError = error;

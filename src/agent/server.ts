@@ -1,15 +1,14 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
 import { HobError } from '../shared/errors.js';
-import { parseExecQuery, type ExecRequest } from '../shared/exec-request.js';
-import type { AgentHealth, RouteSpec } from '../shared/protocol.js';
-import { AGENT_VERSION } from '../shared/version.js';
+import type { RouteSpec } from '../shared/protocol.js';
 import type { AgentConfig } from './config.js';
 import type { RunningCommand } from './exec/command.js';
 import { signalSession } from './exec/process-group.js';
-import { serveExec } from './exec/session.js';
+import { execRoutes } from './exec/routes.js';
+import { healthRoutes } from './health/routes.js';
 import { errorText, type Log } from './log.js';
+import { refuseUpgrade, sendError, type AgentRoutes, type HttpHandler, type UpgradeHandler } from './routes.js';
 
 export interface AgentDeps {
   readonly config: AgentConfig;
@@ -33,29 +32,6 @@ export interface AgentServer {
  */
 const MAX_HEADER_BYTES = 1024 * 1024;
 
-type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
-type UpgradeHandler = (req: IncomingMessage, url: URL, socket: Duplex, head: Buffer) => void;
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, err: HobError): void {
-  sendJson(res, err.status, err.toBody());
-}
-
-/** A refused upgrade still gets a JSON body (the Go SDK reads it; ours are for humans). */
-function refuseUpgrade(socket: Duplex, err: HobError): void {
-  const body = JSON.stringify(err.toBody());
-  socket.on('error', () => {});
-  socket.end(
-    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
 function requestUrl(req: IncomingMessage): URL | undefined {
   try {
     // Prefixing (not a base URL) keeps a path like //host/exec from being read as a host.
@@ -65,47 +41,28 @@ function requestUrl(req: IncomingMessage): URL | undefined {
   }
 }
 
+/** Mounts every concern's routes; two concerns claiming one route is a bug caught at start. */
+function mount(concerns: readonly AgentRoutes[]): { http: Record<string, HttpHandler>; upgrade: Record<string, UpgradeHandler> } {
+  const http: Record<string, HttpHandler> = {};
+  const upgrade: Record<string, UpgradeHandler> = {};
+  for (const concern of concerns) {
+    for (const [key, handler] of Object.entries(concern.http ?? {})) {
+      if (Object.hasOwn(http, key)) throw new Error(`agent route ${key} is mounted twice`);
+      http[key] = handler;
+    }
+    for (const [path, handler] of Object.entries(concern.upgrade ?? {})) {
+      if (Object.hasOwn(upgrade, path)) throw new Error(`agent WebSocket route ${path} is mounted twice`);
+      upgrade[path] = handler;
+    }
+  }
+  return { http, upgrade };
+}
+
 export function createAgentServer(deps: AgentDeps): AgentServer {
   const { config, log } = deps;
   const running = new Set<RunningCommand>();
   let closing = false;
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: config.maxMessageBytes,
-    perMessageDeflate: false,
-    clientTracking: false,
-  });
-
-  const httpRoutes: Record<string, HttpHandler> = {
-    'GET /health': (_req, res) => {
-      const health: AgentHealth = {
-        agent_version: AGENT_VERSION,
-        pid: process.pid,
-        uptime_ms: Math.round(performance.now() - deps.startedAtMs),
-      };
-      sendJson(res, 200, health);
-    },
-  };
-
-  const upgradeRoutes: Record<string, UpgradeHandler> = {
-    '/exec': (req, url, socket, head) => {
-      let execReq: ExecRequest;
-      try {
-        execReq = parseExecQuery(url.searchParams);
-      } catch (err) {
-        refuseUpgrade(socket, err instanceof HobError ? err : new HobError('bad_request', errorText(err)));
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        try {
-          serveExec(ws, execReq, { config, log, running });
-        } catch (err) {
-          log('exec_error', { error: errorText(err) });
-          ws.close(1011);
-        }
-      });
-    },
-  };
+  const { http: httpRoutes, upgrade: upgradeRoutes } = mount([healthRoutes(deps.startedAtMs), execRoutes({ config, log, running })]);
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     try {

@@ -1,11 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { HOB_VERSION } from '../shared/version.js';
 import type { RouteSpec } from '../shared/protocol.js';
 import type { ServerConfig } from './config.js';
 import type { ImageRegistry } from './images/registry.js';
-import type { SpriteService } from './sprites/service.js';
-import type { SpriteStore } from './store/sprites.js';
+import type { CheckpointService } from './sprites/checkpoints.js';
+import type { SpriteCreator } from './sprites/create.js';
+import type { SpriteLifecycle } from './sprites/lifecycle.js';
+import type { SpriteRegistry } from './sprites/registry.js';
 import type { TokenStore } from './store/tokens.js';
 import { authenticate } from './api/auth.js';
 import { acceptJsonBodies } from './api/body.js';
@@ -14,15 +17,21 @@ import { EXEC_WS_ROUTE, handleUpgrade, RelaySet } from './api/exec-ws.js';
 import { registerHttpExecRoute } from './api/exec-http.js';
 import { registerCheckpointRoutes } from './api/checkpoints.js';
 import { registerImageRoutes } from './api/images.js';
+import type { SpriteView } from './api/sprite-json.js';
 import { registerSpriteRoutes } from './api/sprites.js';
 
 export interface AppDeps {
   config: ServerConfig;
   log: Logger;
   tokens: TokenStore;
-  spriteStore: SpriteStore;
-  sprites: SpriteService;
   images: ImageRegistry;
+  registry: SpriteRegistry;
+  lifecycle: SpriteLifecycle;
+  creator: SpriteCreator;
+  checkpoints: CheckpointService;
+  runtimeName: string;
+  /** Bytes held by a sprite's quota group, or null when the host cannot count. */
+  exclusiveBytes(qgroup: number): number | null;
 }
 
 export interface App {
@@ -55,13 +64,22 @@ export function createApp(deps: AppDeps): App {
     authenticate(request.headers, deps.tokens);
     void reply.header('Sprite-Version', HOB_VERSION);
   });
+  const view: SpriteView = {
+    organization: deps.config.organization,
+    baseDomain: deps.config.baseDomain,
+    runtimeName: deps.runtimeName,
+    // Port 0 in the config means the OS picked one; the listening socket knows which.
+    publicPort: () => (fastify.server.address() as AddressInfo | null)?.port ?? deps.config.listenPort, // a TCP listener's address is an AddressInfo
+    exclusiveBytes: deps.exclusiveBytes,
+  };
+  const { registry, lifecycle, creator, checkpoints } = deps;
   fastify.get('/v1/health', async () => ({ status: 'ok', version: HOB_VERSION }));
-  registerSpriteRoutes(fastify, { sprites: deps.sprites, store: deps.spriteStore, config: deps.config });
-  registerCheckpointRoutes(fastify, { sprites: deps.sprites });
-  registerHttpExecRoute(fastify, { sprites: deps.sprites, maxExecBodyBytes: deps.config.maxExecBodyBytes });
+  registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
+  registerCheckpointRoutes(fastify, { registry, checkpoints });
+  registerHttpExecRoute(fastify, { lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
 
   const relays = new RelaySet();
-  fastify.server.on('upgrade', handleUpgrade({ sprites: deps.sprites, tokens: deps.tokens, log: deps.log }, relays));
+  fastify.server.on('upgrade', handleUpgrade({ registry, lifecycle, tokens: deps.tokens, log: deps.log }, relays));
   return { fastify, relays, routes };
 }

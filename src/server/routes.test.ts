@@ -5,7 +5,6 @@ import { API_ROUTES, type RouteSpec } from '../shared/protocol.js';
 import { createApp, type AppDeps } from './app.js';
 import { resolveServerConfig } from './config.js';
 import { openDatabase } from './store/db.js';
-import { SpriteStore } from './store/sprites.js';
 import { TokenStore } from './store/tokens.js';
 
 const key = (route: RouteSpec): string => `${route.method} ${route.path}`;
@@ -16,10 +15,14 @@ test('the server registers exactly the routes of the shared protocol module', as
     config: resolveServerConfig({}, {}),
     log: pino({ level: 'silent' }),
     tokens: new TokenStore(db),
-    spriteStore: new SpriteStore(db),
     // Route registration never touches the lifecycle services, so none are built here.
-    sprites: {} as AppDeps['sprites'],
+    registry: {} as AppDeps['registry'],
+    lifecycle: {} as AppDeps['lifecycle'],
+    creator: {} as AppDeps['creator'],
+    checkpoints: {} as AppDeps['checkpoints'],
     images: {} as AppDeps['images'],
+    runtimeName: 'runc',
+    exclusiveBytes: () => null,
   };
   const app = createApp(deps);
   await app.fastify.ready();

@@ -4,16 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { createApp } from './app.js';
-import { openDatabase } from './store/db.js';
-import { TokenStore } from './store/tokens.js';
-import { SpriteStore } from './store/sprites.js';
-import { CheckpointStore } from './store/checkpoints.js';
-import { ImageStore } from './store/images.js';
-import { BtrfsPool } from './volumes/pool.js';
-import { ImageRegistry } from './images/registry.js';
-import { RuncRuntime } from './runtimes/runc/index.js';
-import { SpriteService } from './sprites/service.js';
-import { defaultAgentRuntimeSources, prepareAgentRuntime } from './agent-link/runtime-dir.js';
+import { buildServices } from './container.js';
 
 export interface RunningServer {
   url: string;
@@ -26,23 +17,18 @@ export interface RunningServer {
  */
 export async function startServer(config: ServerConfig, options: { distDir: string; log?: Logger }): Promise<RunningServer> {
   const log = options.log ?? pino({ level: config.logLevel });
-  const pool = await BtrfsPool.open(config.dataDir, config.poolSizeGiB, log);
-  const db = openDatabase(join(config.dataDir, 'hob.db'));
-  const tokens = new TokenStore(db);
+  const services = await buildServices(config, log, options.distDir);
+  const { db, tokens, images, pool, spares, registry } = services;
   const firstToken = tokens.count() === 0 ? tokens.create('admin token created at first start') : undefined;
+  await services.reconcile();
 
-  const images = new ImageRegistry(new ImageStore(db), pool, config.uidOffset, config.debootstrapCacheDir, log);
-  await images.recover();
-  const runtime = new RuncRuntime(join(config.dataDir, 'runc'), join(config.dataDir, 'bundles'), config.uidOffset);
-  const agentRuntimeDir = await prepareAgentRuntime(join(config.dataDir, 'agent'), defaultAgentRuntimeSources(options.distDir));
-  const spriteStore = new SpriteStore(db);
-  const sprites = new SpriteService({ config, store: spriteStore, checkpointStore: new CheckpointStore(db), images, pool, runtime, agentRuntimeDir, log });
-  await sprites.reconcile();
-
-  const { fastify, relays } = createApp({ config, log, tokens, spriteStore, sprites, images });
+  const { fastify, relays } = createApp({
+    ...services,
+    runtimeName: services.runtime.name,
+    exclusiveBytes: (qgroup) => pool.qgroupBytes(1, qgroup),
+  });
   await fastify.listen({ host: config.listenHost, port: config.listenPort });
   const port = (fastify.server.address() as AddressInfo).port; // a TCP listener always has an AddressInfo
-  sprites.setPublicPort(port);
   const host = config.listenHost.includes(':') ? `[${config.listenHost}]` : config.listenHost;
   const url = `http://${host}:${port}`;
   if (firstToken !== undefined) writeFirstToken(firstToken, url, config, log);
@@ -56,7 +42,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
     });
   }
 
-  sprites.warmPool.refill();
+  spares.refill();
 
   let closing: Promise<void> | undefined;
   return {
@@ -64,7 +50,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
     close() {
       closing ??= (async () => {
         log.info('shutting down');
-        await Promise.all([images.cancelAll(), sprites.warmPool.stop()]);
+        await Promise.all([images.cancelAll(), spares.stop()]);
         const closed = fastify.close();
         // Exec streams get a moment to finish; sprites themselves keep running.
         const grace = setTimeout(() => relays.destroyAll(), 3000);
@@ -77,7 +63,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
         relays.destroyAll();
         clearTimeout(grace);
         // A checkpoint or restore under way finishes rather than leave work for the next start.
-        await sprites.drain();
+        await registry.drain();
         db.close();
       })();
       return closing;

@@ -16,6 +16,7 @@ export const ErrorCodes = {
   image_not_ready: { status: 409, retryable: true },
   sprite_unavailable: { status: 503, retryable: true },
   agent_error: { status: 502, retryable: true },
+  agent_incompatible: { status: 502, retryable: false },
   internal: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 

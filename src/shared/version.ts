@@ -7,3 +7,6 @@ export const HOB_VERSION = '0.1.0';
  * one it is talking to. Feature gates keyed on it live here too.
  */
 export const AGENT_VERSION = 1;
+
+/** The oldest agent protocol this server still speaks; older agents are refused until their sprite restarts. */
+export const OLDEST_AGENT_VERSION = 1;

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { HobError } from '../../shared/errors.js';
 import { CURRENT_STATE, DIFF_DEFAULT_LIMIT, DIFF_MAX_LIMIT, type CreateCheckpointBody } from '../../shared/protocol.js';
-import type { SpriteService } from '../sprites/service.js';
+import type { CheckpointService } from '../sprites/checkpoints.js';
+import type { SpriteRegistry } from '../sprites/registry.js';
 import { streamOperation } from './ndjson.js';
 
 interface NameParams {
@@ -41,14 +42,13 @@ function parseFlag(raw: string | undefined, what: string): boolean {
 }
 
 /** Checkpoints of the Sprites v1 API (create is singular: `/checkpoint`), plus Hob's diff. */
-export function registerCheckpointRoutes(app: FastifyInstance, deps: { sprites: SpriteService }): void {
-  const { sprites } = deps;
-  const checkpoints = sprites.checkpoints;
+export function registerCheckpointRoutes(app: FastifyInstance, deps: { registry: SpriteRegistry; checkpoints: CheckpointService }): void {
+  const { registry, checkpoints } = deps;
 
   app.post<{ Params: NameParams }>('/v1/sprites/:name/checkpoint', async (request, reply) => {
     const comment = parseCreateCheckpoint(request.body);
     // Refused with a status while nothing has started; later failures end the stream with an error line.
-    sprites.get(request.params.name);
+    registry.get(request.params.name);
     streamOperation(
       reply,
       async (progress) => {

@@ -3,10 +3,9 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { HobError } from '../../shared/errors.js';
-import { encodeExecQuery, parseExecQuery } from '../../shared/exec-request.js';
+import { parseExecQuery } from '../../shared/exec-request.js';
 import { StreamId, decodeFrame, encodeExitFrame, encodeFrame } from '../../shared/frames.js';
-import type { AgentTarget, SpriteService } from '../sprites/service.js';
-import { agentConnectError, pinAgentSocket } from '../agent-link/socket-path.js';
+import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import { acceptRawBodies } from './body.js';
 
 /** The SDK reads each chunk of the body as one frame, so frames must be small, flushed and spaced. */
@@ -15,7 +14,6 @@ const FRAME_GAP_MS = 6;
 /** Losing the exit frame to a merge fails the whole call, so it gets a longer pause. */
 const EXIT_FRAME_GAP_MS = 30;
 const MAX_QUEUED_BYTES = 1024 * 1024;
-const MAX_AGENT_MESSAGE_BYTES = 1024 * 1024;
 
 interface NameParams {
   name: string;
@@ -26,7 +24,7 @@ interface NameParams {
  * 0x02 stderr, then exactly [0x03, code]. Frames carry no length, so each is written on its own
  * and followed by a short pause; that is the protocol's limit, and why WebSocket exec is preferred.
  */
-export function registerHttpExecRoute(app: FastifyInstance, deps: { sprites: SpriteService; maxExecBodyBytes: number }): void {
+export function registerHttpExecRoute(app: FastifyInstance, deps: { lifecycle: SpriteLifecycle; maxExecBodyBytes: number }): void {
   void app.register(async (raw) => {
     acceptRawBodies(raw);
     raw.post<{ Params: NameParams; Querystring: Record<string, string> }>(
@@ -38,30 +36,11 @@ export function registerHttpExecRoute(app: FastifyInstance, deps: { sprites: Spr
         if (exec.tty) throw new HobError('bad_request', 'HTTP exec cannot run a TTY; use the WebSocket exec');
         const body = request.body as Readable | undefined; // the raw parser passes the request stream
         exec.stdin = body !== undefined && params.get('stdin') === 'true';
-        const query = encodeExecQuery(exec).toString();
-        const agent = await deps.sprites.connectAgent(request.params.name, (target) => openAgentExec(target, query));
+        const agent = await deps.lifecycle.withAgent(request.params.name, (link) => link.openExecSocket(exec));
         streamFrames(reply, agent);
         if (exec.stdin && body !== undefined) pumpStdin(body, agent);
       },
     );
-  });
-}
-
-function openAgentExec(target: AgentTarget, query: string): Promise<WebSocket> {
-  const pinned = pinAgentSocket(target.socket, target.socketOwner);
-  const agent = new WebSocket(`ws+unix://${pinned.path}:/exec?${query}`, {
-    maxPayload: MAX_AGENT_MESSAGE_BYTES,
-    perMessageDeflate: false,
-  });
-  return new Promise<WebSocket>((resolve, reject) => {
-    agent.once('open', () => {
-      pinned.release();
-      resolve(agent);
-    });
-    agent.once('error', (error: NodeJS.ErrnoException) => {
-      pinned.release();
-      reject(agentConnectError(error));
-    });
   });
 }
 

@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
-import { encodeExecQuery, parseExecQuery } from '../../shared/exec-request.js';
-import type { AgentTarget, SpriteService } from '../sprites/service.js';
-import { agentConnectError, pinAgentSocket } from '../agent-link/socket-path.js';
+import { parseExecQuery } from '../../shared/exec-request.js';
+import type { SpriteLifecycle } from '../sprites/lifecycle.js';
+import type { SpriteRegistry } from '../sprites/registry.js';
 import type { TokenStore } from '../store/tokens.js';
 import { authenticate } from './auth.js';
 import { toHobError } from './errors.js';
@@ -16,7 +16,8 @@ export const EXEC_WS_ROUTE = '/v1/sprites/:name/exec';
 const EXEC_PATH = /^\/v1\/sprites\/([^/]+)\/exec(?:\/([^/]+))?$/;
 
 export interface UpgradeDeps {
-  sprites: SpriteService;
+  registry: SpriteRegistry;
+  lifecycle: SpriteLifecycle;
   tokens: TokenStore;
   log: Logger;
 }
@@ -64,23 +65,22 @@ export function handleUpgrade(deps: UpgradeDeps, relays: RelaySet) {
 }
 
 async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://hob');
   authenticate(request.headers, deps.tokens);
+  const url = parseRequestUrl(request.url);
   const match = EXEC_PATH.exec(url.pathname);
   // Everything else, /control included, is a 404: the SDKs then fall back to /exec.
   if (match === null) throw new HobError('not_found', `no WebSocket route ${url.pathname}`);
-  const name = decodeURIComponent(match[1] ?? '');
+  const name = decodePathSegment(match[1] ?? '');
   if (match[2] !== undefined) {
-    deps.sprites.get(name);
-    throw new HobError('not_found', `session ${decodeURIComponent(match[2])} not found`);
+    deps.registry.get(name);
+    throw new HobError('not_found', `session ${decodePathSegment(match[2])} not found`);
   }
   const key = request.headers['sec-websocket-key'];
   if (request.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string' || key.length === 0) {
     throw new HobError('bad_request', 'expected a WebSocket upgrade');
   }
   const exec = parseExecQuery(url.searchParams);
-  const agentPath = `/exec?${encodeExecQuery(exec).toString()}`;
-  const agent = await deps.sprites.connectAgent(name, (target) => connectAgent(target, agentPath));
+  const agent = await deps.lifecycle.withAgent(name, (link) => link.openExec(exec));
   if (client.destroyed) {
     agent.socket.destroy();
     return;
@@ -111,52 +111,22 @@ async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessa
   }
 }
 
-/** Performs the WebSocket handshake with the agent over its unix socket. */
-function connectAgent(target: AgentTarget, path: string): Promise<{ socket: Duplex; head: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const pinned = pinAgentSocket(target.socket, target.socketOwner);
-    const req = httpRequest({
-      socketPath: pinned.path,
-      // Never a pooled connection: pools are keyed by path, and /proc/self/fd/N names another
-      // sprite's socket once the fd number is reused.
-      agent: false,
-      path,
-      headers: {
-        Connection: 'Upgrade',
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Version': '13',
-        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
-      },
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('the agent did not answer the exec handshake in time')));
-    req.on('socket', (socket) => {
-      socket.once('connect', () => pinned.release());
-      socket.once('close', () => pinned.release());
-    });
-    req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= 4096) chunks.push(chunk);
-      });
-      res.on('end', () => {
-        let message = `the agent refused the exec (${res.statusCode})`;
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString()) as { message?: unknown }; // checked below
-          if (typeof body.message === 'string') message = body.message.slice(0, 1000);
-        } catch {
-          // A non-JSON refusal keeps the generic message.
-        }
-        reject(new HobError(res.statusCode === 400 ? 'bad_request' : 'agent_error', message));
-      });
-    });
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      reject(agentConnectError(error));
-    });
-    req.end();
-  });
+function parseRequestUrl(raw: string | undefined): URL {
+  try {
+    // Prefixing (not a base URL) keeps a path like //host/exec from being read as a host.
+    return new URL(`http://hob${raw ?? '/'}`);
+  } catch {
+    throw new HobError('bad_request', 'malformed request URL');
+  }
+}
+
+/** A path segment as sent, percent-decoded; a malformed escape is the client's mistake, not a crash. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HobError('bad_request', `malformed percent-encoding in the path: ${JSON.stringify(segment.slice(0, 100))}`);
+  }
 }
 
 /** Exec URLs carry environment values; keep them out of logs. */

@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { HobError } from '../../shared/errors.js';
 import { LIST_MAX_RESULTS, type ListSpritesResponse, type SessionListResponse } from '../../shared/protocol.js';
 import type { ServerConfig } from '../config.js';
-import type { SpriteService } from '../sprites/service.js';
-import type { SpriteStore } from '../store/sprites.js';
+import type { SpriteCreator } from '../sprites/create.js';
+import type { SpriteLifecycle } from '../sprites/lifecycle.js';
+import type { SpriteRegistry } from '../sprites/registry.js';
 import { parseCreateBody, parseUpdateBody } from '../sprites/validate.js';
+import { spriteJson, type SpriteView } from './sprite-json.js';
 
 interface NameParams {
   name: string;
@@ -28,23 +30,31 @@ function decodeContinuation(token: string | undefined): string | undefined {
   return name;
 }
 
-export function registerSpriteRoutes(app: FastifyInstance, deps: { sprites: SpriteService; store: SpriteStore; config: ServerConfig }): void {
-  const { sprites, store, config } = deps;
+export interface SpriteRouteDeps {
+  registry: SpriteRegistry;
+  lifecycle: SpriteLifecycle;
+  creator: SpriteCreator;
+  config: ServerConfig;
+  view: SpriteView;
+}
+
+export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps): void {
+  const { registry, lifecycle, creator, config, view } = deps;
 
   app.post('/v1/sprites', async (request, reply) => {
     const input = parseCreateBody(request.body, config.spriteDefaults);
-    const record = await sprites.create(input);
-    return reply.status(201).send(sprites.toJson(record));
+    const record = await creator.create(input);
+    return reply.status(201).send(spriteJson(record, view));
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/sprites', async (request) => {
     const limit = parseMaxResults(request.query.max_results);
     const after = decodeContinuation(request.query.continuation_token);
-    const page = store.page(request.query.prefix ?? '', after, limit);
+    const page = registry.store.page(request.query.prefix ?? '', after, limit);
     const last = page.sprites.at(-1);
-    const counts = sprites.counts();
+    const counts = registry.counts();
     const body: ListSpritesResponse = {
-      sprites: page.sprites.map((record) => sprites.toJson(record)),
+      sprites: page.sprites.map((record) => spriteJson(record, view)),
       has_more: page.hasMore,
       ...(page.hasMore && last !== undefined ? { next_continuation_token: Buffer.from(last.name).toString('base64url') } : {}),
       running: counts.running,
@@ -55,20 +65,20 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: { sprites: Spri
     return body;
   });
 
-  app.get<{ Params: NameParams }>('/v1/sprites/:name', async (request) => sprites.toJson(sprites.get(request.params.name)));
+  app.get<{ Params: NameParams }>('/v1/sprites/:name', async (request) => spriteJson(registry.get(request.params.name), view));
 
   app.put<{ Params: NameParams }>('/v1/sprites/:name', async (request) => {
     const changes = parseUpdateBody(request.body);
-    return sprites.toJson(await sprites.update(request.params.name, changes));
+    return spriteJson(await lifecycle.update(request.params.name, changes), view);
   });
 
   app.delete<{ Params: NameParams }>('/v1/sprites/:name', async (request, reply) => {
-    await sprites.destroy(request.params.name);
+    await lifecycle.destroy(request.params.name);
     return reply.status(204).send();
   });
 
   app.get<{ Params: NameParams }>('/v1/sprites/:name/exec', async (request) => {
-    sprites.get(request.params.name);
+    registry.get(request.params.name);
     // Detachable sessions are not kept yet; every exec ends with its connection.
     const body: SessionListResponse = { sessions: [], count: 0 };
     return body;

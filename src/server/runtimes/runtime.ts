@@ -1,3 +1,5 @@
+import type { AgentTransport } from '../agent-link/transport.js';
+
 /**
  * The isolation backend seen from the lifecycle code. runc is the first; gVisor and microVMs
  * implement the same interface, and say what they can do through `capabilities` so callers ask
@@ -52,6 +54,11 @@ export interface Runtime {
   /** Stops every process and removes the sandbox; a sandbox that is gone already is not an error. */
   destroy(id: string): Promise<void>;
   state(id: string): Promise<SandboxState>;
+  /**
+   * How the server reaches the agent of a sandbox started with `runDir`: a unix socket in that
+   * directory for containers; a VM backend would hand out a vsock or virtio-serial stream.
+   */
+  agentTransport(sandbox: Pick<SandboxSpec, 'runDir'>): AgentTransport;
   /** Every sandbox this runtime holds on this host whose id starts with `prefix`. */
   list(prefix: string): Promise<{ id: string; state: SandboxState }[]>;
 }

@@ -1,41 +1,31 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import { CURRENT_STATE, type CheckpointJson, type DiffJson } from '../../shared/protocol.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import type { CheckpointRecord, CheckpointStore } from '../store/checkpoints.js';
-import type { SpriteRecord, SpriteStore } from '../store/sprites.js';
+import type { SpriteRecord } from '../store/sprites.js';
 import { crashPoint } from '../util/crash-point.js';
 import { diffSubvolumes } from '../volumes/diff.js';
 import type { BtrfsPool } from '../volumes/pool.js';
-import { checkpointPath, type SpritePaths } from './layout.js';
+import { CHECKPOINTS_DIR_MODE, checkpointPath, makeMountedDir } from './layout.js';
+import type { SpriteLifecycle } from './lifecycle.js';
+import type { SpriteRegistry } from './registry.js';
+import { assertTransition } from './states.js';
 
 /** How many of the newest (user) checkpoints a sprite sees at /.sprite/checkpoints. */
 export const MOUNTED_CHECKPOINTS = 5;
 /** How many automatic checkpoints (taken before each restore) are kept. */
 export const AUTO_CHECKPOINTS_KEPT = 5;
-/** Only the host's root reads checkpoints in place; the sprite sees its copies in the mounted directory. */
-export const CHECKPOINTS_DIR_MODE = 0o700;
 /** The longest a checkpoint waits for a sprite's processes to pause before snapshotting them live. */
 const FREEZE_TIMEOUT_MS = 2000;
 
-/** What the checkpoint code needs from the sprite lifecycle (SpriteService implements it). */
-export interface SpriteLifecycle {
-  get(name: string): SpriteRecord;
-  /** Runs `task` holding the sprite's lock, on a fresh record of a sprite that is running or stopped. */
-  exclusive<T>(name: string, task: (record: SpriteRecord) => Promise<T>): Promise<T>;
-  paths(record: SpriteRecord): SpritePaths;
-  containerId(record: SpriteRecord): string;
-  /** Stops the sprite's processes; its files stay. */
-  stop(record: SpriteRecord): Promise<void>;
-  /** Boots a stopped sprite and records it running. */
-  start(record: SpriteRecord): Promise<void>;
-}
-
 export interface CheckpointServiceDeps {
-  store: SpriteStore;
+  registry: SpriteRegistry;
+  /** Stops a sprite before a restore and boots it after. */
+  lifecycle: Pick<SpriteLifecycle, 'stop' | 'start'>;
   checkpoints: CheckpointStore;
   pool: BtrfsPool;
   runtime: Runtime;
@@ -54,16 +44,14 @@ export type Progress = (message: string) => void;
  * them after a crash.
  */
 export class CheckpointService {
-  private lifecycle!: SpriteLifecycle; // set by attach(), before any request is served
+  private readonly registry: SpriteRegistry;
 
-  constructor(private readonly deps: CheckpointServiceDeps) {}
-
-  attach(lifecycle: SpriteLifecycle): void {
-    this.lifecycle = lifecycle;
+  constructor(private readonly deps: CheckpointServiceDeps) {
+    this.registry = deps.registry;
   }
 
   async create(name: string, comment: string | null, progress: Progress): Promise<CheckpointRecord> {
-    return this.lifecycle.exclusive(name, async (record) => {
+    return this.registry.exclusive(name, async (record) => {
       progress('Creating checkpoint...');
       const checkpoint = await this.take(record, { isAuto: false, comment }, progress);
       await this.arrangeMounted(record);
@@ -74,7 +62,7 @@ export class CheckpointService {
 
   /** Records, snapshots (frozen, if the sprite runs) and marks ready one checkpoint. */
   private async take(record: SpriteRecord, input: { isAuto: boolean; comment: string | null }, progress: Progress): Promise<CheckpointRecord> {
-    const paths = this.lifecycle.paths(record);
+    const paths = this.registry.paths(record);
     const checkpoint = this.deps.checkpoints.begin(record.id, { ...input, sourceId: record.currentCheckpoint });
     crashPoint('checkpoint:recorded');
     mkdirSync(paths.checkpointsDir, { recursive: true, mode: CHECKPOINTS_DIR_MODE });
@@ -91,7 +79,7 @@ export class CheckpointService {
   /** Runs `task` with the sprite's processes paused if it is running, so they all see one instant. */
   async frozen<T>(record: SpriteRecord, progress: Progress, task: () => Promise<T>): Promise<T> {
     if (record.state !== 'running' || !this.deps.runtime.capabilities.freeze) return task();
-    const id = this.lifecycle.containerId(record);
+    const id = this.registry.containerId(record);
     const paused = await this.deps.runtime.freeze(id, FREEZE_TIMEOUT_MS).catch((error: unknown) => {
       this.deps.log.warn({ sprite: record.name, err: error }, 'could not freeze the sprite');
       return false;
@@ -105,7 +93,7 @@ export class CheckpointService {
   }
 
   list(name: string, options: { includeAuto: boolean; history?: string }): CheckpointJson[] {
-    const record = this.lifecycle.get(name);
+    const record = this.registry.get(name);
     const all = this.deps.checkpoints.list(record.id, { includeAuto: true });
     const toJson = checkpointJson(all);
     const json = all.map(toJson);
@@ -116,7 +104,7 @@ export class CheckpointService {
   }
 
   get(name: string, id: string): CheckpointJson {
-    const record = this.lifecycle.get(name);
+    const record = this.registry.get(name);
     const checkpoint = this.require(record, id);
     return checkpointJson(this.deps.checkpoints.list(record.id, { includeAuto: true }))(checkpoint);
   }
@@ -128,7 +116,7 @@ export class CheckpointService {
   }
 
   async delete(name: string, id: string): Promise<void> {
-    await this.lifecycle.exclusive(name, async (record) => {
+    await this.registry.exclusive(name, async (record) => {
       this.require(record, id);
       if (record.currentCheckpoint === id) {
         throw new HobError('conflict', `checkpoint ${id} is the one sprite ${name} currently derives from; make or restore another checkpoint first`);
@@ -142,7 +130,7 @@ export class CheckpointService {
   }
 
   private async removeCheckpoint(record: SpriteRecord, id: string): Promise<void> {
-    const paths = this.lifecycle.paths(record);
+    const paths = this.registry.paths(record);
     await this.deps.pool.deleteSubvolume(join(paths.mountedDir, id));
     await this.deps.pool.deleteSubvolume(checkpointPath(paths, id));
     this.deps.checkpoints.delete(record.id, id);
@@ -154,18 +142,19 @@ export class CheckpointService {
    * checkpoint becomes its root, and it starts again.
    */
   async restore(name: string, id: string, progress: Progress): Promise<void> {
-    await this.lifecycle.exclusive(name, async (record) => {
+    await this.registry.exclusive(name, async (record) => {
       this.require(record, id);
       progress(`Restoring checkpoint ${id}...`);
       if (record.state === 'running') {
         progress('Stopping sprite...');
-        await this.lifecycle.stop(record);
+        await this.deps.lifecycle.stop(record);
         record = { ...record, state: 'stopped' };
       }
       crashPoint('restore:stopped');
       const auto = await this.take(record, { isAuto: true, comment: `before restoring ${id}` }, () => undefined);
       progress(`Saved the current files as ${auto.id}`);
-      this.deps.store.beginRestore(record.id, id);
+      assertTransition(name, record.state, 'restoring');
+      this.deps.registry.store.beginRestore(record.id, id);
       crashPoint('restore:recorded');
       progress('Replacing filesystem...');
       try {
@@ -173,15 +162,15 @@ export class CheckpointService {
       } catch (error) {
         // The sprite keeps whichever root it has whole; its old one if the swap did not happen.
         await this.repairRoot(record);
-        this.deps.store.abortRestore(record.id);
+        this.deps.registry.store.abortRestore(record.id);
         throw error;
       }
       crashPoint('restore:swapped');
-      this.deps.store.finishRestore(record.id, id);
-      await this.deps.pool.deleteSubvolume(this.lifecycle.paths(record).previousRoot);
+      this.deps.registry.store.finishRestore(record.id, id);
+      await this.deps.pool.deleteSubvolume(this.registry.paths(record).previousRoot);
       await this.pruneAutos(record);
       progress('Starting sprite...');
-      await this.lifecycle.start(this.lifecycle.get(name));
+      await this.deps.lifecycle.start(this.registry.get(name));
       this.deps.log.info({ sprite: name, checkpoint: id }, 'checkpoint restored');
     });
   }
@@ -192,7 +181,7 @@ export class CheckpointService {
    * root found missing means the swap was cut between them.
    */
   private async swapRoot(record: SpriteRecord, id: string): Promise<void> {
-    const paths = this.lifecycle.paths(record);
+    const paths = this.registry.paths(record);
     const { pool } = this.deps;
     if (!existsSync(paths.root) && existsSync(paths.nextRoot)) {
       renameSync(paths.nextRoot, paths.root);
@@ -210,7 +199,7 @@ export class CheckpointService {
 
   /** Outside a restore, a sprite has exactly one root: a swap cut short is undone and its leftovers removed. */
   private async repairRoot(record: SpriteRecord): Promise<void> {
-    const paths = this.lifecycle.paths(record);
+    const paths = this.registry.paths(record);
     if (!existsSync(paths.root) && existsSync(paths.previousRoot)) renameSync(paths.previousRoot, paths.root);
     await this.deps.pool.deleteSubvolume(paths.nextRoot);
     await this.deps.pool.deleteSubvolume(paths.previousRoot);
@@ -218,7 +207,7 @@ export class CheckpointService {
 
   /** Keeps the newest automatic checkpoints; older ones go, except one the sprite was restored to. */
   private async pruneAutos(record: SpriteRecord): Promise<void> {
-    const current = this.lifecycle.get(record.name).currentCheckpoint;
+    const current = this.registry.get(record.name).currentCheckpoint;
     const autos = this.deps.checkpoints.list(record.id, { includeAuto: true }).filter((c) => c.isAuto && c.id !== current);
     for (const old of autos.slice(AUTO_CHECKPOINTS_KEPT)) {
       this.deps.checkpoints.setState(record.id, old.id, 'deleting');
@@ -232,8 +221,8 @@ export class CheckpointService {
    * every block), made and dropped as checkpoints come and go.
    */
   private async arrangeMounted(record: SpriteRecord): Promise<void> {
-    const paths = this.lifecycle.paths(record);
-    this.makeMountedDir(paths);
+    const paths = this.registry.paths(record);
+    makeMountedDir(paths, this.deps.sandboxRootUid);
     const wanted = mountedIds(this.deps.checkpoints.list(record.id, { includeAuto: false }));
     for (const entry of readdirSync(paths.mountedDir)) {
       if (!wanted.has(entry)) await this.deps.pool.deleteSubvolume(join(paths.mountedDir, entry));
@@ -244,16 +233,10 @@ export class CheckpointService {
     }
   }
 
-  /** The directory mounted at /.sprite/checkpoints: the sprite's root may list it, no one else on the host. */
-  makeMountedDir(paths: SpritePaths): void {
-    mkdirSync(paths.mountedDir, { recursive: true, mode: 0o700 });
-    chownSync(paths.mountedDir, this.deps.sandboxRootUid, this.deps.sandboxRootUid);
-  }
-
   /** What changed going from `from` to `to`; either may be `current`, the sprite's files now. */
   async diff(name: string, from: string, to: string, limit: number): Promise<DiffJson> {
-    return this.lifecycle.exclusive(name, async (record) => {
-      const paths = this.lifecycle.paths(record);
+    return this.registry.exclusive(name, async (record) => {
+      const paths = this.registry.paths(record);
       const scratch: string[] = [];
       // btrfs send compares read-only subvolumes: the current files get a short-lived snapshot.
       const resolve = async (id: string): Promise<string> => {
@@ -280,8 +263,8 @@ export class CheckpointService {
 
   /** A snapshot of a sprite's files (now, or at a checkpoint) at `target`, for a fork. */
   async snapshotFor(sourceName: string, checkpoint: string | undefined, target: string, qgroup: number | null): Promise<void> {
-    await this.lifecycle.exclusive(sourceName, async (source) => {
-      const paths = this.lifecycle.paths(source);
+    await this.registry.exclusive(sourceName, async (source) => {
+      const paths = this.registry.paths(source);
       if (checkpoint !== undefined) {
         this.require(source, checkpoint);
         await this.deps.pool.snapshot(checkpointPath(paths, checkpoint), target, { readonly: false, qgroup });
@@ -297,7 +280,7 @@ export class CheckpointService {
    */
   async reconcile(record: SpriteRecord): Promise<void> {
     const { log, pool } = this.deps;
-    const paths = this.lifecycle.paths(record);
+    const paths = this.registry.paths(record);
     for (const checkpoint of this.deps.checkpoints.all(record.id)) {
       if (checkpoint.state === 'ready') {
         if (existsSync(checkpointPath(paths, checkpoint.id))) continue;
@@ -311,9 +294,9 @@ export class CheckpointService {
       log.warn({ sprite: record.name, checkpoint: record.restoringTo }, 'finishing a restore interrupted by a restart');
       if (this.deps.checkpoints.get(record.id, record.restoringTo) !== undefined) {
         await this.swapRoot(record, record.restoringTo);
-        this.deps.store.finishRestore(record.id, record.restoringTo);
+        this.deps.registry.store.finishRestore(record.id, record.restoringTo);
       } else {
-        this.deps.store.abortRestore(record.id);
+        this.deps.registry.store.abortRestore(record.id);
       }
     }
     await this.repairRoot(record);

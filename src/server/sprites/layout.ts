@@ -1,3 +1,4 @@
+import { chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where one sprite's pieces live on the host. */
@@ -16,9 +17,8 @@ export interface SpritePaths {
   mountedDir: string;
   /** Short-lived snapshots (a diff against the sprite's current files). */
   scratchDir: string;
-  /** Host directory with the agent's socket, mounted at /.hob/run in the sprite. */
+  /** Host directory for the agent's socket (the runtime names it), mounted at /.hob/run in the sprite. */
   runDir: string;
-  socket: string;
   agentLog: string;
 }
 
@@ -35,11 +35,19 @@ export function spritePaths(dataDir: string, poolSpritesDir: string, id: string)
     mountedDir: join(poolDir, 'mounted'),
     scratchDir: join(poolDir, 'scratch'),
     runDir,
-    socket: join(runDir, 'agent.sock'),
     agentLog: join(stateDir, 'agent.log'),
   };
 }
 
+/** Only the host's root reads checkpoints in place; the sprite sees its copies in the mounted directory. */
+export const CHECKPOINTS_DIR_MODE = 0o700;
+
 export function checkpointPath(paths: SpritePaths, id: string): string {
   return join(paths.checkpointsDir, id);
+}
+
+/** The directory mounted at /.sprite/checkpoints: the sprite's root may list it, no one else on the host. */
+export function makeMountedDir(paths: SpritePaths, sandboxRootUid: number): void {
+  mkdirSync(paths.mountedDir, { recursive: true, mode: 0o700 });
+  chownSync(paths.mountedDir, sandboxRootUid, sandboxRootUid);
 }

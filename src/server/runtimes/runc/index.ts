@@ -3,9 +3,11 @@ import { writeFile, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UnixSocketTransport } from '../../agent-link/unix-socket.js';
+import type { AgentTransport } from '../../agent-link/transport.js';
 import type { Runtime, RuntimeCapabilities, SandboxSpec, SandboxState } from '../runtime.js';
 import { runCommand, CommandError } from '../../util/command.js';
-import { buildOciSpec, cgroupLimits } from './spec.js';
+import { AGENT_SOCKET_NAME, buildOciSpec, cgroupLimits } from './spec.js';
 import { CgroupFreezer } from './freezer.js';
 
 /**
@@ -27,6 +29,11 @@ export class RuncRuntime implements Runtime {
 
   private runc(args: string[], options?: { allowFailure?: boolean }) {
     return runCommand('runc', ['--root', this.stateDir, ...args], { timeoutMs: 30_000, ...options });
+  }
+
+  agentTransport(sandbox: Pick<SandboxSpec, 'runDir'>): AgentTransport {
+    // The agent is told to listen at AGENT_SOCKET_IN_SPRITE, which is this file through the run-dir mount.
+    return new UnixSocketTransport(join(sandbox.runDir, AGENT_SOCKET_NAME), this.uidOffset);
   }
 
   async start(spec: SandboxSpec): Promise<void> {

@@ -78,7 +78,8 @@ export interface OciSpec {
 }
 
 const AGENT_MOUNT = '/.hob';
-export const AGENT_SOCKET_IN_SPRITE = `${AGENT_MOUNT}/run/agent.sock`;
+export const AGENT_SOCKET_NAME = 'agent.sock';
+export const AGENT_SOCKET_IN_SPRITE = `${AGENT_MOUNT}/run/${AGENT_SOCKET_NAME}`;
 const CPU_PERIOD_US = 100_000;
 export const CHECKPOINTS_IN_SPRITE = '/.sprite/checkpoints';
 

@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
+import { HobError, isErrorCode } from '../../shared/errors.js';
+import { encodeExecQuery, type ExecRequest } from '../../shared/exec-request.js';
+import type { AgentHealth } from '../../shared/protocol.js';
+import { AGENT_VERSION, OLDEST_AGENT_VERSION } from '../../shared/version.js';
+import { AgentConnectionLost, AgentUnreachable, agentConnectError, type AgentTransport } from './transport.js';
+
+/** The longest JSON answer a plain call reads from an agent; it runs next to user code. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+/** The longest error body read from a refused upgrade. */
+const MAX_REFUSAL_BYTES = 4096;
+const EXEC_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Largest WebSocket message taken from an agent on HTTP exec (it frames its output far smaller). */
+const MAX_AGENT_MESSAGE_BYTES = 1024 * 1024;
+
+export interface CallOptions<T> {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  body?: unknown;
+  timeoutMs: number;
+  /** Checks the agent's answer strictly: it comes from next to user code. */
+  parse: (value: unknown) => T;
+}
+
+/** A raw upgraded connection to the agent's exec: the relay pipes it to the client byte for byte. */
+export interface UpgradedExec {
+  socket: Duplex;
+  /** Bytes the agent sent right after its handshake, to be passed on first. */
+  head: Buffer;
+}
+
+/**
+ * The one road from the server to one sprite's agent: every call, exec upgrade and health check
+ * goes through here, over whatever stream the runtime's transport opens. The first use checks
+ * that the agent speaks a protocol version this server knows, and refuses it with a clear error
+ * otherwise (persistent sprites keep the agent they booted with until they restart).
+ */
+export class AgentLink {
+  private checkedVersion: number | undefined;
+
+  constructor(
+    private readonly transport: AgentTransport,
+    /** For messages; a warm spare's link takes its sprite's name when it is handed over. */
+    public spriteName: string,
+  ) {}
+
+  /** The agent's health, validated strictly; its version is checked and remembered. */
+  async health(timeoutMs: number): Promise<AgentHealth> {
+    const health = await this.call('/health', { timeoutMs, parse: parseHealth });
+    this.checkVersion(health.agent_version);
+    return health;
+  }
+
+  /** Resolves once the agent's version is known to be one this server speaks. */
+  async ready(timeoutMs = 2000): Promise<void> {
+    if (this.checkedVersion === undefined) await this.health(timeoutMs);
+  }
+
+  /** Whether the agent answers at all right now (used to tell a dying agent from a reset). */
+  async answers(timeoutMs: number): Promise<boolean> {
+    try {
+      await this.health(timeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Waits until a booting agent answers. Polls in small steps because the whole boot (runc,
+   * node, agent) takes tens of milliseconds and every millisecond of slack adds to create →
+   * first exec. `stillStarting` is asked now and then, so a broken boot fails fast.
+   */
+  async waitUntilReady(options: { timeoutMs: number; stillStarting: () => Promise<boolean> }): Promise<AgentHealth> {
+    const deadline = Date.now() + options.timeoutMs;
+    let lastError: unknown;
+    let polls = 0;
+    while (Date.now() < deadline) {
+      try {
+        return await this.health(1000);
+      } catch (error) {
+        if (error instanceof HobError && error.code === 'agent_incompatible') throw error;
+        lastError = error;
+      }
+      if (++polls % 100 === 0 && !(await options.stillStarting())) {
+        throw new Error(`the sprite stopped while its agent was starting${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+      }
+      await sleep(2);
+    }
+    throw new Error(`the agent did not answer within ${options.timeoutMs} ms${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`);
+  }
+
+  /** A plain request/response call with a JSON answer (fs, services, ports, sessions build on this). */
+  call<T>(path: string, options: CallOptions<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+      const req = this.request(path, {
+        method: options.method ?? 'GET',
+        headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      req.setTimeout(options.timeoutMs, () => req.destroy(new AgentConnectionLost(`the agent did not answer ${path} within ${options.timeoutMs} ms`)));
+      req.on('response', (res) => {
+        void readBounded(res, MAX_ANSWER_BYTES).then((text) => {
+          const value = parseJson(text);
+          if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) throw agentRefusal(res.statusCode, value, `the agent answered ${path} with ${res.statusCode}`);
+          resolve(options.parse(value));
+        }).catch((error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
+      req.end(body);
+    });
+  }
+
+  /** Opens an exec as a raw upgraded connection, for the WebSocket relay. */
+  async openExec(exec: ExecRequest): Promise<UpgradedExec> {
+    await this.ready();
+    return new Promise((resolve, reject) => {
+      const req = this.request(execPath(exec), {
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        },
+      });
+      req.setTimeout(EXEC_HANDSHAKE_TIMEOUT_MS, () => req.destroy(new Error('the agent did not answer the exec handshake in time')));
+      req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
+      req.on('response', (res) => void refusal(res).then(reject));
+      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
+      req.end();
+    });
+  }
+
+  /** Opens an exec as a WebSocket client, for HTTP exec, which re-frames the agent's output. */
+  async openExecSocket(exec: ExecRequest): Promise<WebSocket> {
+    await this.ready();
+    const socket = new WebSocket(`ws://agent${execPath(exec)}`, {
+      createConnection: () => this.transport.connect() as Socket, // ws only reads, writes and closes it; any Duplex works
+      maxPayload: MAX_AGENT_MESSAGE_BYTES,
+      perMessageDeflate: false,
+      handshakeTimeout: EXEC_HANDSHAKE_TIMEOUT_MS,
+    });
+    return new Promise<WebSocket>((resolve, reject) => {
+      socket.once('open', () => resolve(socket));
+      socket.once('unexpected-response', (_req, res) => void refusal(res).then(reject));
+      socket.once('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
+    });
+  }
+
+  private request(path: string, options: { method?: string; headers: Record<string, string | number> }): ClientRequest {
+    return request({
+      // Never a pooled connection: each request gets a fresh stream from the transport, which
+      // for a unix socket is pinned to exactly the socket it checked.
+      agent: false,
+      createConnection: () => this.transport.connect() as Socket, // http only reads, writes and closes it; any Duplex works
+      host: 'agent',
+      path,
+      method: options.method ?? 'GET',
+      headers: options.headers,
+    });
+  }
+
+  private checkVersion(version: number): void {
+    if (version < OLDEST_AGENT_VERSION || version > AGENT_VERSION) {
+      throw new HobError(
+        'agent_incompatible',
+        `sprite ${this.spriteName} runs agent protocol ${version}, but this server speaks ${OLDEST_AGENT_VERSION}–${AGENT_VERSION}; restart the sprite to give it this server's agent`,
+      );
+    }
+    this.checkedVersion = version;
+  }
+}
+
+function execPath(exec: ExecRequest): string {
+  return `/exec?${encodeExecQuery(exec).toString()}`;
+}
+
+const HEALTH_KEYS = ['agent_version', 'pid', 'uptime_ms'];
+
+function parseHealth(value: unknown): AgentHealth {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('agent health is not an object');
+  const body = value as Record<string, unknown>;
+  const extra = Object.keys(body).filter((key) => !HEALTH_KEYS.includes(key));
+  if (extra.length > 0) throw new Error(`agent health has unknown fields: ${extra.join(', ')}`);
+  const { agent_version: version, pid, uptime_ms: uptime } = body;
+  if (!Number.isInteger(version) || !Number.isInteger(pid) || typeof uptime !== 'number') throw new Error('agent health is malformed');
+  return { agent_version: version as number, pid: pid as number, uptime_ms: uptime }; // checked just above
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HobError('agent_error', 'the agent answered with something that is not JSON');
+  }
+}
+
+/** An agent's error body, kept only if it is of the registry's shape; anything else is a generic agent error. */
+function agentRefusal(status: number | undefined, value: unknown, fallback: string): HobError {
+  const body = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const message = typeof body.message === 'string' ? body.message.slice(0, 1000) : fallback;
+  // Only the agent's client errors pass on with their code: its 5xx are the server's problem to report.
+  if (status !== undefined && status >= 400 && status < 500 && isErrorCode(body.error)) return new HobError(body.error, message);
+  return new HobError('agent_error', message);
+}
+
+async function refusal(res: IncomingMessage): Promise<HobError> {
+  const fallback = `the agent refused the exec (${res.statusCode})`;
+  try {
+    const text = await readBounded(res, MAX_REFUSAL_BYTES);
+    return agentRefusal(res.statusCode, JSON.parse(text), fallback);
+  } catch {
+    return new HobError('agent_error', fallback);
+  }
+}
+
+function readBounded(res: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) res.destroy(new HobError('agent_error', `the agent's answer is over ${maxBytes} bytes`));
+      else chunks.push(chunk);
+    });
+    res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    res.on('error', reject);
+  });
+}

@@ -1,0 +1,43 @@
+import type { SpriteJson } from '../../shared/protocol.js';
+import { HOB_VERSION } from '../../shared/version.js';
+import type { SpriteRecord } from '../store/sprites.js';
+
+/** What a sprite's API JSON says beyond its record: the server's names and addresses, and disk use. */
+export interface SpriteView {
+  organization: string;
+  baseDomain: string;
+  runtimeName: string;
+  /** The port the API really listens on (known only once it listens). */
+  publicPort(): number;
+  /** Bytes held by a quota group, or null when the host cannot count. */
+  exclusiveBytes(qgroup: number): number | null;
+}
+
+/** A sprite as the Sprites v1 API returns it, with Hob's extensions. */
+export function spriteJson(record: SpriteRecord, view: SpriteView): SpriteJson {
+  return {
+    id: record.id,
+    name: record.name,
+    organization: view.organization,
+    status: record.state === 'running' ? 'running' : 'cold',
+    config: {
+      ram_mb: record.config.ramMiB,
+      cpus: record.config.cpus,
+      region: record.config.region,
+      storage_gb: record.config.storageGiB,
+      pids_max: record.config.pidsMax,
+    },
+    environment: record.environment,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    url: `http://${record.name}.${view.baseDomain}:${view.publicPort()}/`,
+    url_settings: record.urlSettings,
+    labels: record.labels,
+    version: HOB_VERSION,
+    image: record.image,
+    runtime: view.runtimeName,
+    storage: { exclusive_bytes: record.qgroup === null ? null : view.exclusiveBytes(record.qgroup) },
+    current_checkpoint: record.currentCheckpoint,
+    forked_from: record.forkedFrom,
+  };
+}

@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ServerConfig } from './config.js';
+import { defaultAgentRuntimeSources, prepareAgentRuntime } from './agent-link/runtime-dir.js';
+import { ImageRegistry } from './images/registry.js';
+import type { Runtime } from './runtimes/runtime.js';
+import { RuncRuntime } from './runtimes/runc/index.js';
+import { CheckpointService } from './sprites/checkpoints.js';
+import { SpriteCreator } from './sprites/create.js';
+import { SpriteLifecycle } from './sprites/lifecycle.js';
+import { reconcile } from './sprites/reconcile.js';
+import { SpriteRegistry } from './sprites/registry.js';
+import { SpriteSandboxes } from './sprites/sandboxes.js';
+import { Spares } from './sprites/spares.js';
+import { CheckpointStore } from './store/checkpoints.js';
+import { openDatabase, type Db } from './store/db.js';
+import { ImageStore } from './store/images.js';
+import { SpriteStore } from './store/sprites.js';
+import { TokenStore } from './store/tokens.js';
+import { BtrfsPool } from './volumes/pool.js';
+
+/** Every long-lived part of the server, built once, each given exactly the parts it uses. */
+export interface Services {
+  config: ServerConfig;
+  log: Logger;
+  db: Db;
+  pool: BtrfsPool;
+  tokens: TokenStore;
+  images: ImageRegistry;
+  runtime: Runtime;
+  registry: SpriteRegistry;
+  sandboxes: SpriteSandboxes;
+  lifecycle: SpriteLifecycle;
+  checkpoints: CheckpointService;
+  spares: Spares;
+  creator: SpriteCreator;
+  /** Makes the store agree with what really runs; called once before the API listens. */
+  reconcile(): Promise<void>;
+}
+
+/**
+ * The composition root: no service constructs a sibling or hands itself to a child; they are
+ * all made here, in dependency order.
+ */
+export async function buildServices(config: ServerConfig, log: Logger, distDir: string): Promise<Services> {
+  const pool = await BtrfsPool.open(config.dataDir, config.poolSizeGiB, log);
+  const db = openDatabase(join(config.dataDir, 'hob.db'));
+  const tokens = new TokenStore(db);
+  const images = new ImageRegistry(new ImageStore(db), pool, config.uidOffset, config.debootstrapCacheDir, log);
+  await images.recover();
+  const runtime = new RuncRuntime(join(config.dataDir, 'runc'), join(config.dataDir, 'bundles'), config.uidOffset);
+  const agentRuntimeDir = await prepareAgentRuntime(join(config.dataDir, 'agent'), defaultAgentRuntimeSources(distDir));
+
+  const registry = new SpriteRegistry({
+    store: new SpriteStore(db),
+    dataDir: config.dataDir,
+    poolSpritesDir: pool.spritesDir,
+    containerPrefix: config.containerPrefix,
+  });
+  const sandboxes = new SpriteSandboxes({
+    registry,
+    runtime,
+    pool,
+    images,
+    agentRuntimeDir,
+    sandboxRootUid: config.uidOffset,
+    agentStartTimeoutMs: config.agentStartTimeoutMs,
+    dataDir: config.dataDir,
+    log,
+  });
+  const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
+  const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: new CheckpointStore(db), pool, runtime, sandboxRootUid: config.uidOffset, log });
+  const spares = new Spares({
+    registry,
+    sandboxes,
+    runtime,
+    images,
+    size: config.warmPoolSize,
+    image: config.defaultImage,
+    defaults: config.spriteDefaults,
+    log,
+  });
+  const creator = new SpriteCreator({
+    registry,
+    sandboxes,
+    spares,
+    checkpoints,
+    images,
+    defaultImage: config.defaultImage,
+    spriteDefaults: config.spriteDefaults,
+    log,
+  });
+  return {
+    config,
+    log,
+    db,
+    pool,
+    tokens,
+    images,
+    runtime,
+    registry,
+    sandboxes,
+    lifecycle,
+    checkpoints,
+    spares,
+    creator,
+    reconcile: () => reconcile({ registry, sandboxes, checkpoints, runtime, pool, containerPrefix: config.containerPrefix, log }),
+  };
+}
