@@ -153,9 +153,8 @@ export class AgentLink {
 
   private request(path: string, options: { method?: string; headers: Record<string, string | number> }): ClientRequest {
     return request({
-      // Never a pooled connection: each request gets a fresh stream from the transport, which
-      // for a unix socket is pinned to exactly the socket it checked.
-      agent: false,
+      // With createConnection and no agent, Node pools nothing: each request gets a fresh stream
+      // from the transport, which for a unix socket is pinned to exactly the socket it checked.
       createConnection: () => this.transport.connect() as Socket, // http only reads, writes and closes it; any Duplex works
       host: 'agent',
       path,

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { inProcessApp, type InProcessApp } from '../testing/in-process-app.js';
+
+type Call = (options: InjectOptions) => Promise<LightMyRequestResponse>;
+
+/** Runs `run` against a fresh in-process API; `call` sends a request with the admin token. */
+async function withApp(run: (ctx: InProcessApp, call: Call) => Promise<void>): Promise<void> {
+  const ctx = inProcessApp();
+  try {
+    await run(ctx, (options) => ctx.app.fastify.inject({ ...options, headers: { authorization: `Bearer ${ctx.token}`, ...options.headers } }));
+  } finally {
+    await ctx.close();
+  }
+}
+
+function errorBody(body: string): { error: string; message: string } {
+  const parsed = JSON.parse(body) as { error: unknown; message: unknown }; // checked below
+  assert.equal(typeof parsed.error, 'string', body);
+  assert.equal(typeof parsed.message, 'string', body);
+  return parsed as { error: string; message: string };
+}
+
+test('every route needs a valid bearer token and says so in JSON', async () => {
+  await withApp(async (ctx) => {
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${ctx.token}` }]) {
+      const res = await ctx.app.fastify.inject({ method: 'GET', url: '/v1/sprites', headers });
+      assert.equal(res.statusCode, 401);
+      assert.equal(errorBody(res.body).error, 'unauthorized');
+    }
+    const res = await ctx.app.fastify.inject({ method: 'DELETE', url: '/v1/sprites/whatever' });
+    assert.equal(res.statusCode, 401, 'auth is checked before the route runs');
+  });
+});
+
+test('listing answers the SDK shape with counts, pages and a continuation token', async () => {
+  await withApp(async (ctx, call) => {
+    const empty = await call({ method: 'GET', url: '/v1/sprites' });
+    assert.equal(empty.statusCode, 200);
+    assert.deepEqual(JSON.parse(empty.body), { sprites: [], has_more: false, running: 0, warm: 0, cold: 0, name: 'local' });
+    for (const name of ['a1', 'a2', 'a3', 'b1']) ctx.addSprite(name, name === 'a2' ? 'running' : 'stopped');
+    const page = JSON.parse((await call({ method: 'GET', url: '/v1/sprites?prefix=a&max_results=2' })).body) as {
+      sprites: { name: string; status: string }[];
+      has_more: boolean;
+      next_continuation_token: string;
+      running: number;
+      cold: number;
+    }; // shape asserted below
+    assert.deepEqual(page.sprites.map((s) => [s.name, s.status]), [['a1', 'cold'], ['a2', 'running']]);
+    assert.equal(page.has_more, true);
+    assert.equal(page.running, 1);
+    assert.equal(page.cold, 3);
+    const next = JSON.parse((await call({ method: 'GET', url: `/v1/sprites?prefix=a&continuation_token=${page.next_continuation_token}` })).body) as { sprites: { name: string }[]; has_more: boolean }; // shape asserted below
+    assert.deepEqual(next.sprites.map((s) => s.name), ['a3']);
+    assert.equal(next.has_more, false);
+    for (const query of ['max_results=0', 'max_results=abc', 'max_results=5000', 'continuation_token=%%%']) {
+      const bad = await call({ method: 'GET', url: `/v1/sprites?${query}` });
+      assert.equal(bad.statusCode, 400, query);
+      assert.equal(errorBody(bad.body).error, 'bad_request', query);
+    }
+  });
+});
+
+test('a sprite answers its JSON, with the URL on the port the API listens on', async () => {
+  await withApp(async (ctx, call) => {
+    const record = ctx.addSprite('shown');
+    const res = await call({ method: 'GET', url: '/v1/sprites/shown' });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /application\/json/);
+    const json = JSON.parse(res.body) as Record<string, unknown>; // fields asserted below
+    assert.equal(json.id, record.id);
+    assert.equal(json.status, 'cold');
+    assert.equal(json.runtime, 'fake');
+    assert.equal(json.url, 'http://shown.localhost:7070/');
+    assert.deepEqual(json.storage, { exclusive_bytes: null });
+    assert.equal(typeof res.headers['sprite-version'], 'string');
+  });
+});
+
+test('unknown sprites, checkpoints and routes are 404 JSON errors; bad names are 400', async () => {
+  await withApp(async (ctx, call) => {
+    ctx.addSprite('here');
+    for (const [method, url] of [
+      ['GET', '/v1/sprites/missing'],
+      ['DELETE', '/v1/sprites/missing'],
+      ['GET', '/v1/sprites/missing/checkpoints'],
+      ['GET', '/v1/sprites/here/checkpoints/v9'],
+      ['DELETE', '/v1/sprites/here/checkpoints/v9'],
+      ['POST', '/v1/sprites/here/checkpoints/v9/restore'],
+      ['GET', '/v1/sprites/missing/exec'],
+      ['GET', '/v1/nothing-here'],
+    ] as const) {
+      const res = await call({ method, url });
+      assert.equal(res.statusCode, 404, `${method} ${url}`);
+      assert.equal(errorBody(res.body).error, 'not_found', `${method} ${url}`);
+    }
+    const bad = await call({ method: 'GET', url: '/v1/sprites/Not_A_Name' });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(errorBody(bad.body).error, 'invalid_name');
+  });
+});
+
+test('delete answers exactly 204 with no body, after stopping the sandbox', async () => {
+  await withApp(async (ctx, call) => {
+    const record = ctx.addSprite('doomed', 'running');
+    const res = await call({ method: 'DELETE', url: '/v1/sprites/doomed' });
+    assert.equal(res.statusCode, 204);
+    assert.equal(res.body, '');
+    assert.ok(ctx.runtime.calls.includes(`destroy fake-${record.id}`));
+    assert.equal((await call({ method: 'GET', url: '/v1/sprites/doomed' })).statusCode, 404);
+  });
+});
+
+test('JSON bodies are read without a Content-Type, and malformed ones are 400', async () => {
+  await withApp(async (ctx, call) => {
+    ctx.addSprite('labelled');
+    // The Sprites quick-start's curl sends JSON with no Content-Type at all.
+    const res = await call({ method: 'PUT', url: '/v1/sprites/labelled', payload: '{"labels":["x"]}' });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual((JSON.parse(res.body) as { labels: string[] }).labels, ['x']); // shape of a sprite
+    // …and curl's -d labels it a form.
+    const plain = await call({ method: 'PUT', url: '/v1/sprites/labelled', payload: '{"labels":["y"]}', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(plain.statusCode, 200, plain.body);
+    const broken = await call({ method: 'PUT', url: '/v1/sprites/labelled', payload: '{"labels":', headers: { 'content-type': 'application/json' } });
+    assert.equal(broken.statusCode, 400);
+    assert.equal(errorBody(broken.body).error, 'bad_request');
+  });
+});
+
+test('wrongly typed fields get a 400 that names the field', async () => {
+  await withApp(async (ctx, call) => {
+    ctx.addSprite('typed');
+    const cases: [string, string, unknown, string][] = [
+      ['POST', '/v1/sprites', { name: 'ok', config: { ram_mb: 'lots' } }, 'ram_mb'],
+      ['POST', '/v1/sprites', { name: 'ok', environment: { A: 1 } }, 'environment'],
+      ['POST', '/v1/sprites', { name: 'ok', labels: 'x' }, 'labels'],
+      ['POST', '/v1/sprites', { name: 'ok', url_settings: { auth: 'everyone' } }, 'auth'],
+      ['PUT', '/v1/sprites/typed', { labels: [1] }, 'label'],
+      ['POST', '/v1/sprites/typed/checkpoint', { comment: 5 }, 'comment'],
+    ];
+    for (const [method, url, payload, field] of cases) {
+      const res = await call({ method: method as 'POST' | 'PUT', url, payload: payload as object }); // methods listed above
+      assert.equal(res.statusCode, 400, `${method} ${url} ${JSON.stringify(payload)}: ${res.body}`);
+      const body = errorBody(res.body);
+      assert.equal(body.error, 'bad_request');
+      assert.match(body.message, new RegExp(field), `${JSON.stringify(payload)} → ${body.message}`);
+    }
+  });
+});
+
+test('operations on a sprite in the middle of another are refused with 409, not queued forever', async () => {
+  await withApp(async (ctx, call) => {
+    ctx.addSprite('busy', 'restoring');
+    const exec = await call({ method: 'POST', url: '/v1/sprites/busy/exec?cmd=true' });
+    assert.equal(exec.statusCode, 409, exec.body);
+    assert.equal(errorBody(exec.body).error, 'conflict');
+    assert.match(errorBody(exec.body).message, /being restored/);
+  });
+});
+
+test('checkpoints list as a bare array', async () => {
+  await withApp(async (ctx, call) => {
+    ctx.addSprite('listed');
+    const res = await call({ method: 'GET', url: '/v1/sprites/listed/checkpoints' });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(JSON.parse(res.body), []);
+  });
+});

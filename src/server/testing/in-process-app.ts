@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { AgentUnreachable, type AgentTransport } from '../agent-link/transport.js';
+import { createApp, type App } from '../app.js';
+import { resolveServerConfig } from '../config.js';
+import type { ImageRegistry } from '../images/registry.js';
+import type { Runtime, RuntimeCapabilities, SandboxSpec, SandboxState } from '../runtimes/runtime.js';
+import { CheckpointService } from '../sprites/checkpoints.js';
+import { SpriteCreator } from '../sprites/create.js';
+import { SpriteLifecycle } from '../sprites/lifecycle.js';
+import { newSpriteRecord } from '../sprites/records.js';
+import { SpriteRegistry } from '../sprites/registry.js';
+import { SpriteSandboxes } from '../sprites/sandboxes.js';
+import { Spares } from '../sprites/spares.js';
+import { CheckpointStore } from '../store/checkpoints.js';
+import { openDatabase } from '../store/db.js';
+import type { SpriteRecord, SpriteState } from '../store/sprites.js';
+import { SpriteStore } from '../store/sprites.js';
+import { TokenStore } from '../store/tokens.js';
+import type { BtrfsPool } from '../volumes/pool.js';
+
+/** A runtime with no sandboxes: it records what it is asked, and no agent ever answers. */
+export class FakeRuntime implements Runtime {
+  readonly name = 'fake';
+  readonly capabilities: RuntimeCapabilities = { freeze: true, memorySnapshot: false };
+  readonly calls: string[] = [];
+
+  agentTransport(): AgentTransport {
+    return {
+      describe: 'nowhere',
+      connect: () => {
+        throw new AgentUnreachable('the fake runtime runs no agents');
+      },
+    };
+  }
+
+  async start(spec: SandboxSpec): Promise<void> {
+    this.calls.push(`start ${spec.id}`);
+  }
+
+  async updateResources(id: string): Promise<void> {
+    this.calls.push(`update ${id}`);
+  }
+
+  async setHostname(id: string, hostname: string): Promise<void> {
+    this.calls.push(`hostname ${id} ${hostname}`);
+  }
+
+  async freeze(id: string): Promise<boolean> {
+    this.calls.push(`freeze ${id}`);
+    return true;
+  }
+
+  async thaw(id: string): Promise<void> {
+    this.calls.push(`thaw ${id}`);
+  }
+
+  async destroy(id: string): Promise<void> {
+    this.calls.push(`destroy ${id}`);
+  }
+
+  async state(): Promise<SandboxState> {
+    return 'missing';
+  }
+
+  async list(): Promise<{ id: string; state: SandboxState }[]> {
+    return [];
+  }
+}
+
+export interface InProcessApp {
+  app: App;
+  token: string;
+  runtime: FakeRuntime;
+  registry: SpriteRegistry;
+  checkpointStore: CheckpointStore;
+  /** Records a sprite straight into the store, as if it had been created and left in `state`. */
+  addSprite(name: string, state?: SpriteState): SpriteRecord;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole API over the real services, a real SQLite store and a fake runtime: requests go
+ * through fastify's inject, so validation, auth, error shapes and the SDK's quirks are tested
+ * in milliseconds. Nothing here touches btrfs; the real thing is the integration suite's job.
+ */
+export function inProcessApp(): InProcessApp {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hob-inprocess-'));
+  const config = resolveServerConfig({ dataDir, listen: '127.0.0.1:7070' }, {});
+  const log = pino({ level: 'silent' });
+  const db = openDatabase(':memory:');
+  const tokens = new TokenStore(db);
+  const token = tokens.create('in-process test');
+  const runtime = new FakeRuntime();
+  // Sprites recorded here have no storage and no quota group, so removing one asks the pool
+  // only to delete a tree that does not exist; nothing else of btrfs is reached.
+  const pool = { spritesDir: join(dataDir, 'pool', 'sprites'), deleteTree: async () => undefined, destroyQgroup: async () => true } as unknown as BtrfsPool;
+  // No image is ever ready here: a create that gets past validation is refused by the registry.
+  const images = {
+    requireReady: (name: string) => {
+      throw new Error(`no images in process (${name})`);
+    },
+    toJson: () => ({ status: 'missing' }),
+    onReady: () => undefined,
+  } as unknown as ImageRegistry;
+  const registry = new SpriteRegistry({ store: new SpriteStore(db), dataDir, poolSpritesDir: pool.spritesDir, containerPrefix: 'fake' });
+  const sandboxes = new SpriteSandboxes({ registry, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
+  const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
+  const checkpointStore = new CheckpointStore(db);
+  const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: checkpointStore, pool, runtime, sandboxRootUid: 100000, log });
+  const spares = new Spares({ registry, sandboxes, runtime, images, size: 0, image: config.defaultImage, defaults: config.spriteDefaults, log });
+  const creator = new SpriteCreator({ registry, sandboxes, spares, checkpoints, images, defaultImage: config.defaultImage, spriteDefaults: config.spriteDefaults, log });
+  const app = createApp({ config, log, tokens, images, registry, lifecycle, creator, checkpoints, runtimeName: runtime.name, exclusiveBytes: () => 4096 });
+  return {
+    app,
+    token,
+    runtime,
+    registry,
+    checkpointStore,
+    addSprite(name, state = 'stopped') {
+      const record = newSpriteRecord({
+        name,
+        image: 'tiny',
+        state,
+        config: { ...config.spriteDefaults, region: 'local' },
+        environment: {},
+        labels: [],
+        urlSettings: { auth: 'sprite' },
+        qgroup: null,
+        forkedFrom: null,
+      });
+      registry.store.insert(record);
+      return record;
+    },
+    async close() {
+      await app.fastify.close();
+      db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
