@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { parseAgentArgs } from '../../agent/config.js';
+import { createAgentServer } from '../../agent/server.js';
+import { HobError } from '../../shared/errors.js';
+import { StreamId, decodeFrame } from '../../shared/frames.js';
+import { AgentLink } from './link.js';
+import { AgentUnreachable } from './transport.js';
+import { UnixSocketTransport } from './unix-socket.js';
+
+const UID = process.getuid?.() ?? 0;
+
+function listen(server: Server, path: string): Promise<void> {
+  return new Promise((resolve) => server.listen(path, resolve));
+}
+
+async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'hob-link-'));
+  try {
+    await run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The real agent's server, in this process, on a socket in `dir`. */
+async function withAgent(run: (link: AgentLink, socket: string) => Promise<void>): Promise<void> {
+  await withDir(async (dir) => {
+    const socket = join(dir, 'agent.sock');
+    const agent = createAgentServer({ config: parseAgentArgs(['--socket', socket]), log: () => undefined, startedAtMs: performance.now() });
+    await listen(agent.server, socket);
+    try {
+      await run(new AgentLink(new UnixSocketTransport(socket, UID), 'linked'), socket);
+    } finally {
+      await agent.shutdown(100);
+    }
+  });
+}
+
+/** A stand-in agent that answers /health with `body`, for what a real agent never sends. */
+async function withFakeAgent(body: string, run: (link: AgentLink) => Promise<void>): Promise<void> {
+  await withDir(async (dir) => {
+    const socket = join(dir, 'agent.sock');
+    const server = createServer((_req, res) => res.end(body));
+    await listen(server, socket);
+    try {
+      await run(new AgentLink(new UnixSocketTransport(socket, UID), 'faked'));
+    } finally {
+      server.close();
+    }
+  });
+}
+
+test('the link checks the agent health and version, and passes on the agent error codes', async () => {
+  await withAgent(async (link) => {
+    const health = await link.health(1000);
+    assert.equal(typeof health.pid, 'number');
+    await link.ready();
+    assert.equal(await link.answers(1000), true);
+    await assert.rejects(link.call('/nothing', { timeoutMs: 1000, parse: (v) => v }), (error: unknown) => error instanceof HobError && error.code === 'not_found');
+  });
+});
+
+test('both exec openers reach the same agent exec', async () => {
+  await withAgent(async (link) => {
+    const exec = { cmd: ['sh', '-c', 'echo hi'], env: {}, dir: undefined, tty: false, rows: 24, cols: 80, stdin: false };
+    const socket = await link.openExecSocket(exec);
+    const output: Buffer[] = [];
+    const code = await new Promise<number>((resolve) => {
+      socket.on('message', (data: Buffer) => {
+        const frame = decodeFrame(data);
+        if (frame.stream === StreamId.Stdout) output.push(frame.data);
+        if (frame.stream === StreamId.Exit) resolve(frame.code);
+      });
+    });
+    socket.close();
+    assert.equal(code, 0);
+    assert.equal(Buffer.concat(output).toString(), 'hi\n');
+    const raw = await link.openExec(exec);
+    assert.ok(raw.socket.readable, 'the raw opener hands back the upgraded connection');
+    raw.socket.destroy();
+    await assert.rejects(link.openExec({ ...exec, cmd: [] }), (error: unknown) => error instanceof HobError && error.code === 'bad_request');
+  });
+});
+
+test('an agent speaking a protocol this server does not know is refused with a clear error', async () => {
+  await withFakeAgent(JSON.stringify({ agent_version: 99, pid: 1, uptime_ms: 1 }), async (link) => {
+    await assert.rejects(link.ready(), (error: unknown) => error instanceof HobError && error.code === 'agent_incompatible' && /restart the sprite/.test(error.message));
+    await assert.rejects(link.waitUntilReady({ timeoutMs: 5000, stillStarting: async () => true }), { code: 'agent_incompatible' });
+  });
+});
+
+test('answers of the wrong shape or size are refused: the agent runs next to user code', async () => {
+  await withFakeAgent(JSON.stringify({ agent_version: 1, pid: 1, uptime_ms: 1, extra: true }), async (link) => {
+    await assert.rejects(link.health(1000), /unknown fields/);
+  });
+  await withFakeAgent(JSON.stringify({ agent_version: '1', pid: 1, uptime_ms: 1 }), async (link) => {
+    await assert.rejects(link.health(1000), /malformed/);
+  });
+  await withFakeAgent('x'.repeat(2 * 1024 * 1024), async (link) => {
+    await assert.rejects(link.health(1000), (error: unknown) => error instanceof HobError && error.code === 'agent_error');
+  });
+});
+
+test('a missing socket, or one swapped for a symlink, is unreachable and never followed', async () => {
+  await withAgent(async (_link, socket) => {
+    const dir = join(socket, '..');
+    const missing = new AgentLink(new UnixSocketTransport(join(dir, 'gone.sock'), UID), 'gone');
+    await assert.rejects(missing.health(1000), AgentUnreachable);
+    const link = join(dir, 'link.sock');
+    symlinkSync(socket, link);
+    await assert.rejects(new AgentLink(new UnixSocketTransport(link, UID), 'swapped').health(1000), AgentUnreachable);
+    await assert.rejects(new AgentLink(new UnixSocketTransport(socket, UID + 1), 'other').health(1000), /not the agent's socket/);
+  });
+});
