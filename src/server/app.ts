@@ -6,6 +6,7 @@ import type { ServerConfig } from './config.js';
 import type { ImageRegistry } from './images/registry.js';
 import type { SpriteService } from './sprites/service.js';
 import type { SpriteStore } from './store/sprites.js';
+import type { BtrfsPool } from './volumes/pool.js';
 import type { TokenStore } from './store/tokens.js';
 import { authenticate } from './api/auth.js';
 import { acceptJsonBodies } from './api/body.js';
@@ -15,6 +16,7 @@ import { registerHttpExecRoute } from './api/exec-http.js';
 import { registerCheckpointRoutes } from './api/checkpoints.js';
 import { registerImageRoutes } from './api/images.js';
 import { registerSpriteRoutes } from './api/sprites.js';
+import { registerHealthRoute } from './api/health.js';
 
 export interface AppDeps {
   config: ServerConfig;
@@ -23,6 +25,7 @@ export interface AppDeps {
   spriteStore: SpriteStore;
   sprites: SpriteService;
   images: ImageRegistry;
+  pool: BtrfsPool;
 }
 
 export interface App {
@@ -55,7 +58,7 @@ export function createApp(deps: AppDeps): App {
     authenticate(request.headers, deps.tokens);
     void reply.header('Sprite-Version', HOB_VERSION);
   });
-  fastify.get('/v1/health', async () => ({ status: 'ok', version: HOB_VERSION }));
+  registerHealthRoute(fastify, { pool: deps.pool });
   registerSpriteRoutes(fastify, { sprites: deps.sprites, store: deps.spriteStore, config: deps.config });
   registerCheckpointRoutes(fastify, { sprites: deps.sprites });
   registerHttpExecRoute(fastify, { sprites: deps.sprites, maxExecBodyBytes: deps.config.maxExecBodyBytes });

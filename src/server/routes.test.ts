@@ -20,6 +20,7 @@ test('the server registers exactly the routes of the shared protocol module', as
     // Route registration never touches the lifecycle services, so none are built here.
     sprites: {} as AppDeps['sprites'],
     images: {} as AppDeps['images'],
+    pool: {} as AppDeps['pool'],
   };
   const app = createApp(deps);
   await app.fastify.ready();

@@ -38,8 +38,9 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
   const spriteStore = new SpriteStore(db);
   const sprites = new SpriteService({ config, store: spriteStore, checkpointStore: new CheckpointStore(db), images, pool, runtime, agentRuntimeDir, log });
   await sprites.reconcile();
+  pool.capacity.start();
 
-  const { fastify, relays } = createApp({ config, log, tokens, spriteStore, sprites, images });
+  const { fastify, relays } = createApp({ config, log, tokens, spriteStore, sprites, images, pool });
   await fastify.listen({ host: config.listenHost, port: config.listenPort });
   const port = (fastify.server.address() as AddressInfo).port; // a TCP listener always has an AddressInfo
   sprites.setPublicPort(port);
@@ -64,6 +65,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
     close() {
       closing ??= (async () => {
         log.info('shutting down');
+        pool.capacity.stop();
         await Promise.all([images.cancelAll(), sprites.warmPool.stop()]);
         const closed = fastify.close();
         // Exec streams get a moment to finish; sprites themselves keep running.

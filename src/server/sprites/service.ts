@@ -169,6 +169,7 @@ export class SpriteService implements SpriteLifecycle {
 
   async create(input: ValidCreate): Promise<SpriteRecord> {
     assertValidName(input.name);
+    this.deps.pool.capacity.requireRoomToCreate();
     if (input.source !== undefined) return this.fork(input.name, input.source, input);
     const name = input.name;
     const image = input.image ?? this.deps.config.defaultImage;
@@ -256,6 +257,7 @@ export class SpriteService implements SpriteLifecycle {
         await this.deps.runtime.setHostname(containerId, record.name);
         const limits = limitsOf(record.config);
         if (!sameLimits(limits, limitsOf(spare.config))) await this.deps.runtime.updateResources(containerId, limits);
+        if (spare.qgroup !== null) await this.deps.pool.setQgroupLimit(spare.qgroup, record.config.storageGiB);
         this.deps.store.setState(spare.id, 'running');
         this.deps.log.info({ sprite: record.name, id: spare.id, image: record.image }, 'sprite created from a warm spare');
         return this.get(record.name);
@@ -416,6 +418,7 @@ export class SpriteService implements SpriteLifecycle {
     mkdirSync(paths.checkpointsDir, { recursive: true, mode: CHECKPOINTS_DIR_MODE });
     this.checkpoints.makeMountedDir(paths);
     if (record.qgroup !== null) await this.deps.pool.createQgroup(record.qgroup);
+    if (record.qgroup !== null) await this.deps.pool.setQgroupLimit(record.qgroup, record.config.storageGiB);
     await makeRoot(paths, record);
     await this.boot(record, paths, hostname);
   }
@@ -454,6 +457,7 @@ export class SpriteService implements SpriteLifecycle {
         continue;
       }
       known.add(record.id);
+      if (record.qgroup !== null) await this.deps.pool.setQgroupLimit(record.qgroup, record.config.storageGiB);
       let state = containers.get(id) ?? 'missing';
       if (state === 'paused') {
         // Frozen for a checkpoint when the server died.
