@@ -6,6 +6,7 @@ import type {
   CreateCheckpointBody,
   CreateSpriteBody,
   DiffJson,
+  HealthJson,
   ImageJson,
   ListSpritesResponse,
   ProgressEvent,
@@ -49,6 +50,10 @@ export class HobClient {
   private async json<T>(method: string, path: string, json?: unknown): Promise<T> {
     const response = await this.fetch(method, path, json === undefined ? {} : { json });
     return (await response.json()) as T; // the server's routes answer with the types named in shared/protocol
+  }
+
+  health(): Promise<HealthJson> {
+    return this.json('GET', '/v1/health');
   }
 
   createSprite(body: CreateSpriteBody): Promise<SpriteJson> {

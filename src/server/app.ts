@@ -9,6 +9,7 @@ import type { CheckpointService } from './sprites/checkpoints.js';
 import type { SpriteCreator } from './sprites/create.js';
 import type { SpriteLifecycle } from './sprites/lifecycle.js';
 import type { SpriteRegistry } from './sprites/registry.js';
+import type { BtrfsPool } from './volumes/pool.js';
 import type { TokenStore } from './store/tokens.js';
 import { authenticate } from './api/auth.js';
 import { acceptJsonBodies } from './api/body.js';
@@ -19,6 +20,7 @@ import { registerCheckpointRoutes } from './api/checkpoints.js';
 import { registerImageRoutes } from './api/images.js';
 import type { SpriteView } from './api/sprite-json.js';
 import { registerSpriteRoutes } from './api/sprites.js';
+import { registerHealthRoute } from './api/health.js';
 
 export interface AppDeps {
   config: ServerConfig;
@@ -32,6 +34,8 @@ export interface AppDeps {
   runtimeName: string;
   /** Bytes held by a sprite's quota group, or null when the host cannot count. */
   exclusiveBytes(qgroup: number): number | null;
+  /** The pool, for the health route's disk report. */
+  pool: BtrfsPool;
 }
 
 export interface App {
@@ -73,7 +77,7 @@ export function createApp(deps: AppDeps): App {
     exclusiveBytes: deps.exclusiveBytes,
   };
   const { registry, lifecycle, creator, checkpoints } = deps;
-  fastify.get('/v1/health', async () => ({ status: 'ok', version: HOB_VERSION }));
+  registerHealthRoute(fastify, { pool: deps.pool });
   registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerHttpExecRoute(fastify, { lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes });

@@ -23,6 +23,7 @@ test('the server registers exactly the routes of the shared protocol module', as
     images: {} as AppDeps['images'],
     runtimeName: 'runc',
     exclusiveBytes: () => null,
+    pool: {} as AppDeps['pool'],
   };
   const app = createApp(deps);
   await app.fastify.ready();

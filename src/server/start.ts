@@ -22,6 +22,8 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
   const firstToken = tokens.count() === 0 ? tokens.create('admin token created at first start') : undefined;
   await services.reconcile();
 
+  pool.capacity.start();
+
   const { fastify, relays } = createApp({
     ...services,
     runtimeName: services.runtime.name,
@@ -50,6 +52,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
     close() {
       closing ??= (async () => {
         log.info('shutting down');
+        pool.capacity.stop();
         await Promise.all([images.cancelAll(), spares.stop()]);
         const closed = fastify.close();
         // Exec streams get a moment to finish; sprites themselves keep running.

@@ -15,6 +15,7 @@ export const ErrorCodes = {
   unsupported_media_type: { status: 415, retryable: false },
   image_not_ready: { status: 409, retryable: true },
   sprite_unavailable: { status: 503, retryable: true },
+  insufficient_storage: { status: 507, retryable: false },
   agent_error: { status: 502, retryable: true },
   agent_incompatible: { status: 502, retryable: false },
   internal: { status: 500, retryable: true },

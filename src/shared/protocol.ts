@@ -172,6 +172,30 @@ export interface DiffJson {
 export const DIFF_DEFAULT_LIMIT = 10_000;
 export const DIFF_MAX_LIMIT = 100_000;
 
+/** GET /v1/health: the server answers, and how much disk its sprites have left. */
+export interface HealthJson {
+  status: 'ok';
+  version: string;
+  storage: StorageHealthJson;
+}
+
+/** Free space for sprites; `status` is `critical` when creates are refused (507 insufficient_storage). */
+export interface StorageHealthJson {
+  status: 'ok' | 'low' | 'critical';
+  /** False when the kernel has no btrfs simple quotas (before Linux 6.7): storage_gb is not enforced. */
+  limits_enforced: boolean;
+  pool: DiskSpaceJson;
+  /** The host filesystem under a loop-file pool; null when the pool is the data dir's own btrfs. */
+  host: DiskSpaceJson | null;
+  /** What is short and what to do about it, one sentence each; empty when `status` is ok. */
+  warnings: string[];
+}
+
+export interface DiskSpaceJson {
+  size_bytes: number;
+  free_bytes: number;
+}
+
 export interface AgentHealth {
   agent_version: number;
   pid: number;

@@ -4,6 +4,7 @@ import { assertValidName } from '../../shared/names.js';
 import type { SpriteSourceJson } from '../../shared/protocol.js';
 import type { ImageRegistry } from '../images/registry.js';
 import type { SpriteConfig, SpriteRecord } from '../store/sprites.js';
+import type { CapacityMonitor } from '../volumes/capacity.js';
 import { crashPoint } from '../util/crash-point.js';
 import type { CheckpointService } from './checkpoints.js';
 import type { SpritePaths } from './layout.js';
@@ -19,6 +20,8 @@ export interface CreatorDeps {
   spares: Spares;
   checkpoints: CheckpointService;
   images: ImageRegistry;
+  /** Refuses creates while the pool or the host disk under it is nearly full. */
+  capacity: Pick<CapacityMonitor, 'requireRoomToCreate'>;
   defaultImage: string;
   spriteDefaults: Omit<SpriteConfig, 'region'>;
   log: Logger;
@@ -34,6 +37,7 @@ export class SpriteCreator {
 
   async create(input: ValidCreate): Promise<SpriteRecord> {
     assertValidName(input.name);
+    this.deps.capacity.requireRoomToCreate();
     if (input.source !== undefined) return this.fork(input.name, input.source, input);
     const image = input.image ?? this.deps.defaultImage;
     this.deps.images.requireReady(image);

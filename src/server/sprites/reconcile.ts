@@ -39,6 +39,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<void> {
       continue;
     }
     known.add(record.id);
+    // Sprites made before limits were enforced (or whose limit was changed by hand) get theirs back.
+    if (record.qgroup !== null) await deps.pool.setQgroupLimit(record.qgroup, record.config.storageGiB);
     let state = containers.get(id) ?? 'missing';
     if (state === 'paused') {
       // Frozen for a checkpoint when the server died.

@@ -89,7 +89,10 @@ export class SpriteSandboxes {
     mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
     mkdirSync(paths.checkpointsDir, { recursive: true, mode: CHECKPOINTS_DIR_MODE });
     makeMountedDir(paths, this.deps.sandboxRootUid);
-    if (record.qgroup !== null) await this.deps.pool.createQgroup(record.qgroup);
+    if (record.qgroup !== null) {
+      await this.deps.pool.createQgroup(record.qgroup);
+      await this.deps.pool.setQgroupLimit(record.qgroup, record.config.storageGiB);
+    }
     await makeRoot(paths);
     await this.boot(record, hostname);
   }

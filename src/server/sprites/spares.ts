@@ -4,6 +4,7 @@ import { HobError } from '../../shared/errors.js';
 import type { ImageRegistry } from '../images/registry.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import type { SpriteRecord } from '../store/sprites.js';
+import type { BtrfsPool } from '../volumes/pool.js';
 import { newSpriteRecord } from './records.js';
 import type { SpriteRegistry } from './registry.js';
 import { errorMessage, limitsOf, type SpriteSandboxes } from './sandboxes.js';
@@ -15,6 +16,7 @@ export interface SparesDeps {
   sandboxes: SpriteSandboxes;
   runtime: Runtime;
   images: ImageRegistry;
+  pool: BtrfsPool;
   size: number;
   image: string;
   defaults: { ramMiB: number; cpus: number; pidsMax: number; storageGiB: number };
@@ -80,6 +82,8 @@ export class Spares {
         if (limits.memoryMiB !== spareLimits.memoryMiB || limits.cpus !== spareLimits.cpus || limits.pidsMax !== spareLimits.pidsMax) {
           await runtime.updateResources(containerId, limits);
         }
+        // The spare was made with the default disk limit; the sprite may have asked for another.
+        if (spare.qgroup !== null) await this.deps.pool.setQgroupLimit(spare.qgroup, record.config.storageGiB);
         registry.transition(claimed, 'running');
         log.info({ sprite: record.name, id: spare.id, image: record.image }, 'sprite created from a warm spare');
         return registry.get(record.name);

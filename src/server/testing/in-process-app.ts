@@ -96,7 +96,13 @@ export function inProcessApp(): InProcessApp {
   const runtime = new FakeRuntime();
   // Sprites recorded here have no storage and no quota group, so removing one asks the pool
   // only to delete a tree that does not exist; nothing else of btrfs is reached.
-  const pool = { spritesDir: join(dataDir, 'pool', 'sprites'), deleteTree: async () => undefined, destroyQgroup: async () => true } as unknown as BtrfsPool;
+  const pool = {
+    spritesDir: join(dataDir, 'pool', 'sprites'),
+    deleteTree: async () => undefined,
+    destroyQgroup: async () => true,
+    quotasEnabled: true,
+    capacity: { requireRoomToCreate: () => undefined, report: () => ({ level: 'ok', pool: { sizeBytes: 1 << 30, freeBytes: 1 << 29 }, host: null, warnings: [] }) },
+  } as unknown as BtrfsPool;
   // No image is ever ready here: a create that gets past validation is refused by the registry.
   const images = {
     requireReady: (name: string) => {
@@ -110,9 +116,9 @@ export function inProcessApp(): InProcessApp {
   const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
   const checkpointStore = new CheckpointStore(db);
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: checkpointStore, pool, runtime, sandboxRootUid: 100000, log });
-  const spares = new Spares({ registry, sandboxes, runtime, images, size: 0, image: config.defaultImage, defaults: config.spriteDefaults, log });
-  const creator = new SpriteCreator({ registry, sandboxes, spares, checkpoints, images, defaultImage: config.defaultImage, spriteDefaults: config.spriteDefaults, log });
-  const app = createApp({ config, log, tokens, images, registry, lifecycle, creator, checkpoints, runtimeName: runtime.name, exclusiveBytes: () => 4096 });
+  const spares = new Spares({ registry, sandboxes, runtime, images, pool, size: 0, image: config.defaultImage, defaults: config.spriteDefaults, log });
+  const creator = new SpriteCreator({ registry, sandboxes, spares, checkpoints, images, capacity: pool.capacity, defaultImage: config.defaultImage, spriteDefaults: config.spriteDefaults, log });
+  const app = createApp({ config, log, tokens, images, pool, registry, lifecycle, creator, checkpoints, runtimeName: runtime.name, exclusiveBytes: () => 4096 });
   return {
     app,
     token,

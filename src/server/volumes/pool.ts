@@ -3,6 +3,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { runCommand } from '../util/command.js';
+import { CapacityMonitor, loopPoolSizeBytes, type DiskSpace, type PoolSpace } from './capacity.js';
 
 const BTRFS_SUPER_MAGIC = 0x9123683e;
 
@@ -38,7 +39,15 @@ export class BtrfsPool {
     readonly loopFile: string | undefined,
     /** Where the kernel shows this filesystem's quota groups. */
     private readonly sysfsDir: string,
-  ) {}
+    /** The directory whose filesystem holds the loop file, when there is one. */
+    private readonly hostDir: string | undefined,
+    log: Logger,
+  ) {
+    this.capacity = new CapacityMonitor(() => this.space(), log);
+  }
+
+  /** Free space in the pool (and on the host disk under its loop file), checked before creates. */
+  readonly capacity: CapacityMonitor;
 
   get imagesDir(): string {
     return join(this.root, 'images');
@@ -52,7 +61,7 @@ export class BtrfsPool {
    * Uses the data dir itself when it is on btrfs; otherwise a sparse loop file in it, formatted
    * on first start and mounted again on later ones.
    */
-  static async open(dataDir: string, sizeGiB: number, log: Logger): Promise<BtrfsPool> {
+  static async open(dataDir: string, maxSizeGiB: number, log: Logger): Promise<BtrfsPool> {
     mkdirSync(dataDir, { recursive: true, mode: TRAVERSE_ONLY });
     chmodSync(dataDir, TRAVERSE_ONLY);
     assertTraversable(dirname(dataDir));
@@ -65,7 +74,7 @@ export class BtrfsPool {
       const image = join(dataDir, 'pool.img');
       const mountPoint = join(dataDir, 'pool');
       mkdirSync(mountPoint, { recursive: true, mode: TRAVERSE_ONLY });
-      if (!existsSync(image)) await createLoopImage(image, sizeGiB, log);
+      if (!existsSync(image)) await createLoopImage(image, loopPoolSizeBytes(maxSizeGiB * 1024 ** 3, diskSpace(dataDir).freeBytes), maxSizeGiB, log);
       if (!isMountPoint(mountPoint)) {
         // `-o loop` lets mount pick a free loop device and set autoclear, so unmounting frees it.
         await runCommand('mount', ['-t', 'btrfs', '-o', 'loop,noatime,user_subvol_rm_allowed', image, mountPoint]);
@@ -74,7 +83,7 @@ export class BtrfsPool {
       root = mountPoint;
       loopFile = image;
     }
-    const pool = new BtrfsPool(root, loopFile, await sysfsDirOf(root));
+    const pool = new BtrfsPool(root, loopFile, await sysfsDirOf(root), loopFile === undefined ? undefined : dataDir, log);
     await pool.enableQuotas(log);
     chmodSync(pool.root, TRAVERSE_ONLY);
     mkdirSync(pool.imagesDir, { recursive: true, mode: 0o700 });
@@ -106,10 +115,11 @@ export class BtrfsPool {
     const enable = `import fcntl, os, struct\nfd = os.open(${JSON.stringify(this.root)}, os.O_RDONLY)\nfcntl.ioctl(fd, ${BTRFS_IOC_QUOTA_CTL}, struct.pack('QQ', ${QUOTA_CTL_ENABLE_SIMPLE}, 0))`;
     const result = await runCommand('python3', ['-c', enable], { allowFailure: true });
     if (result.exitCode === 0) log.info({ pool: this.root }, 'enabled btrfs simple quotas on the pool');
-    else log.warn({ pool: this.root, error: result.stderr.trim().split('\n').at(-1) }, 'btrfs simple quotas are not available (they need Linux 6.7 or later); sprites will report their storage as unknown');
+    else log.warn({ pool: this.root, error: result.stderr.trim().split('\n').at(-1) }, 'btrfs simple quotas are not available (they need Linux 6.7 or later): storage_gb cannot be enforced, so a sprite can fill the pool, and sprites will report their storage as unknown');
   }
 
-  private get quotasEnabled(): boolean {
+  /** True when btrfs counts each sprite's bytes and so can hold it to its storage_gb. */
+  get quotasEnabled(): boolean {
     return this.readSysfs('qgroups/enabled') === '1';
   }
 
@@ -118,6 +128,24 @@ export class BtrfsPool {
     // A group left by a crash between its creation and its first member is reused as it is.
     if (existsSync(join(this.sysfsDir, 'qgroups', `1_${id}`))) return;
     await runCommand('btrfs', ['qgroup', 'create', `1/${id}`, this.root]);
+  }
+
+  /**
+   * Caps the bytes a sprite's quota group may hold: a write that would take it past the cap
+   * fails inside that sprite with EDQUOT ("Disk quota exceeded"). The kernel checks the cap
+   * when it reserves space for a write, against counts it keeps anyway, so it costs nothing
+   * per write. The group holds the sprite's root and its checkpoints, so their bytes count
+   * alike. A cap that is already in place is left alone without starting a process, and so is
+   * a sprite made while quotas were off, which has no group to cap.
+   */
+  async setQgroupLimit(id: number, limitGiB: number): Promise<void> {
+    const group = `qgroups/1_${id}`;
+    if (!this.quotasEnabled || !existsSync(join(this.sysfsDir, group))) return;
+    const limitBytes = limitGiB * 1024 ** 3;
+    // limit_flags & 2 is BTRFS_QGROUP_LIMIT_MAX_EXCL; in simple quotas exclusive and referenced are the same count.
+    const flags = Number(this.readSysfs(`${group}/limit_flags`) ?? 0);
+    if ((flags & 2) !== 0 && this.readSysfs(`${group}/max_exclusive`) === String(limitBytes)) return;
+    await runCommand('btrfs', ['qgroup', 'limit', '-e', String(limitBytes), `1/${id}`, this.root]);
   }
 
   /**
@@ -211,25 +239,38 @@ export class BtrfsPool {
     }
   }
 
+  /** The pool's size and free space, and the host filesystem's under a loop-file pool. */
+  space(): PoolSpace {
+    return { pool: diskSpace(this.root), host: this.hostDir === undefined ? null : diskSpace(this.hostDir) };
+  }
+
   /** Unmounts a loop-file pool (tests and uninstall); a pool on the data dir's own btrfs stays. */
   async close(): Promise<void> {
+    this.capacity.stop();
     if (this.loopFile !== undefined && isMountPoint(this.root)) {
       await runCommand('umount', [this.root]);
     }
   }
 }
 
-async function createLoopImage(image: string, sizeGiB: number, log: Logger): Promise<void> {
+function diskSpace(path: string): DiskSpace {
+  const stats = statfsSync(path);
+  return { sizeBytes: stats.blocks * stats.bsize, freeBytes: stats.bavail * stats.bsize };
+}
+
+async function createLoopImage(image: string, sizeBytes: number, maxSizeGiB: number, log: Logger): Promise<void> {
   // Formatted under a temporary name and renamed when done, so a crash never leaves a file
   // that looks like a pool but is not one.
   const partial = `${image}.partial`;
   await rm(partial, { force: true });
   const handle = await open(partial, 'w', 0o600);
-  await handle.truncate(Math.floor(sizeGiB * 1024 ** 3));
+  await handle.truncate(sizeBytes);
   await handle.close();
   await runCommand('mkfs.btrfs', ['-q', '-L', 'hob-pool', partial]);
   await rename(partial, image);
-  log.info({ image, sizeGiB }, 'created sparse btrfs pool file');
+  const sizeGiB = Number((sizeBytes / 1024 ** 3).toFixed(2));
+  if (sizeGiB < maxSizeGiB) log.warn({ image, sizeGiB, maxSizeGiB }, 'created a sparse btrfs pool file smaller than --pool-size-gib, to fit the free space on the data dir\'s filesystem');
+  else log.info({ image, sizeGiB }, 'created sparse btrfs pool file');
 }
 
 /** The sysfs directory of the btrfs filesystem mounted at `mountPoint`, named by its uuid. */

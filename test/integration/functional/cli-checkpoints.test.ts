@@ -95,7 +95,7 @@ test('checkpoint create, list, diff, restore, info and delete from the CLI', asy
 
   const spriteInfo = await ok(['info', name]);
   assert.match(spriteInfo.stdout, new RegExp(`^Checkpoint:\\s+${v0}$`, 'm'));
-  assert.match(spriteInfo.stdout, /^Storage:\s+(unknown|\S+ \S*B of its own)/m);
+  assert.match(spriteInfo.stdout, /^Storage:\s+(unknown, and not limited|(unknown|\S+ \S*B) of 10 GiB, counting its checkpoints)/m);
   assert.match(spriteInfo.stdout, /^Forked from:\s+-$/m);
 
   const refused = await hob(['checkpoint', 'rm', v0, '-s', name]);

@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
-import type { SpriteJson } from '../../../shared/protocol.js';
+import type { HealthJson, SpriteJson } from '../../../shared/protocol.js';
 import type { CliContext } from '../../context.js';
 import { formatBytes, printJson } from '../../output.js';
 
-function storage(sprite: SpriteJson): string {
+function storage(sprite: SpriteJson, health: HealthJson): string {
   const bytes = sprite.storage.exclusive_bytes;
-  return bytes === null ? 'unknown (this host cannot count it)' : `${formatBytes(bytes)} of its own (shared blocks count for their owner)`;
+  if (!health.storage.limits_enforced) return `unknown, and not limited to ${sprite.config.storage_gb} GiB (this host has no btrfs simple quotas)`;
+  const used = bytes === null ? 'unknown' : formatBytes(bytes);
+  return `${used} of ${sprite.config.storage_gb} GiB, counting its checkpoints (shared blocks count for their owner)`;
+}
+
+/** Lines that tell the reader the host's disk, not this sprite, may be the problem. */
+function hostWarnings(health: HealthJson): string[] {
+  return health.storage.warnings.map((warning) => `warning: ${warning}${health.storage.status === 'critical' ? ' (new sprites are refused until then)' : ''}`);
 }
 
 function forkedFrom(sprite: SpriteJson): string {
@@ -21,11 +28,12 @@ export function registerInfo(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (nameArg: string | undefined, flags: { json?: boolean }) => {
       const name = ctx.sprite(nameArg ?? (program.opts().sprite as string | undefined)); // global -s option, a string
-      const sprite = await ctx.client().getSprite(name);
+      const client = ctx.client();
       if (flags.json === true) {
-        printJson(sprite);
+        printJson(await client.getSprite(name));
         return;
       }
+      const [sprite, health] = await Promise.all([client.getSprite(name), client.health()]);
       const fields: [string, string][] = [
         ['Name', sprite.name],
         ['ID', sprite.id],
@@ -33,7 +41,7 @@ export function registerInfo(program: Command, ctx: CliContext): void {
         ['Image', sprite.image],
         ['Runtime', sprite.runtime],
         ['Limits', `${sprite.config.ram_mb} MiB RAM, ${sprite.config.cpus} CPU, ${sprite.config.pids_max} processes`],
-        ['Storage', storage(sprite)],
+        ['Storage', storage(sprite, health)],
         ['Checkpoint', sprite.current_checkpoint ?? '-'],
         ['Forked from', forkedFrom(sprite)],
         ['Created', sprite.created_at],
@@ -41,5 +49,6 @@ export function registerInfo(program: Command, ctx: CliContext): void {
         ['URL', sprite.url],
       ];
       process.stdout.write(`${fields.map(([label, value]) => `${`${label}:`.padEnd(13)}${value}`).join('\n')}\n`);
+      for (const line of hostWarnings(health)) process.stderr.write(`${line}\n`);
     });
 }
