@@ -24,10 +24,11 @@ const assertionNeedsWhy = {
       const to = node.loc.end.line;
       return comments.some((comment) => comment.loc.end.line >= from && comment.loc.start.line <= to);
     }
-    // `as const` and `as unknown` assert nothing the compiler cannot see.
+    // `as const`, `as unknown` and `[] as T[]` assert nothing that could be false.
     function check(node, kind) {
       const annotation = node.typeAnnotation;
       if (annotation?.type === 'TSUnknownKeyword') return;
+      if (node.expression?.type === 'ArrayExpression' && node.expression.elements.length === 0) return;
       if (annotation?.type === 'TSTypeReference' && annotation.typeName.type === 'Identifier' && annotation.typeName.name === 'const') return;
       if (!explained(node)) context.report({ node, messageId: 'missing', data: { kind } });
     }

@@ -17,9 +17,10 @@ test('the server registers exactly the routes of the shared protocol module', as
     log: pino({ level: 'silent' }),
     tokens: new TokenStore(db),
     spriteStore: new SpriteStore(db),
-    // Route registration never touches the lifecycle services, so none are built here.
+    /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- route registration never touches the lifecycle services, so none are built here */
     sprites: {} as AppDeps['sprites'],
     images: {} as AppDeps['images'],
+    /* eslint-enable @typescript-eslint/no-unsafe-class-instance-assignment */
   };
   const app = createApp(deps);
   await app.fastify.ready();

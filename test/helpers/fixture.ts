@@ -116,7 +116,7 @@ export function execCollect(client: HobClient, name: string, cmd: string[], opti
       // The JSON error body says why; a bare status hides it.
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => reject(new Error(`exec refused with ${res.statusCode}: ${body}`)));
+      res.on('end', () => reject(new Error(`exec refused with ${String(res.statusCode)}: ${body}`)));
     });
     ws.on('error', reject);
     ws.on('close', () => {
