@@ -1,11 +1,12 @@
 // Type-aware lint over everything in the repo; scripts/test.ts runs it before a full test run,
 // so the README's test command (and CI) fails on any finding.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import hob from './scripts/lint-rules.js';
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/', 'node_modules/', '.hob/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
