@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { SpritesClient } from '@fly/sprites';
 import type { HobClient } from '../src/client/client.js';
 import { HobError } from '../src/shared/errors.js';
@@ -247,14 +248,13 @@ export class CheckpointBench {
     // One untimed read of the whole tree, so every copy reads it from the page cache.
     await mustSucceed('reading the tree', runLocal('bash', ['-o', 'pipefail', '-c', 'tar -cf - -C "$1" . | cat > /dev/null', 'bash', root], 'ignore'));
     const dest = join(this.copiesDir, 'copy');
-    const commands: Record<keyof typeof out, [string, string[]]> = {
-      cp: ['cp', ['-a', root, dest]],
-      cpFull: ['cp', ['-a', '--reflink=never', root, dest]],
-      tar: ['bash', ['-o', 'pipefail', '-c', 'mkdir "$2" && tar -cf - -C "$1" . | tar -xf - -C "$2"', 'bash', root, dest]],
-    };
+    const commands: [keyof typeof out, string, string[]][] = [
+      ['cp', 'cp', ['-a', root, dest]],
+      ['cpFull', 'cp', ['-a', '--reflink=never', root, dest]],
+      ['tar', 'bash', ['-o', 'pipefail', '-c', 'mkdir "$2" && tar -cf - -C "$1" . | tar -xf - -C "$2"', 'bash', root, dest]],
+    ];
     for (let i = 0; i < this.o.copyN; i++) {
-      for (const key of Object.keys(commands) as (keyof typeof out)[]) {
-        const [file, args] = commands[key];
+      for (const [key, file, args] of commands) {
         const started = performance.now();
         await mustSucceed(`${file} ${args.join(' ')}`, runLocal(file, args, 'ignore'));
         out[key].push(performance.now() - started);
@@ -317,8 +317,7 @@ function between(marks: Mark[], startMs: number, from: string, to: string): numb
   return toMark === undefined ? Number.NaN : toMark.atMs - fromMs;
 }
 
-function capture(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => (error === null ? resolve(stdout) : reject(error)));
-  });
+async function capture(file: string, args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(file, args, { maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
 }

@@ -20,7 +20,7 @@ function execTrue(url: string, headers: Record<string, string> = {}): Promise<nu
       ws.close(1000);
       resolve(code);
     });
-    ws.on('unexpected-response', (_req, res) => reject(new Error(`exec refused with HTTP ${res.statusCode}`)));
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`exec refused with HTTP ${String(res.statusCode)}`)));
     ws.on('error', reject);
     ws.on('close', () => {
       if (code === undefined) reject(new Error(`exec at ${url} closed without an exit frame`));

@@ -64,7 +64,8 @@ let server: TestServer | undefined;
 let replica: Replica | undefined;
 let checkpointBench: CheckpointBench | undefined;
 let cleaning: Promise<void> | undefined;
-let interrupted = false;
+// A property, not a `let`: the compiler cannot see the signal handler's write to a local.
+const run = { interrupted: false };
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
@@ -86,7 +87,7 @@ function cleanup(): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    interrupted = true;
+    run.interrupted = true;
     log(`${signal}: cleaning up`);
     void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });
@@ -205,11 +206,11 @@ try {
 } catch (error) {
   exitCode = 1;
   // Interrupted: the signal handler's cleanup cut the run short; the error says nothing new.
-  if (!interrupted) report(error);
+  if (!run.interrupted) report(error);
 } finally {
   await cleanup();
 }
-process.exit(interrupted ? 130 : exitCode);
+process.exit(run.interrupted ? 130 : exitCode);
 
 /** Waits until the server has recorded a booted spare (the pool refilled after the last create). */
 async function waitForSpare(dir: string): Promise<void> {

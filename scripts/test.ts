@@ -1,6 +1,7 @@
-// The test command: builds, starts one Hob server for the whole run (its own data dir, pool,
-// container prefix), runs every test file with node's test runner, and removes everything the
-// run made, whatever happened. `npm test unit` runs only the unit tests (no root needed).
+// The test command: lints, builds, starts one Hob server for the whole run (its own data dir,
+// pool, container prefix), runs every test file with node's test runner, and removes everything
+// the run made, whatever happened. `npm test unit` runs only the unit tests (no root needed);
+// it and `npm test -- <part of a file name>` skip the lint, which takes longer than most files.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -18,9 +19,17 @@ function find(dir: string, suffix: string): string[] {
 }
 
 const only = process.argv[2];
-const unit = find(join(REPO_ROOT, 'src'), '.test.ts');
+const unit = [...find(join(REPO_ROOT, 'src'), '.test.ts'), ...find(join(REPO_ROOT, 'scripts'), '.test.ts')];
 const integration = find(join(REPO_ROOT, 'test'), '.test.ts');
 const files = only === 'unit' ? unit : only !== undefined ? [...unit, ...integration].filter((f) => f.includes(only)) : [...unit, ...integration];
+
+if (only === undefined) {
+  const lint = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('lint failed (npm run lint); fix its findings before the tests run');
+    process.exit(lint.status ?? 1);
+  }
+}
 
 const build = spawnSync('node', ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
@@ -30,7 +39,7 @@ const runDir = makeRunDir(prefix);
 const dataDir = join(runDir, 'data');
 let status = 1;
 try {
-  const needsServer = files.some((f) => !f.startsWith(join(REPO_ROOT, 'src')));
+  const needsServer = files.some((f) => !unit.includes(f));
   const server = needsServer ? await startServer({ dataDir, prefix }) : undefined;
   try {
     const env = {

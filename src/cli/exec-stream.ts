@@ -88,7 +88,7 @@ export function runExecStream(ws: WebSocket, options: ExecStreamOptions): Promis
           const body = JSON.parse(text) as { message?: unknown }; // checked below
           reject(new HobError(res.statusCode === 404 ? 'not_found' : 'bad_request', typeof body.message === 'string' ? body.message : text));
         } catch {
-          reject(new HobError('bad_request', `the server refused the exec (${res.statusCode}): ${text.slice(0, 300)}`));
+          reject(new HobError('bad_request', `the server refused the exec (${String(res.statusCode)}): ${text.slice(0, 300)}`));
         }
       });
     });

@@ -1,36 +1,19 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { pino } from 'pino';
 import { API_ROUTES, type RouteSpec } from '../shared/protocol.js';
-import { createApp, type AppDeps } from './app.js';
-import { resolveServerConfig } from './config.js';
-import { openDatabase } from './store/db.js';
-import { TokenStore } from './store/tokens.js';
+import { inProcessApp } from './testing/in-process-app.js';
 
 const key = (route: RouteSpec): string => `${route.method} ${route.path}`;
 
 test('the server registers exactly the routes of the shared protocol module', async () => {
-  const db = openDatabase(':memory:');
-  const deps: AppDeps = {
-    config: resolveServerConfig({}, {}),
-    log: pino({ level: 'silent' }),
-    tokens: new TokenStore(db),
-    // Route registration never touches the lifecycle services, so none are built here.
-    registry: {} as AppDeps['registry'],
-    lifecycle: {} as AppDeps['lifecycle'],
-    creator: {} as AppDeps['creator'],
-    checkpoints: {} as AppDeps['checkpoints'],
-    images: {} as AppDeps['images'],
-    runtimeName: 'runc',
-    exclusiveBytes: () => null,
-    pool: {} as AppDeps['pool'],
-  };
-  const app = createApp(deps);
-  await app.fastify.ready();
-  const registered = new Set(app.routes.map(key));
-  const declared = new Set(API_ROUTES.map(key));
-  assert.deepEqual([...registered].filter((r) => !declared.has(r)).sort(), [], 'registered but not declared');
-  assert.deepEqual([...declared].filter((r) => !registered.has(r)).sort(), [], 'declared but not registered');
-  await app.fastify.close();
-  db.close();
+  const { app, close } = inProcessApp();
+  try {
+    await app.fastify.ready();
+    const registered = new Set(app.routes.map(key));
+    const declared = new Set(API_ROUTES.map(key));
+    assert.deepEqual([...registered].filter((r) => !declared.has(r)).sort(), [], 'registered but not declared');
+    assert.deepEqual([...declared].filter((r) => !registered.has(r)).sort(), [], 'declared but not registered');
+  } finally {
+    await close();
+  }
 });

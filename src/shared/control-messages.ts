@@ -13,23 +13,23 @@ export interface ExitMessage {
   exit_code: number;
 }
 
-const SIGNALS = constants.signals as Record<string, number | undefined>;
+const SIGNALS = new Map<string, number>(Object.entries(constants.signals));
 
 /** Accepts `TERM`, `SIGTERM`, `term` or a number; returns the canonical `SIGTERM` name. */
 export function normalizeSignal(raw: string): NodeJS.Signals | undefined {
   const trimmed = raw.trim();
   if (/^\d+$/.test(trimmed)) {
     const num = Number(trimmed);
-    const found = Object.entries(SIGNALS).find(([, value]) => value === num);
+    const found = [...SIGNALS].find(([, value]) => value === num);
     return found === undefined ? undefined : (found[0] as NodeJS.Signals); // keys of os.constants.signals are signal names
   }
   const upper = trimmed.toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  return SIGNALS[name] === undefined ? undefined : (name as NodeJS.Signals); // checked against the table above
+  return SIGNALS.has(name) ? (name as NodeJS.Signals) : undefined; // checked against the table above
 }
 
 export function signalNumber(name: NodeJS.Signals): number {
-  return SIGNALS[name] ?? 0;
+  return SIGNALS.get(name) ?? 0;
 }
 
 /** Parses a client's text frame; returns undefined for anything that is not a known message. */
@@ -41,7 +41,7 @@ export function parseClientControl(text: string): ClientControlMessage | undefin
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const msg = value as Record<string, unknown>;
+  const msg: { type?: unknown; signal?: unknown; cols?: unknown; rows?: unknown } = value;
   if (msg.type === 'signal' && typeof msg.signal === 'string' && msg.signal.length <= 32) {
     return { type: 'signal', signal: msg.signal };
   }

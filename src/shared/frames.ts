@@ -33,7 +33,7 @@ export type DecodedFrame =
 
 export function decodeFrame(frame: Buffer): DecodedFrame {
   if (frame.length === 0) return { stream: 'empty' };
-  const id = frame[0];
+  const id = frame.readUInt8(0);
   switch (id) {
     case StreamId.Stdin:
     case StreamId.Stdout:
@@ -45,7 +45,7 @@ export function decodeFrame(frame: Buffer): DecodedFrame {
     case StreamId.StdinEof:
       return { stream: StreamId.StdinEof };
     default:
-      return { stream: 'unknown', id: id ?? -1 };
+      return { stream: 'unknown', id };
   }
 }
 

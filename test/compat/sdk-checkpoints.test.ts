@@ -16,9 +16,11 @@ const sdk = sdkClient(server);
 
 before(() => ensureImage(hob, 'tiny'));
 
+// Messages are copied into records: the SDK's StreamMessage type leaves out the `complete`
+// message that it passes on all the same.
 async function drain(stream: AsyncIterable<StreamMessage>): Promise<Record<string, unknown>[]> {
   const messages: Record<string, unknown>[] = [];
-  for await (const message of stream) messages.push(message as unknown as Record<string, unknown>);
+  for await (const message of stream) messages.push({ ...message });
   return messages;
 }
 
@@ -33,20 +35,20 @@ test('SDK: create, list, get and restore checkpoints; files come back byte for b
   assert.ok(messages.slice(0, -1).every((m) => m.type === 'info' && typeof m.data === 'string'));
   const complete = messages.at(-1);
   assert.equal(complete?.type, 'complete');
-  assert.match(String(complete?.data), /Checkpoint v0 created/, 'the id is in the text, as Sprites sends it');
+  assert.match(String(complete.data), /Checkpoint v0 created/, 'the id is in the text, as Sprites sends it');
 
   await sprite.execFile('sh', ['-c', 'head -c 1000 /dev/urandom > /app/data.bin && echo changed > /app/config && rm -f /app/missing']);
   const second = await sprite.createCheckpoint();
   let last: StreamMessage | null = null;
   for (let message = await second.next(); message !== null; message = await second.next()) last = message;
-  assert.equal((last as unknown as Record<string, unknown>).type, 'complete');
+  assert.equal(last?.type, 'complete');
 
   const list = await sprite.listCheckpoints();
   assert.deepEqual(list.map((c) => c.id), ['v1', 'v0']);
   assert.ok(list.every((c) => c.createTime instanceof Date && !Number.isNaN(c.createTime.getTime())));
   assert.equal(list[1]?.comment, 'before change');
   assert.equal(list[0]?.sourceId, 'v0');
-  assert.equal(list[0]?.isAuto, false);
+  assert.equal(list[0].isAuto, false);
   assert.deepEqual(await sprite.listCheckpoints('v0').then((l) => l.map((c) => c.id)), ['v1', 'v0'], 'history filter: v0 and what descends from it');
 
   const one = await sprite.getCheckpoint('v0');
@@ -56,7 +58,7 @@ test('SDK: create, list, get and restore checkpoints; files come back byte for b
 
   const restoreMessages: Record<string, unknown>[] = [];
   await (await sprite.restoreCheckpoint('v0')).processAll((m) => {
-    restoreMessages.push(m as unknown as Record<string, unknown>);
+    restoreMessages.push({ ...m });
   });
   assert.equal(restoreMessages.at(-1)?.type, 'complete', JSON.stringify(restoreMessages));
   assert.equal((await sprite.execFile('md5sum', ['/app/data.bin', '/app/config'])).stdout, original);

@@ -80,7 +80,7 @@ function waitForOutput(cmd: SpriteCommand, pattern: RegExp, timeoutMs = 10_000):
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       cmd.stdout.off('data', onData);
-      reject(new Error(`timed out waiting for ${pattern} in ${JSON.stringify(seen)}`));
+      reject(new Error(`timed out waiting for ${String(pattern)} in ${JSON.stringify(seen)}`));
     }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       seen += chunk.toString();
@@ -135,7 +135,7 @@ describe('SDK sprite management', () => {
     });
     assert.equal(a.name, withOptions);
     assert.equal(a.config?.ramMB, 256);
-    assert.equal(a.config?.cpus, 1);
+    assert.equal(a.config.cpus, 1);
     assert.deepEqual(a.environment, { GREETING: 'hi' });
     assert.deepEqual(a.labels, ['team:compat']);
     assert.equal(a.urlSettings?.auth, 'public');
@@ -170,7 +170,7 @@ describe('SDK sprite management', () => {
     const all = await sdk.listSprites({ prefix });
     assert.deepEqual(all.sprites.map((s) => s.name).sort(), names);
     assert.equal(all.hasMore, false);
-    assert.ok((all.running ?? 0) >= names.length, `running count ${all.running}`);
+    assert.ok((all.running ?? 0) >= names.length, `running count ${String(all.running)}`);
     assert.equal(typeof all.organizationName, 'string');
 
     const paged: string[] = [];

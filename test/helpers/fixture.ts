@@ -56,9 +56,10 @@ export function spriteFixture(t: TestContext, server: { url: string; token: stri
       process.stderr.write(`--- server log tail (${server.logFile}) ---\n${tail(server.logFile, 40)}\n`);
     }
   });
+  // Arrow functions, not methods: tests destructure them.
   return {
     client,
-    async create(body: Partial<CreateSpriteBody> = {}): Promise<SpriteJson> {
+    create: async (body: Partial<CreateSpriteBody> = {}): Promise<SpriteJson> => {
       const slug = t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 30).replace(/-$/, '');
       const name = body.name ?? `${server.prefix}-${slug || 'test'}-${++counter}`;
       // A fork takes its source's image.
@@ -67,7 +68,7 @@ export function spriteFixture(t: TestContext, server: { url: string; token: stri
       return sprite;
     },
     /** Forget a sprite the test destroyed itself. */
-    forget(name: string): void {
+    forget: (name: string): void => {
       const index = created.findIndex((s) => s.name === name);
       if (index >= 0) created.splice(index, 1);
     },
@@ -116,7 +117,7 @@ export function execCollect(client: HobClient, name: string, cmd: string[], opti
       // The JSON error body says why; a bare status hides it.
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => reject(new Error(`exec refused with ${res.statusCode}: ${body}`)));
+      res.on('end', () => reject(new Error(`exec refused with ${String(res.statusCode)}: ${body}`)));
     });
     ws.on('error', reject);
     ws.on('close', () => {

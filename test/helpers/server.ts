@@ -74,18 +74,18 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     { env: { ...process.env, ...options.env, HOB_CONTAINER_PREFIX: options.prefix }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const log = createWriteStream(logFile);
-  child.stderr?.pipe(log);
+  child.stderr.pipe(log);
   const url = await new Promise<string>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`hob serve did not start within 60 s; see ${logFile}`)), 60_000);
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`hob serve exited with ${code}; see ${logFile}`));
+      reject(new Error(`hob serve exited with ${code ?? signal ?? 'nothing'}; see ${logFile}`));
     });
-    const lines = createInterface({ input: child.stdout! }); // stdio 'pipe' gives a stdout stream
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       log.write(`${line}\n`);
       try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        const entry = JSON.parse(line) as { msg?: string; url?: string }; // a pino line of the server's own
         if (entry.msg === 'hob server listening' && entry.url !== undefined) {
           clearTimeout(timer);
           resolvePromise(entry.url);
@@ -100,8 +100,8 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
   for (const image of options.images ?? ['tiny']) await ensureImage(client, image);
   const exited = () =>
     new Promise<void>((resolveExit) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
-      child.once('exit', () => resolveExit());
+      if (child.exitCode !== null || child.signalCode !== null) resolveExit();
+      else child.once('exit', () => resolveExit());
     });
   const waitExit = (signal: NodeJS.Signals) => {
     const done = exited();

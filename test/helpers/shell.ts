@@ -28,7 +28,10 @@ export function sections(text: string): Record<string, string> {
   let current = '';
   for (const line of text.split('\n')) {
     if (line.startsWith('@@')) current = line.slice(2).trim();
-    else out[current] = out[current] === undefined ? line : `${out[current]}\n${line}`;
+    else {
+      const previous = out[current];
+      out[current] = previous === undefined ? line : `${previous}\n${line}`;
+    }
   }
   for (const key of Object.keys(out)) out[key] = (out[key] ?? '').trim();
   return out;

@@ -39,6 +39,7 @@ export function launchProblem(
       return { message: `hob: ${command}: Permission denied`, exitCode: 126 };
     case 'ENOEXEC':
       return { message: `hob: ${command}: cannot execute binary file: Exec format error`, exitCode: 126 };
+    case undefined:
     default:
       return { message: `hob: ${command}: cannot execute: ${err.message}`, exitCode: 126 };
   }

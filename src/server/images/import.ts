@@ -149,7 +149,8 @@ async function requireRootfsShape(root: string): Promise<void> {
   }
   const top = (await readdir(root)).sort();
   const shown = top.slice(0, MAX_TOP_LEVEL_IN_ERROR).join(', ') + (top.length > MAX_TOP_LEVEL_IN_ERROR ? ', …' : '');
-  const wrapped = top.length === 1 ? `; if ${top[0]}/ is the root, archive its contents instead (tar -C ${top[0]} -c .)` : '';
+  const [first] = top;
+  const wrapped = top.length === 1 && first !== undefined ? `; if ${first}/ is the root, archive its contents instead (tar -C ${first} -c .)` : '';
   throw new Error(
     `the archive is not a root filesystem: no /bin/sh and no executables in /bin or /usr/bin ` +
       `(top level: ${shown === '' ? 'nothing' : shown})${wrapped}`,

@@ -173,12 +173,12 @@ export class ImageRegistry {
   }
 
   /** Cancels builds in flight (server shutdown); their partial subvolumes are removed at next start. */
-  cancelAll(): Promise<void[]> {
+  async cancelAll(): Promise<void> {
     const pending = [...this.jobs.values()].map((job) => {
       job.abort.abort();
       return job.done.catch(() => undefined);
     });
-    return Promise.all(pending);
+    await Promise.all(pending);
   }
 
   private startJob(name: string, builtin: boolean, populate: Populate): Job {

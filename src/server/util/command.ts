@@ -114,7 +114,7 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
         resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode: code });
         return;
       }
-      const how = sig !== null ? `was killed by ${sig}` : `exited with status ${code}`;
+      const how = code === null ? `was killed by ${sig ?? 'a signal'}` : `exited with status ${code}`;
       const tail = lastLines(stderr.text() || stdout.text(), ERROR_TAIL_LINES);
       reject(new CommandError(`${file} ${args.slice(0, 3).join(' ')} ${how}${tail === '' ? '' : `:\n${tail}`}`, code, stderr.text()));
     });
@@ -125,10 +125,10 @@ export function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  // AbortSignal.reason is `any` in the DOM typings; callers rethrow it untouched.
+function abortReason(signal: AbortSignal): Error {
+  // AbortSignal.reason is `any` in the DOM typings; Hob aborts with the default, an AbortError.
   const reason: unknown = signal.reason;
-  return reason ?? new Error('aborted');
+  return reason instanceof Error ? reason : new Error('aborted', { cause: reason });
 }
 
 /** Collects output up to a bound (keeping the tail) and hands out complete lines. */

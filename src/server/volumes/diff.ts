@@ -93,13 +93,14 @@ class ChangeTracker {
 
   apply(command: SendCommand): void {
     switch (command.type) {
+      // Each makes a path that did not exist before; LINK too, since a new name for an inode,
+      // hard link or not, is such a path.
       case SEND_COMMAND.MKFILE:
       case SEND_COMMAND.MKDIR:
       case SEND_COMMAND.MKNOD:
       case SEND_COMMAND.MKFIFO:
       case SEND_COMMAND.MKSOCK:
       case SEND_COMMAND.SYMLINK:
-      // A new name for an inode, hard link or not, is a path that did not exist before.
       case SEND_COMMAND.LINK:
         this.attach(split(command.path()), new Entry(NEW));
         return;
@@ -272,11 +273,12 @@ async function streamSendCommands(
     child.kill('SIGKILL');
   };
   signal?.addEventListener('abort', kill, { once: true });
-  let parseError: unknown;
+  // Boxed: whatever was thrown, even undefined, is thrown again below.
+  let parseFailure: { error: unknown } | undefined;
   try {
     for await (const command of parseSendStream(child.stdout)) onCommand(command);
   } catch (error) {
-    parseError = error;
+    parseFailure = { error };
     kill();
   } finally {
     signal?.removeEventListener('abort', kill);
@@ -288,11 +290,11 @@ async function streamSendCommands(
   // It may exit before the parser notices and kill() runs, so only a signal is ours.
   const failedOnItsOwn = exit.code === null ? !killed : exit.code !== 0;
   if (failedOnItsOwn) {
-    const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with status ${exit.code}`;
+    const how = exit.code === null ? `was killed by ${exit.signal ?? 'a signal'}` : `exited with status ${exit.code}`;
     const tail = lastLines(stderr, ERROR_TAIL_LINES);
     throw new CommandError(`btrfs ${args.join(' ')} ${how}${tail === '' ? '' : `:\n${tail}`}`, exit.code, stderr);
   }
-  if (parseError !== undefined) throw parseError;
+  if (parseFailure !== undefined) throw parseFailure.error;
 }
 
 function lstatIn(subvolume: string, path: string): Promise<Stats> {

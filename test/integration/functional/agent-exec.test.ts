@@ -39,8 +39,8 @@ async function startAgent(): Promise<RunningAgent> {
     { cwd: REPO, env: { ...process.env, HOB_LEAK_MARKER: 'leaked' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
-  proc.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  proc.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -73,14 +73,18 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function getJson(sock: string, path: string): Promise<{ status: number; body: unknown }> {
+function parseObject(text: string): Record<string, unknown> {
+  return JSON.parse(text) as Record<string, unknown>; // test-only: the fields are asserted on
+}
+
+function getJson(sock: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: sock, path }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
       res.on('end', () => {
         try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+          resolve({ status: res.statusCode ?? 0, body: parseObject(text) });
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }
@@ -106,7 +110,7 @@ class Exec {
   constructor(sock: string, q: string) {
     this.ws = new WebSocket(`ws+unix://${sock}:/exec?${q}`);
     this.ws.on('message', (data, isBinary) => {
-      this.frames.push({ binary: isBinary, data: Buffer.isBuffer(data) ? data : Buffer.from(data.toString()) });
+      this.frames.push({ binary: isBinary, data: Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data) });
       for (const wake of this.waiters.splice(0)) wake();
     });
     this.opened = new Promise((resolve, reject) => {
@@ -210,21 +214,21 @@ describe('agent http', () => {
   test('GET /health answers AgentHealth', async () => {
     const { status, body } = await getJson(agent.sock, '/health');
     assert.equal(status, 200);
-    assert.deepEqual(Object.keys(body as object).sort(), ['agent_version', 'pid', 'uptime_ms']);
-    assert.equal((body as { pid: number }).pid, agent.proc.pid);
+    assert.deepEqual(Object.keys(body).sort(), ['agent_version', 'pid', 'uptime_ms']);
+    assert.equal(body.pid, agent.proc.pid);
   });
 
   test('unknown routes are 404 JSON', async () => {
     const { status, body } = await getJson(agent.sock, '/nope');
     assert.equal(status, 404);
-    assert.equal((body as { error: string }).error, 'not_found');
+    assert.equal(body.error, 'not_found');
   });
 
   test('a bad exec query is refused with 400 and a JSON body', async () => {
     for (const q of ['stdin=true', 'cmd=ls&rows=0&tty=true', 'cmd=ls&env=1BAD%3Dx', 'cmd=ls&dir=relative']) {
       const res = await refusedUpgrade(agent.sock, `/exec?${q}`);
       assert.equal(res.status, 400, q);
-      assert.equal((JSON.parse(res.body) as { error: string }).error, 'bad_request');
+      assert.equal(parseObject(res.body).error, 'bad_request');
     }
   });
 
@@ -281,7 +285,7 @@ describe('non-TTY exec', () => {
         Array.from({ length: 10 }, async (_, i) => {
           const n = batch * 10 + i;
           const e = await run(agent.sock, query(['echo', `hello-${n}`]));
-          if (e.stdout !== `hello-${n}\n` || e.exitCode !== 0 || e.framesAfterExit !== 0) failures.push(`${n}: ${JSON.stringify(e.stdout)} exit ${e.exitCode}`);
+          if (e.stdout !== `hello-${n}\n` || e.exitCode !== 0 || e.framesAfterExit !== 0) failures.push(`${n}: ${JSON.stringify(e.stdout)} exit ${String(e.exitCode)}`);
         }),
       );
     }

@@ -23,7 +23,7 @@ function ndjson(text: string): ProgressEvent[] {
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as ProgressEvent);
+    .map((line) => JSON.parse(line) as ProgressEvent); // test-only: the events are asserted on
 }
 
 test('checkpoint, change, restore: files come back byte for byte and processes only pause', async (t) => {
@@ -51,13 +51,14 @@ test('checkpoint, change, restore: files come back byte for byte and processes o
   const second = ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoint`, {})).text).at(-1);
   assert.equal(second?.type === 'complete' && second.id, 'v1');
 
+  // test-only: the body as the API documents it, which the assertions check
   const list = (await api('GET', `/v1/sprites/${sprite.name}/checkpoints`)).json() as { id: string; comment?: string; source_id?: string; create_time: string; is_auto: boolean; history: string[] }[];
   assert.deepEqual(list.map((c) => c.id), ['v1', 'v0'], 'newest first');
   assert.equal(list[1]?.comment, 'first');
   assert.equal(list[0]?.comment, undefined);
   assert.equal(list[0]?.source_id, 'v0');
-  assert.deepEqual(list[0]?.history, ['v0']);
-  assert.ok(!Number.isNaN(Date.parse(list[0]?.create_time ?? '')));
+  assert.deepEqual(list[0].history, ['v0']);
+  assert.ok(!Number.isNaN(Date.parse(list[0].create_time)));
   assert.equal((await client.getSprite(sprite.name)).current_checkpoint, 'v1');
 
   const restore = await api('POST', `/v1/sprites/${sprite.name}/checkpoints/v0/restore`);
@@ -77,14 +78,14 @@ test('checkpoint, change, restore: files come back byte for byte and processes o
   const withAuto = (await api('GET', `/v1/sprites/${sprite.name}/checkpoints?includeAuto=true`)).json() as { id: string; is_auto: boolean; comment?: string }[];
   assert.deepEqual(withAuto.map((c) => c.id), ['auto-0', 'v1', 'v0']);
   assert.equal(withAuto[0]?.is_auto, true);
-  assert.match(withAuto[0]?.comment ?? '', /before restoring v0/);
+  assert.match(withAuto[0].comment ?? '', /before restoring v0/);
   const undo = ndjson((await api('POST', `/v1/sprites/${sprite.name}/checkpoints/auto-0/restore`)).text).at(-1);
   assert.equal(undo?.type, 'complete');
   assert.equal(await shStdout(client, sprite.name, 'cat /data/note /data/added'), 'two\nnew\n', 'a restore can be undone');
 });
 
 test('checkpoint errors: unknown ids, the current checkpoint, bad bodies', async (t) => {
-  const { client, create } = spriteFixture(t, server);
+  const { create } = spriteFixture(t, server);
   const sprite = await create();
   const base = `/v1/sprites/${sprite.name}`;
   assert.deepEqual((await api('GET', `${base}/checkpoints`)).json(), [], 'an empty list is [], never null');
@@ -97,6 +98,7 @@ test('checkpoint errors: unknown ids, the current checkpoint, bad bodies', async
   ] as const) {
     const response = await api(method, path);
     assert.equal(response.status, 404, `${method} ${path}: ${response.text}`);
+    // test-only: the body as the API documents it, which the assertions check
     assert.equal((response.json() as { error: string }).error, 'not_found');
   }
   assert.equal((await api('POST', `${base}/checkpoint`, { comment: 5 })).status, 400);
@@ -107,11 +109,14 @@ test('checkpoint errors: unknown ids, the current checkpoint, bad bodies', async
   ndjson((await api('POST', `${base}/checkpoint`)).text);
   const current = await api('DELETE', `${base}/checkpoints/v1`);
   assert.equal(current.status, 409, current.text);
+  // test-only: the body as the API documents it, which the assertions check
   assert.match((current.json() as { message: string }).message, /currently derives from/);
   assert.equal((await api('DELETE', `${base}/checkpoints/v0`)).status, 204);
+  // test-only: the body as the API documents it, which the assertions check
   assert.deepEqual(((await api('GET', `${base}/checkpoints`)).json() as { id: string }[]).map((c) => c.id), ['v1']);
   // Ids are never reused, even after a delete.
   assert.equal(ndjson((await api('POST', `${base}/checkpoint`)).text).at(-1)?.type, 'complete');
+  // test-only: the body as the API documents it, which the assertions check
   assert.deepEqual(((await api('GET', `${base}/checkpoints`)).json() as { id: string }[]).map((c) => c.id), ['v2', 'v1']);
   assert.equal((await api('GET', `${base}/checkpoints/v1/diff?limit=0`)).status, 400);
   assert.equal((await api('GET', `${base}/checkpoints?includeAuto=maybe`)).status, 400);
@@ -130,6 +135,7 @@ test('the five newest checkpoints are visible read-only inside the sprite, as th
   assert.notEqual(write.code, 0, 'checkpoints cannot be written from inside');
   assert.match(write.stderr, /Read-only/i);
   assert.notEqual((await execCollect(client, sprite.name, ['rm', '-rf', '/.sprite/checkpoints/v6'])).code, 0);
+  // test-only: the body as the API documents it, which the assertions check
   const list = (await api('GET', `/v1/sprites/${sprite.name}/checkpoints`)).json() as { id: string; mounted: boolean }[];
   assert.deepEqual(list.filter((c) => c.mounted).map((c) => c.id), ['v6', 'v5', 'v4', 'v3', 'v2']);
   // Deleting a visible one brings the next older back into view.
@@ -222,6 +228,7 @@ test('diff: added, modified and deleted paths with sizes, between checkpoints an
   ndjson((await api('POST', `${base}/checkpoint`)).text);
   await shStdout(client, sprite.name, 'echo later > /w/later');
 
+  // test-only: the body as the API documents it, which the assertions check
   const between = (await api('GET', `${base}/checkpoints/v0/diff?against=v1`)).json() as { from: string; to: string; changes: { path: string; change: string; type: string; size: number }[]; added: number; modified: number; deleted: number; truncated: boolean };
   assert.equal(between.from, 'v0');
   assert.equal(between.to, 'v1');
@@ -236,15 +243,19 @@ test('diff: added, modified and deleted paths with sizes, between checkpoints an
   ]);
   assert.equal(between.truncated, false);
 
+  // test-only: the body as the API documents it, which the assertions check
   const now = (await api('GET', `${base}/checkpoints/v1/diff`)).json() as { to: string; changes: { path: string; change: string }[] };
   assert.equal(now.to, 'current');
   assert.deepEqual(now.changes.filter((c) => c.path.startsWith('/w/')), [{ path: '/w/later', change: 'added', type: 'file', size: 6 }]);
+  // test-only: the body as the API documents it, which the assertions check
   const reverse = (await api('GET', `${base}/checkpoints/current/diff?against=v0`)).json() as { changes: { path: string; change: string }[] };
   assert.ok(reverse.changes.some((c) => c.path === '/w/gone' && c.change === 'added'), 'diff works in either direction');
+  // test-only: the body as the API documents it, which the assertions check
   const limited = (await api('GET', `${base}/checkpoints/v0/diff?against=v1&limit=2`)).json() as { changes: unknown[]; truncated: boolean; added: number; deleted: number };
   assert.equal(limited.changes.length, 2);
   assert.equal(limited.truncated, true);
   assert.ok(limited.added >= 2 && limited.deleted >= 3, 'counts cover every change even when the list is cut');
+  // test-only: the body as the API documents it, which the assertions check
   assert.deepEqual(((await api('GET', `${base}/checkpoints/v1/diff?against=v1`)).json() as { changes: unknown[] }).changes, []);
   assert.deepEqual(await client.getSprite(sprite.name).then((s) => s.status), 'running');
 });
@@ -269,6 +280,7 @@ test('automatic checkpoints: the five newest are kept, and never the one the spr
   const base = `/v1/sprites/${sprite.name}`;
   ndjson((await api('POST', `${base}/checkpoint`)).text);
   const restore = async (id: string) => assert.equal(ndjson((await api('POST', `${base}/checkpoints/${id}/restore`)).text).at(-1)?.type, 'complete');
+  // test-only: the body as the API documents it, which the assertions check
   const autos = async () => ((await api('GET', `${base}/checkpoints?includeAuto=true`)).json() as { id: string; is_auto: boolean }[]).filter((c) => c.is_auto).map((c) => c.id);
   for (let i = 0; i < 5; i++) await restore('v0');
   assert.deepEqual(await autos(), ['auto-4', 'auto-3', 'auto-2', 'auto-1', 'auto-0']);
@@ -328,6 +340,7 @@ test('a destroy racing forks, checkpoints, restores and diffs leaves no half-mad
       // Each one either happened whole (a stream that completes, or a 2xx) or was refused with a JSON reason.
       if (answer.status >= 400) {
         assert.ok([404, 409].includes(answer.status), `${answer.status}: ${answer.text}`);
+        // test-only: the body as the API documents it, which the assertions check
         assert.equal(typeof (answer.json() as { error?: unknown }).error, 'string', answer.text);
       } else if (answer.text.startsWith('{"type"')) {
         assert.match(outcomes[index] ?? '', /^(complete|error)$/, answer.text);
@@ -336,8 +349,9 @@ test('a destroy racing forks, checkpoints, restores and diffs leaves no half-mad
     for (const [index, name] of forks.entries()) {
       const fork = await api('GET', `/v1/sprites/${name}`);
       // A fork exists exactly when its create said so.
-      assert.equal(fork.status === 200, (answers[index]?.status ?? 0) < 300, `${name}: ${answers[index]?.text} / ${fork.text}`);
+      assert.equal(fork.status === 200, (answers[index]?.status ?? 0) < 300, `${name}: ${answers[index]?.text ?? ''} / ${fork.text}`);
       if (fork.status === 404) continue;
+      // test-only: the body as the API documents it, which the assertions check
       assert.equal((fork.json() as { status?: unknown }).status, 'running', fork.text);
       assert.equal(await shStdout(client, name, 'cat /mark'), 'source\n');
       await client.deleteSprite(name);

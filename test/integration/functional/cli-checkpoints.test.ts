@@ -56,6 +56,7 @@ test('checkpoint create, list, diff, restore, info and delete from the CLI', asy
   const listed = await ok(['-s', name, 'checkpoints', 'ls']);
   assert.match(listed.stdout, /^ID\s+CREATED\s+SOURCE\s+COMMENT$/m);
   assert.match(listed.stdout, new RegExp(`^${v0} \\(current\\)\\s+\\S+\\s+\\S+\\s+before change$`, 'm'));
+  // test-only: the CLI's --json output, which the assertions check
   const listedJson = JSON.parse((await ok(['checkpoint', 'list', '--json', '-s', name])).stdout) as CheckpointJson[];
   const entry = listedJson.find((c) => c.id === v0);
   assert.equal(entry?.comment, 'before change');
@@ -72,10 +73,12 @@ test('checkpoint create, list, diff, restore, info and delete from the CLI', asy
   assert.match(diff.stdout, new RegExp(`^\\d+ added, \\d+ modified, \\d+ deleted \\(${v0} → current\\)$`, 'm'));
   const explicit = await ok(['checkpoint', 'diff', v0, 'current', '-s', name]);
   assert.equal(explicit.stdout, diff.stdout, '[to] defaults to current');
+  // test-only: the CLI's --json output, which the assertions check
   const limited = JSON.parse((await ok(['checkpoint', 'diff', v0, '--limit', '1', '--json', '-s', name])).stdout) as DiffJson;
   assert.equal(limited.changes.length, 1);
   assert.equal(limited.truncated, true);
   assert.ok(limited.added >= 1 && limited.modified >= 1, 'the counts cover every change');
+  // test-only: the CLI's --json output, which the assertions check
   const reverse = JSON.parse((await ok(['checkpoint', 'diff', 'current', v0, '--json', '-s', name])).stdout) as DiffJson;
   assert.ok(reverse.changes.some((c) => c.path === '/root/added.txt' && c.change === 'deleted'), 'either side may be current');
 
@@ -89,6 +92,7 @@ test('checkpoint create, list, diff, restore, info and delete from the CLI', asy
   const info = await ok(['checkpoint', 'info', v0, '-s', name]);
   assert.match(info.stdout, new RegExp(`^ID:\\s+${v0} \\(current\\)$`, 'm'));
   assert.match(info.stdout, /^Comment:\s+before change$/m);
+  // test-only: the CLI's --json output, which the assertions check
   const infoJson = JSON.parse((await ok(['checkpoint', 'info', v0, '--json', '-s', name])).stdout) as CheckpointJson;
   assert.equal(infoJson.id, v0);
   assert.equal(infoJson.is_auto, false);
@@ -105,11 +109,13 @@ test('checkpoint create, list, diff, restore, info and delete from the CLI', asy
   const v1 = createdId(await ok(['checkpoint', 'create', '-s', name]));
   const v2 = createdId(await ok(['checkpoint', 'create', '-s', name, '--comment', 'third']));
   assert.notEqual(v1, v2);
+  // test-only: the CLI's --json output, which the assertions check
   const history = JSON.parse((await ok(['checkpoint', 'ls', '--history', v1, '--json', '-s', name])).stdout) as CheckpointJson[];
   assert.deepEqual(history.map((c) => c.id), [v2, v1], 'a checkpoint and the ones made from it, newest first');
   assert.deepEqual(history[0]?.history, [v1, v0], 'history lists ancestors, nearest first');
   const removed = await ok(['checkpoint', 'delete', v1, '-s', name]);
   assert.match(removed.stdout, new RegExp(`deleted checkpoint ${v1}`));
+  // test-only: the CLI's --json output, which the assertions check
   const ids = (JSON.parse((await ok(['checkpoint', 'ls', '--json', '-s', name])).stdout) as CheckpointJson[]).map((c) => c.id);
   assert.ok(!ids.includes(v1) && ids.includes(v0) && ids.includes(v2), `after delete: ${ids.join(',')}`);
   assertUserError(await hob(['checkpoint', 'info', v1, '-s', name]), /not found/i, 'a deleted checkpoint');
@@ -132,6 +138,7 @@ test('fork a sprite now and at a checkpoint: independent copies', async (t) => {
   assert.match(forked.stdout, new RegExp(`^forked sprite ${forkNow} from ${name} `, 'm'));
   assert.equal(await readNote(forkNow), 'three\n', 'a fork from now has the current files');
 
+  // test-only: the CLI's --json output, which the assertions check
   const forkedAt = JSON.parse((await ok(['fork', name, forkAt, '--checkpoint', v0, '--json'])).stdout) as SpriteJson;
   assert.equal(forkedAt.name, forkAt);
   assert.deepEqual(forkedAt.forked_from, { sprite: name, checkpoint: v0 });

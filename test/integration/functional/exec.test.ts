@@ -132,7 +132,7 @@ test('WebSocket upgrades are refused with JSON errors', async (t) => {
   const auth = { Authorization: `Bearer ${server.token}` };
   const noToken = await upgradeStatus(`${base}/v1/sprites/${sprite.name}/exec?cmd=true`, {});
   assert.equal(noToken.status, 401);
-  assert.equal(JSON.parse(noToken.body).error, 'unauthorized');
+  assert.equal((JSON.parse(noToken.body) as { error?: unknown }).error, 'unauthorized'); // test-only: asserted right here
   assert.equal((await upgradeStatus(`${base}/v1/sprites/nope/exec?cmd=true`, auth)).status, 404);
   assert.equal((await upgradeStatus(`${base}/v1/sprites/${sprite.name}/exec`, auth)).status, 400);
   assert.equal((await upgradeStatus(`${base}/v1/sprites/${sprite.name}/control`, auth)).status, 404);

@@ -25,6 +25,7 @@ async function upload(path: string, name: string): Promise<{ status: number; eve
     body: readFileSync(path),
   });
   const text = await response.text();
+  // test-only: the events are asserted on.
   const events = response.ok ? text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as ProgressEvent) : [];
   return { status: response.status, events };
 }

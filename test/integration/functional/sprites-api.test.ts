@@ -16,6 +16,7 @@ async function raw(method: string, path: string, init: { body?: string; headers?
   } catch {
     json = undefined;
   }
+  // test-only: the tests assert on the fields they read.
   return { status: response.status, json: json as Record<string, unknown> | undefined, text, headers: response.headers };
 }
 

@@ -44,7 +44,7 @@ test('a warm spare is handed over with the sprite’s name and limits, and repla
   let client = clientFor(server);
 
   await waitFor('a spare to boot', () => readySpares(dataDir, prefix).length === 1);
-  const [spareContainer] = readySpares(dataDir, prefix);
+  const spareContainer = readySpares(dataDir, prefix)[0] ?? assert.fail('the booted spare is gone');
   assert.deepEqual(containers(dataDir), [spareContainer]);
   assert.deepEqual((await client.listSprites()).sprites, [], 'spares are not sprites anyone can see');
 

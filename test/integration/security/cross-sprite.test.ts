@@ -44,16 +44,16 @@ test("a sprite finds no trace of another sprite's files, processes or agent sock
   ].join('\n');
   // Control: the same search finds B's marker inside B.
   const inB = sections((await sh(sprites.client, b.name, search, 120_000)).stdout);
-  assert.match(inB.xdev ?? '', new RegExp(`/root/${marker}`), `control: find works in B: ${inB.xdev}`);
-  assert.match(inB.mounts ?? '', new RegExp(`/.hob/run/${marker}`), `control: find works in B: ${inB.mounts}`);
+  assert.match(inB.xdev ?? '', new RegExp(`/root/${marker}`), `control: find works in B: ${String(inB.xdev)}`);
+  assert.match(inB.mounts ?? '', new RegExp(`/.hob/run/${marker}`), `control: find works in B: ${String(inB.mounts)}`);
 
   const inA = sections((await sh(sprites.client, a.name, search, 120_000)).stdout);
-  assert.equal(inA.xdev, 'rc=0', `A found B's files: ${inA.xdev}`);
-  assert.equal(inA.mounts, 'rc=0', `A found B's files: ${inA.mounts}`);
-  assert.equal(inA.sockets, '/.hob/run/agent.sock', `unix sockets visible in A: ${inA.sockets}`);
-  assert.equal(inA.run, 'agent.sock', `A's run dir holds: ${inA.run}`);
-  assert.ok(!(inA.ps ?? '').includes(`sleep ${sleepSeconds}`), `A sees B's process:\n${inA.ps}`);
-  assert.ok(!(inA.mountinfo ?? '').includes(b.id), `A's mounts mention B:\n${inA.mountinfo}`);
+  assert.equal(inA.xdev, 'rc=0', `A found B's files: ${String(inA.xdev)}`);
+  assert.equal(inA.mounts, 'rc=0', `A found B's files: ${String(inA.mounts)}`);
+  assert.equal(inA.sockets, '/.hob/run/agent.sock', `unix sockets visible in A: ${String(inA.sockets)}`);
+  assert.equal(inA.run, 'agent.sock', `A's run dir holds: ${String(inA.run)}`);
+  assert.ok(!(inA.ps ?? '').includes(`sleep ${sleepSeconds}`), `A sees B's process:\n${String(inA.ps)}`);
+  assert.ok(!(inA.mountinfo ?? '').includes(b.id), `A's mounts mention B:\n${String(inA.mountinfo)}`);
 
   // And by B's host paths, which A could guess from its own mount table.
   const byPath = await sh(
@@ -69,8 +69,8 @@ test("a sprite finds no trace of another sprite's files, processes or agent sock
   );
   const paths = sections(byPath.stdout);
   for (const key of ['p0', 'p1', 'p2']) {
-    assert.match(paths[key] ?? '', /No such file or directory/, `${key}: ${paths[key]}`);
-    assert.match(paths[key] ?? '', /rc=1$/, `${key}: ${paths[key]}`);
+    assert.match(paths[key] ?? '', /No such file or directory/, `${key}: ${String(paths[key])}`);
+    assert.match(paths[key] ?? '', /rc=1$/, `${key}: ${String(paths[key])}`);
   }
 });
 

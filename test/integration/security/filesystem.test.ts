@@ -110,8 +110,8 @@ test("the server's data dir, the pool and other sprites' roots are not visible i
     assert.match(text, /No such file or directory/, `${path} is visible in the sprite: ${text}`);
     assert.match(text, /rc=1$/, `${path}: ${text}`);
   });
-  assert.equal(out.find, 'rc=0', `host-side files found in the sprite: ${out.find}`);
-  assert.match(out.blockdevs ?? '', /rc=1$/, `a block device or btrfs control node is in the sprite's /dev: ${out.blockdevs}`);
+  assert.equal(out.find, 'rc=0', `host-side files found in the sprite: ${String(out.find)}`);
+  assert.match(out.blockdevs ?? '', /rc=1$/, `a block device or btrfs control node is in the sprite's /dev: ${String(out.blockdevs)}`);
 });
 
 test('/.hob is read-only in a sprite; only /.hob/run is writable', { timeout: 120_000 }, async (t) => {
@@ -136,10 +136,10 @@ test('/.hob is read-only in a sprite; only /.hob/run is writable', { timeout: 12
   );
   const out = sections(result.stdout);
   for (const name of Object.keys(attempts)) {
-    assert.match(out[name] ?? '', /Read-only file system/, `${name}: ${out[name]}`);
-    assert.match(out[name] ?? '', /rc=1$/, `${name}: ${out[name]}`);
+    assert.match(out[name] ?? '', /Read-only file system/, `${name}: ${String(out[name])}`);
+    assert.match(out[name] ?? '', /rc=1$/, `${name}: ${String(out[name])}`);
   }
-  assert.match(out.remount ?? '', /permission denied|Operation not permitted/i, `remount: ${out.remount}`);
+  assert.match(out.remount ?? '', /permission denied|Operation not permitted/i, `remount: ${String(out.remount)}`);
   assert.doesNotMatch(out.remount ?? '', /rc=0$/);
   assert.match(out.after ?? '', /Read-only file system/, 'still read-only after the remount attempt');
   // The run dir is the one writable window, and it is the sprite's own.

@@ -95,11 +95,11 @@ test('a sprite has no network path to the Hob API or to the host', { timeout: 12
 
   // Only loopback: no interface that leads anywhere.
   const links = (out.links ?? '').split('\n').filter(Boolean);
-  assert.equal(links.length, 1, `interfaces in the sprite:\n${out.links}`);
+  assert.equal(links.length, 1, `interfaces in the sprite:\n${String(out.links)}`);
   assert.match(links[0] ?? '', /^1: lo: /);
   assert.equal(out.sysnet, 'lo');
-  assert.doesNotMatch(out.addrs ?? '', /inet (?!127\.)/, `a non-loopback address in the sprite: ${out.addrs}`);
-  assert.equal(out.routes, 'rc=0', `the sprite has routes: ${out.routes}`);
+  assert.doesNotMatch(out.addrs ?? '', /inet (?!127\.)/, `a non-loopback address in the sprite: ${String(out.addrs)}`);
+  assert.equal(out.routes, 'rc=0', `the sprite has routes: ${String(out.routes)}`);
 
   assert.equal(out.control, 'pong', 'control: nc connects inside the sprite');
   targets.forEach(({ host, port }, i) => {
@@ -107,7 +107,7 @@ test('a sprite has no network path to the Hob API or to the host', { timeout: 12
     assert.match(text, /Connection refused|Network is unreachable|No route to host|timed out/i, `${host}:${port}: ${text}`);
     assert.doesNotMatch(text, /rc=0$/, `${host}:${port} accepted a connection from the sprite: ${text}`);
   });
-  assert.doesNotMatch(out.wget ?? '', /rc=0$/, `wget reached ${apiPort}: ${out.wget}`);
+  assert.doesNotMatch(out.wget ?? '', /rc=0$/, `wget reached ${apiPort}: ${String(out.wget)}`);
 });
 
 test("a sprite cannot see or reach the host's abstract unix sockets", { timeout: 120_000 }, async (t) => {

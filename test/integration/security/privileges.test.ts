@@ -67,11 +67,11 @@ test('sprite processes run with no_new_privs, seccomp and only the default capab
   const processes = result.stdout
     .split('\n')
     .filter((line) => line.includes('Pid:'))
-    .map((line) => Object.fromEntries([...line.matchAll(/(\w+):\s+(\S+)/g)].map((m) => [m[1], m[2]])) as Record<string, string>);
+    .map((line) => Object.fromEntries([...line.matchAll(/(\w+):\s+(\S+)/g)].map((m) => [m[1] ?? '', m[2] ?? ''])));
   assert.ok(processes.length >= 3, `read the status of ${processes.length} processes`);
   assert.ok(processes.some((p) => p.Pid === '1'), 'PID 1 is among them');
   for (const p of processes) {
-    const where = `pid ${p.Pid}`;
+    const where = `pid ${String(p.Pid)}`;
     assert.equal(p.NoNewPrivs, '1', `${where}: NoNewPrivs`);
     assert.equal(p.Seccomp, '2', `${where}: Seccomp (2 = filter)`);
     assert.equal(p.CapBnd, DOCKER_DEFAULT_CAPS, `${where}: CapBnd`);

@@ -66,6 +66,7 @@ test('each sprite has its own pid, mount, net, ipc, uts, user and cgroup namespa
   const read = async (name: string): Promise<Map<string, string>> => {
     const result = await sh(sprites.client, name, script);
     assert.equal(result.code, 0, result.stderr);
+    // Each line is kind=link, and a namespace link (`pid:[4026531836]`) holds no '='.
     return new Map(result.stdout.trim().split('\n').map((line) => line.split('=') as [string, string]));
   };
   const [nsA, nsB] = await Promise.all([read(a.name), read(b.name)]);

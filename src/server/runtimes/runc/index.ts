@@ -54,11 +54,12 @@ export class RuncRuntime implements Runtime {
           stdio: ['ignore', logFd, logFd],
         });
         child.on('error', reject);
-        child.on('exit', (code) => {
+        child.on('exit', (code, signal) => {
           if (code === 0) resolve();
           else {
             const output = readFrom(spec.logFile, logStart);
-            reject(new CommandError(`runc run ${spec.id} exited with status ${code}: ${output.trim()}`, code, output));
+            const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with status ${code}`;
+            reject(new CommandError(`runc run ${spec.id} ${how}: ${output.trim()}`, code, output));
           }
         });
       });

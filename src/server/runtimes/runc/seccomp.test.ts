@@ -154,7 +154,7 @@ describe('defaultSeccompProfile', () => {
       assert.equal(new Set(rule.names).size, rule.names.length, 'duplicate name inside one rule');
       for (const name of rule.names) {
         const previous = seen.get(name);
-        assert.ok(previous === undefined || previous === verdict, `${name}: ${previous} vs ${verdict}`);
+        assert.ok(previous === undefined || previous === verdict, `${name}: ${previous ?? ''} vs ${verdict}`);
         seen.set(name, verdict);
       }
     }
