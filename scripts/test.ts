@@ -1,7 +1,7 @@
-// The test command: lints, builds, starts one Hob server for the whole run (its own data dir,
+// The test command: type-checks and lints, builds, starts one Hob server for the whole run (its own data dir,
 // pool, container prefix), runs every test file with node's test runner, and removes everything
 // the run made, whatever happened. `npm test unit` runs only the unit tests (no root needed);
-// it and `npm test -- <part of a file name>` skip the lint, which takes longer than most files.
+// it and `npm test -- <part of a file name>` skip both checks, which take longer than most files.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,10 +24,17 @@ const integration = find(join(REPO_ROOT, 'test'), '.test.ts');
 const files = only === 'unit' ? unit : only !== undefined ? [...unit, ...integration].filter((f) => f.includes(only)) : [...unit, ...integration];
 
 if (only === undefined) {
-  const lint = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  if (lint.status !== 0) {
-    console.error('lint failed (npm run lint); fix its findings before the tests run');
-    process.exit(lint.status ?? 1);
+  // esbuild builds without checking types, so the type check is a step of its own.
+  const checks = [
+    { what: 'the type check (npm run typecheck)', args: [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit'] },
+    { what: 'lint (npm run lint)', args: [join(REPO_ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'] },
+  ];
+  for (const check of checks) {
+    const result = spawnSync(process.execPath, check.args, { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (result.status !== 0) {
+      console.error(`${check.what} failed; fix its findings before the tests run`);
+      process.exit(result.status ?? 1);
+    }
   }
 }
 

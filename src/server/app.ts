@@ -33,7 +33,7 @@ export interface AppDeps {
   checkpoints: CheckpointService;
   runtimeName: string;
   /** Bytes held by a sprite's quota group, or null when the host cannot count. */
-  exclusiveBytes(qgroup: number): number | null;
+  exclusiveBytes: (qgroup: number) => number | null;
   /** The pool, for the health route's disk report. */
   pool: BtrfsPool;
 }
@@ -48,7 +48,9 @@ export interface App {
 /** Builds the HTTP + WebSocket API. Only the caller listens, so tests can drive it in-process. */
 export function createApp(deps: AppDeps): App {
   const fastify = Fastify({
-    // Widened to fastify's logger type so route modules take a plain FastifyInstance.
+    // Widened to fastify's logger type so route modules take a plain FastifyInstance; tsc needs
+    // it (pino's Logger makes a FastifyInstance of another type) though the linter's program does not.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc fails without it, see above
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.maxBodyBytes,
     // Exec argv travels in the query string (up to 128 KiB of arguments), past Node's 16 KiB default.

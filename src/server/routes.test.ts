@@ -6,7 +6,8 @@ import { inProcessApp } from './testing/in-process-app.js';
 const key = (route: RouteSpec): string => `${route.method} ${route.path}`;
 
 test('the server registers exactly the routes of the shared protocol module', async () => {
-  const { app, close } = inProcessApp();
+  const ctx = inProcessApp();
+  const { app } = ctx;
   try {
     await app.fastify.ready();
     const registered = new Set(app.routes.map(key));
@@ -14,6 +15,6 @@ test('the server registers exactly the routes of the shared protocol module', as
     assert.deepEqual([...registered].filter((r) => !declared.has(r)).sort(), [], 'registered but not declared');
     assert.deepEqual([...declared].filter((r) => !registered.has(r)).sort(), [], 'declared but not registered');
   } finally {
-    await close();
+    await ctx.close();
   }
 });

@@ -90,7 +90,7 @@ test('both exec openers reach the same agent exec', async () => {
 test('an agent speaking a protocol this server does not know is refused with a clear error', async () => {
   await withFakeAgent(JSON.stringify({ agent_version: 99, pid: 1, uptime_ms: 1 }), async (link) => {
     await assert.rejects(link.ready(), (error: unknown) => error instanceof HobError && error.code === 'agent_incompatible' && /restart the sprite/.test(error.message));
-    await assert.rejects(link.waitUntilReady({ timeoutMs: 5000, stillStarting: async () => true }), { code: 'agent_incompatible' });
+    await assert.rejects(link.waitUntilReady({ timeoutMs: 5000, stillStarting: () => Promise.resolve(true) }), { code: 'agent_incompatible' });
   });
 });
 

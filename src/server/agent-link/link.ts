@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
@@ -8,7 +7,7 @@ import { HobError, isErrorCode } from '../../shared/errors.js';
 import { encodeExecQuery, type ExecRequest } from '../../shared/exec-request.js';
 import type { AgentHealth } from '../../shared/protocol.js';
 import { AGENT_VERSION, OLDEST_AGENT_VERSION } from '../../shared/version.js';
-import { AgentConnectionLost, AgentUnreachable, agentConnectError, type AgentTransport } from './transport.js';
+import { AgentConnectionLost, agentConnectError, type AgentTransport } from './transport.js';
 
 /** The longest JSON answer a plain call reads from an agent; it runs next to user code. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -106,7 +105,7 @@ export class AgentLink {
       req.on('response', (res) => {
         void readBounded(res, MAX_ANSWER_BYTES).then((text) => {
           const value = parseJson(text);
-          if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) throw agentRefusal(res.statusCode, value, `the agent answered ${path} with ${res.statusCode}`);
+          if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) throw agentRefusal(res.statusCode, value, `the agent answered ${path} with ${String(res.statusCode)}`);
           resolve(options.parse(value));
         }).catch((error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
       });
@@ -139,7 +138,7 @@ export class AgentLink {
   async openExecSocket(exec: ExecRequest): Promise<WebSocket> {
     await this.ready();
     const socket = new WebSocket(`ws://agent${execPath(exec)}`, {
-      createConnection: () => this.transport.connect() as Socket, // ws only reads, writes and closes it; any Duplex works
+      createConnection: () => this.transport.connect(),
       maxPayload: MAX_AGENT_MESSAGE_BYTES,
       perMessageDeflate: false,
       handshakeTimeout: EXEC_HANDSHAKE_TIMEOUT_MS,
@@ -155,7 +154,7 @@ export class AgentLink {
     return request({
       // With createConnection and no agent, Node pools nothing: each request gets a fresh stream
       // from the transport, which for a unix socket is pinned to exactly the socket it checked.
-      createConnection: () => this.transport.connect() as Socket, // http only reads, writes and closes it; any Duplex works
+      createConnection: () => this.transport.connect(),
       host: 'agent',
       path,
       method: options.method ?? 'GET',
@@ -182,7 +181,7 @@ const HEALTH_KEYS = ['agent_version', 'pid', 'uptime_ms'];
 
 function parseHealth(value: unknown): AgentHealth {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('agent health is not an object');
-  const body = value as Record<string, unknown>;
+  const body = value as Record<string, unknown>; // a non-null, non-array object, checked above
   const extra = Object.keys(body).filter((key) => !HEALTH_KEYS.includes(key));
   if (extra.length > 0) throw new Error(`agent health has unknown fields: ${extra.join(', ')}`);
   const { agent_version: version, pid, uptime_ms: uptime } = body;
@@ -200,7 +199,7 @@ function parseJson(text: string): unknown {
 
 /** An agent's error body, kept only if it is of the registry's shape; anything else is a generic agent error. */
 function agentRefusal(status: number | undefined, value: unknown, fallback: string): HobError {
-  const body = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const body = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>; // any object; each field is checked before use
   const message = typeof body.message === 'string' ? body.message.slice(0, 1000) : fallback;
   // Only the agent's client errors pass on with their code: its 5xx are the server's problem to report.
   if (status !== undefined && status >= 400 && status < 500 && isErrorCode(body.error)) return new HobError(body.error, message);
@@ -208,7 +207,7 @@ function agentRefusal(status: number | undefined, value: unknown, fallback: stri
 }
 
 async function refusal(res: IncomingMessage): Promise<HobError> {
-  const fallback = `the agent refused the exec (${res.statusCode})`;
+  const fallback = `the agent refused the exec (${String(res.statusCode)})`;
   try {
     const text = await readBounded(res, MAX_REFUSAL_BYTES);
     return agentRefusal(res.statusCode, JSON.parse(text), fallback);

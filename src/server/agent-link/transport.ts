@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { HobError } from '../../shared/errors.js';
 
 /**
@@ -11,7 +11,7 @@ export interface AgentTransport {
    * Opens a fresh stream to the agent. Throws AgentUnreachable at once when there is nothing to
    * connect to; connection errors arrive as 'error' events on the stream.
    */
-  connect(): Duplex;
+  connect(): Socket;
   /** Where the agent is, for messages. */
   readonly describe: string;
 }

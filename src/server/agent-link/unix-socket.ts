@@ -1,6 +1,5 @@
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
-import { connect } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { connect, type Socket } from 'node:net';
 import { AgentUnreachable, type AgentTransport } from './transport.js';
 
 /** O_PATH is Linux-only and missing from Node's fs.constants. */
@@ -24,7 +23,7 @@ export class UnixSocketTransport implements AgentTransport {
     return this.socketPath;
   }
 
-  connect(): Duplex {
+  connect(): Socket {
     const pin = this.pin();
     const socket = connect({ path: `/proc/self/fd/${pin}` });
     let open = true;

@@ -19,7 +19,7 @@ function errorBody(body: string): { error: string; message: string } {
   const parsed = JSON.parse(body) as { error: unknown; message: unknown }; // checked below
   assert.equal(typeof parsed.error, 'string', body);
   assert.equal(typeof parsed.message, 'string', body);
-  return parsed as { error: string; message: string };
+  return parsed as { error: string; message: string }; // both fields checked just above
 }
 
 test('every route needs a valid bearer token and says so in JSON', async () => {
@@ -131,7 +131,7 @@ test('JSON bodies are read without a Content-Type, and malformed ones are 400', 
 test('wrongly typed fields get a 400 that names the field', async () => {
   await withApp(async (ctx, call) => {
     ctx.addSprite('typed');
-    const cases: [string, string, unknown, string][] = [
+    const cases: ['POST' | 'PUT', string, object, string][] = [
       ['POST', '/v1/sprites', { name: 'ok', config: { ram_mb: 'lots' } }, 'ram_mb'],
       ['POST', '/v1/sprites', { name: 'ok', environment: { A: 1 } }, 'environment'],
       ['POST', '/v1/sprites', { name: 'ok', labels: 'x' }, 'labels'],
@@ -140,7 +140,7 @@ test('wrongly typed fields get a 400 that names the field', async () => {
       ['POST', '/v1/sprites/typed/checkpoint', { comment: 5 }, 'comment'],
     ];
     for (const [method, url, payload, field] of cases) {
-      const res = await call({ method: method as 'POST' | 'PUT', url, payload: payload as object }); // methods listed above
+      const res = await call({ method, url, payload });
       assert.equal(res.statusCode, 400, `${method} ${url} ${JSON.stringify(payload)}: ${res.body}`);
       const body = errorBody(res.body);
       assert.equal(body.error, 'bad_request');

@@ -69,7 +69,7 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
 
   app.put<{ Params: NameParams }>('/v1/sprites/:name', async (request) => {
     const changes = parseUpdateBody(request.body);
-    return spriteJson(await lifecycle.update(request.params.name, changes), view);
+    return spriteJson(lifecycle.update(request.params.name, changes), view);
   });
 
   app.delete<{ Params: NameParams }>('/v1/sprites/:name', async (request, reply) => {

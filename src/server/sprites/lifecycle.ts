@@ -86,7 +86,7 @@ export class SpriteLifecycle {
     return this.wake(name);
   }
 
-  async update(name: string, changes: { labels?: string[]; urlSettings?: UrlSettingsJson }): Promise<SpriteRecord> {
+  update(name: string, changes: { labels?: string[]; urlSettings?: UrlSettingsJson }): SpriteRecord {
     const record = this.deps.registry.get(name);
     this.deps.registry.store.update(record.id, changes);
     return this.deps.registry.get(name);

@@ -3,7 +3,7 @@ import test from 'node:test';
 import type { SpriteState } from '../store/sprites.js';
 import { INITIAL_STATES, TRANSITIONS, assertTransition, canTransition, isSettled } from './states.js';
 
-const ALL = Object.keys(TRANSITIONS) as SpriteState[];
+const ALL = Object.keys(TRANSITIONS) as SpriteState[]; // the table has exactly one row per state (checked by its type)
 
 test('every state is reachable from a state a sprite is created in', () => {
   const seen = new Set<SpriteState>(INITIAL_STATES);
@@ -29,7 +29,7 @@ test('every state but destroying can be destroyed, and destroying is final', () 
 test('the table allows exactly its rows and refuses every other pair', () => {
   for (const from of ALL) {
     for (const to of ALL) {
-      const allowed = (TRANSITIONS[from] as readonly SpriteState[]).includes(to);
+      const allowed = (TRANSITIONS[from] as readonly SpriteState[]).includes(to); // a row's literal tuple, widened to search it
       assert.equal(canTransition(from, to), allowed, `${from} → ${to}`);
       if (allowed) assertTransition('s', from, to);
       else assert.throws(() => assertTransition('s', from, to), { code: 'internal' });

@@ -26,11 +26,11 @@ export const INITIAL_STATES = ['creating', 'spare-booting'] as const satisfies r
 export const SETTLED_STATES = ['running', 'stopped'] as const satisfies readonly SpriteState[];
 
 export function canTransition(from: SpriteState, to: SpriteState): boolean {
-  return (TRANSITIONS[from] as readonly SpriteState[]).includes(to);
+  return (TRANSITIONS[from] as readonly SpriteState[]).includes(to); // a row's literal tuple, widened to search it
 }
 
 export function isSettled(state: SpriteState): state is (typeof SETTLED_STATES)[number] {
-  return (SETTLED_STATES as readonly SpriteState[]).includes(state);
+  return (SETTLED_STATES as readonly SpriteState[]).includes(state); // the literal tuple, widened to search it
 }
 
 /** Refuses a transition the table does not have: a bug in the caller, never user input. */

@@ -36,37 +36,42 @@ export class FakeRuntime implements Runtime {
     };
   }
 
-  async start(spec: SandboxSpec): Promise<void> {
-    this.calls.push(`start ${spec.id}`);
+  start(spec: SandboxSpec): Promise<void> {
+    return this.record(`start ${spec.id}`);
   }
 
-  async updateResources(id: string): Promise<void> {
-    this.calls.push(`update ${id}`);
+  updateResources(id: string): Promise<void> {
+    return this.record(`update ${id}`);
   }
 
-  async setHostname(id: string, hostname: string): Promise<void> {
-    this.calls.push(`hostname ${id} ${hostname}`);
+  setHostname(id: string, hostname: string): Promise<void> {
+    return this.record(`hostname ${id} ${hostname}`);
   }
 
   async freeze(id: string): Promise<boolean> {
-    this.calls.push(`freeze ${id}`);
+    await this.record(`freeze ${id}`);
     return true;
   }
 
-  async thaw(id: string): Promise<void> {
-    this.calls.push(`thaw ${id}`);
+  thaw(id: string): Promise<void> {
+    return this.record(`thaw ${id}`);
   }
 
-  async destroy(id: string): Promise<void> {
-    this.calls.push(`destroy ${id}`);
+  destroy(id: string): Promise<void> {
+    return this.record(`destroy ${id}`);
   }
 
-  async state(): Promise<SandboxState> {
-    return 'missing';
+  state(): Promise<SandboxState> {
+    return Promise.resolve('missing');
   }
 
-  async list(): Promise<{ id: string; state: SandboxState }[]> {
-    return [];
+  list(): Promise<{ id: string; state: SandboxState }[]> {
+    return Promise.resolve([]);
+  }
+
+  private record(call: string): Promise<void> {
+    this.calls.push(call);
+    return Promise.resolve();
   }
 }
 
@@ -98,8 +103,8 @@ export function inProcessApp(): InProcessApp {
   // only to delete a tree that does not exist; nothing else of btrfs is reached.
   const pool = {
     spritesDir: join(dataDir, 'pool', 'sprites'),
-    deleteTree: async () => undefined,
-    destroyQgroup: async () => true,
+    deleteTree: () => Promise.resolve(),
+    destroyQgroup: () => Promise.resolve(true),
     quotasEnabled: true,
     capacity: { requireRoomToCreate: () => undefined, report: () => ({ level: 'ok', pool: { sizeBytes: 1 << 30, freeBytes: 1 << 29 }, host: null, warnings: [] }) },
   } as unknown as BtrfsPool;

@@ -83,12 +83,13 @@ test('a sprite stops at its storage_gb with "Disk quota exceeded" while its neig
   const neighbour = await sprites.create();
 
   const started = Date.now();
-  let fillDone = false;
-  const filling = sh(sprites.client, small.name, fillScript('/fill', 2048), 120_000).finally(() => (fillDone = true));
+  // An object, so the loop below reads the flag the promise sets rather than a narrowed local.
+  const fillState = { done: false };
+  const filling = sh(sprites.client, small.name, fillScript('/fill', 2048), 120_000).finally(() => (fillState.done = true));
   // The neighbour writes 10 MiB at a time (over five files, so it never holds much) for as
   // long as the fill runs: not one of these writes may fail.
   let neighbourWrites = 0;
-  while (!fillDone || neighbourWrites === 0) {
+  while (!fillState.done || neighbourWrites === 0) {
     const wrote = await sh(sprites.client, neighbour.name, `dd if=/dev/zero of=/n${neighbourWrites % 5} bs=1M count=10 2>&1`);
     assert.equal(wrote.code, 0, `the neighbour could not write during the fill: ${wrote.stdout}`);
     neighbourWrites++;
