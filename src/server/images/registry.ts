@@ -226,11 +226,18 @@ export class ImageRegistry {
     return job;
   }
 
+  /**
+   * After a failed build or import the image is as it was before: an older image of that name
+   * keeps its record. A failed import otherwise leaves no trace (its tarball is the user's to
+   * fix); a built-in image keeps a `failed` record so `hob image list` can say why.
+   */
   private restoreAfterFailure(name: string, builtin: boolean, previous: ImageRecord | undefined, message: string): void {
     if (previous?.state === 'ready' && this.pool.isSubvolume(this.path(name))) {
       this.store.upsert(previous);
-    } else {
+    } else if (builtin) {
       this.store.upsert({ name, state: 'failed', builtin, sizeBytes: null, error: message, createdAt: new Date().toISOString() });
+    } else {
+      this.store.delete(name);
     }
   }
 }

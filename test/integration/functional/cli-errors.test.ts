@@ -39,16 +39,19 @@ test('a conflict is a user error (exit 1), not the exit code reserved for bugs',
   assertOneLine(await hob(['checkpoint', 'rm', id, '-s', name]), 1, /currently derives from/, 'deleting the current checkpoint');
 });
 
-test('an error in an NDJSON stream keeps its code: a bad tarball is a user error', async (t) => {
+test('an error in an NDJSON stream keeps its code: a bad tarball is a user error, and leaves no image', async (t) => {
   const dir = mkdtempSync(join(server.runDir, 'cli-import-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const garbage = join(dir, 'garbage.tar');
   execFileSync('sh', ['-c', `head -c 65536 /dev/urandom > ${garbage}`]);
   const name = `${server.prefix}-cli-garbage`;
+  t.after(() => hob(['image', 'rm', name]));
   assertOneLine(await hob(['image', 'import', name, garbage]), 1, new RegExp(`^error: importing image ${name} failed: extracting the archive failed: This does not look like a tar archive$`), 'importing garbage', {
     afterProgress: true,
   });
-  t.after(() => hob(['image', 'rm', name]));
+  const listed = await hob(['image', 'ls', '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).filter((i) => i.name === name), [], 'no image record is left');
 });
 
 test('usage errors exit 2; an unreachable server exits 69', async () => {
