@@ -35,3 +35,13 @@ test('bad values are configuration errors that name the flag or variable they ca
   refused({ logLevel: 'loud' }, {}, /^--log-level must be one of trace, debug, info/);
   refused({}, { HOB_CONTAINER_PREFIX: 'UPPER' }, /^HOB_CONTAINER_PREFIX must be/);
 });
+
+test('logs are JSON unless stdout is a terminal; --log-format or HOB_LOG_FORMAT chooses explicitly', () => {
+  assert.equal(resolveServerConfig({}, {}).logFormat, 'json');
+  assert.equal(resolveServerConfig({}, {}, true).logFormat, 'pretty');
+  assert.equal(resolveServerConfig({ logFormat: 'json' }, {}, true).logFormat, 'json');
+  assert.equal(resolveServerConfig({}, { HOB_LOG_FORMAT: 'pretty' }, false).logFormat, 'pretty');
+  assert.equal(resolveServerConfig({ logFormat: 'json' }, { HOB_LOG_FORMAT: 'pretty' }).logFormat, 'json', 'the flag wins');
+  assert.throws(() => resolveServerConfig({ logFormat: 'xml' }, {}), /^HobError: --log-format must be json or pretty, got "xml"$/);
+  assert.throws(() => resolveServerConfig({}, { HOB_LOG_FORMAT: 'color' }), /HOB_LOG_FORMAT must be json or pretty/);
+});

@@ -47,8 +47,16 @@ export interface ServerConfig {
   readonly organization: string;
   /** `--base-domain` / HOB_BASE_DOMAIN; sprite URLs are http://<name>.<base-domain>:<port>/. Default localhost. */
   readonly baseDomain: string;
+  /** `--log-level` / HOB_LOG_LEVEL: trace, debug, info, warn, error, fatal or silent. Default info. */
   readonly logLevel: string;
+  /**
+   * `--log-format` / HOB_LOG_FORMAT: `json` (one object a line, for log storage) or `pretty`
+   * (readable lines). Default: pretty when stdout is a terminal, json otherwise.
+   */
+  readonly logFormat: LogFormat;
 }
+
+export type LogFormat = 'json' | 'pretty';
 
 export interface ServeFlags {
   listen?: string;
@@ -61,6 +69,7 @@ export interface ServeFlags {
   warmPool?: string;
   baseDomain?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 /** A setting as the user gave it, with the flag or variable it came from, so an error can name it. */
@@ -69,11 +78,16 @@ interface Setting {
   source: string;
 }
 
-/** The flag if given, else the environment variable, else the default (named after the flag). */
-function setting(flag: string | undefined, flagName: string, env: string | undefined, envName: string, fallback: string): Setting {
+/** The flag if given, else the environment variable, else nothing. */
+function given(flag: string | undefined, flagName: string, env: string | undefined, envName: string): Setting | undefined {
   if (flag !== undefined) return { value: flag, source: flagName };
   if (env !== undefined) return { value: env, source: envName };
-  return { value: fallback, source: flagName };
+  return undefined;
+}
+
+/** The flag if given, else the environment variable, else the default (named after the flag). */
+function setting(flag: string | undefined, flagName: string, env: string | undefined, envName: string, fallback: string): Setting {
+  return given(flag, flagName, env, envName) ?? { value: fallback, source: flagName };
 }
 
 function invalid(what: Setting, expected: string): HobError {
@@ -106,13 +120,20 @@ function logLevel(value: Setting): string {
   return value.value;
 }
 
+function logFormat(value: Setting | undefined, stdoutIsTerminal: boolean): LogFormat {
+  if (value === undefined) return stdoutIsTerminal ? 'pretty' : 'json';
+  if (value.value !== 'json' && value.value !== 'pretty') throw invalid(value, 'json or pretty');
+  return value.value;
+}
+
 function imageName(value: Setting): string {
   const problem = nameProblem(value.value);
   if (problem !== undefined) throw invalid(value, `an image name (${problem})`);
   return value.value;
 }
 
-export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServerConfig {
+/** `stdoutIsTerminal` picks the log format when neither flag nor environment does. */
+export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, stdoutIsTerminal = false): ServerConfig {
   const listen = parseListen(setting(flags.listen, '--listen', env.HOB_LISTEN, 'HOB_LISTEN', '127.0.0.1:7070'));
   const home = env.HOME ?? homedir();
   const configHome = env.XDG_CONFIG_HOME ?? join(home, '.config');
@@ -141,5 +162,6 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): 
     organization: 'local',
     baseDomain: flags.baseDomain ?? env.HOB_BASE_DOMAIN ?? 'localhost',
     logLevel: logLevel(setting(flags.logLevel, '--log-level', env.HOB_LOG_LEVEL, 'HOB_LOG_LEVEL', 'info')),
+    logFormat: logFormat(given(flags.logFormat, '--log-format', env.HOB_LOG_FORMAT, 'HOB_LOG_FORMAT'), stdoutIsTerminal),
   });
 }

@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './log.js';
 import type { ServerConfig } from './config.js';
 import { createApp } from './app.js';
 import { openDatabase } from './store/db.js';
@@ -25,7 +26,7 @@ export interface RunningServer {
  * with what runs, then the API. Returns once it listens.
  */
 export async function startServer(config: ServerConfig, options: { distDir: string; log?: Logger }): Promise<RunningServer> {
-  const log = options.log ?? pino({ level: config.logLevel });
+  const log = options.log ?? (await createLogger(config));
   const pool = await BtrfsPool.open(config.dataDir, config.poolSizeGiB, log);
   const db = openDatabase(join(config.dataDir, 'hob.db'));
   const tokens = new TokenStore(db);

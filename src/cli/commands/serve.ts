@@ -20,6 +20,7 @@ export function registerServe(program: Command): void {
     .option('--debootstrap-cache <dir>', 'cache of downloaded Debian packages (default /var/cache/hob/debootstrap)')
     .option('--base-domain <domain>', 'sprite URLs are http://<name>.<domain>:<port>/ (default localhost)')
     .option('--log-level <level>', 'trace, debug, info, warn or error (default info)')
+    .option('--log-format <format>', 'json or pretty (env HOB_LOG_FORMAT; default pretty on a terminal, json otherwise)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       if (process.getuid?.() !== 0) throw new HobError('invalid_config', 'hob serve must run as root (it drives runc, mounts and btrfs); run it with sudo');
       const config = resolveServerConfig(
@@ -34,8 +35,10 @@ export function registerServe(program: Command): void {
           warmPool: flags.warmPool as string | undefined,
           baseDomain: flags.baseDomain as string | undefined,
           logLevel: flags.logLevel as string | undefined,
+          logFormat: flags.logFormat as string | undefined,
         },
         process.env,
+        process.stdout.isTTY === true,
       );
       const server = await startServer(config, { distDir: dirname(fileURLToPath(import.meta.url)) }).catch((error: unknown) => {
         throw startupError(error, config);

@@ -67,6 +67,7 @@ test('hob serve: a bad flag or variable is one line with the fix and exit 78, ne
   assertOneLine(await hob(['serve', '--listen', 'nonsense']), 78, /^error: --listen must be HOST:PORT \(for example 127\.0\.0\.1:7070\), got "nonsense"$/, '--listen nonsense');
   assertOneLine(await hob(['serve'], { env: { HOB_LISTEN: 'nonsense' } }), 78, /^error: HOB_LISTEN must be HOST:PORT/, 'HOB_LISTEN nonsense');
   assertOneLine(await hob(['serve', '--log-level', 'loud']), 78, /--log-level must be one of/, '--log-level loud');
+  assertOneLine(await hob(['serve', '--log-format', 'xml']), 78, /^error: --log-format must be json or pretty, got "xml"$/, '--log-format xml');
   assertOneLine(await hob(['serve', '--warm-pool', '-1']), 78, /--warm-pool must be a whole number/, '--warm-pool -1');
 });
 
