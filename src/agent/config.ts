@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { MAX_EXEC_MESSAGE_BYTES } from '../shared/frames.js';
 
 /**
  * The agent's whole configuration, resolved once from its command line. The agent reads no
@@ -15,7 +16,7 @@ export interface AgentConfig {
   readonly keepaliveMs: number;
   /** `--hangup-grace-ms <n>` (default 2000): after a client disconnects, SIGHUP, then SIGKILL after this long. */
   readonly hangupGraceMs: number;
-  /** `--max-message-bytes <n>` (default 1 MiB): the largest WebSocket message a client may send. */
+  /** `--max-message-bytes <n>` (default MAX_EXEC_MESSAGE_BYTES: a 16 MiB write and its stream id): the largest WebSocket message a client may send. */
   readonly maxMessageBytes: number;
   /**
    * `--sprite`: the agent runs as a sprite's init and may tidy the sprite's own system files
@@ -56,7 +57,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentConfig {
     socketPath: values.socket,
     keepaliveMs: positiveInt(values['keepalive-ms'], 15_000, 'keepalive-ms'),
     hangupGraceMs: positiveInt(values['hangup-grace-ms'], 2_000, 'hangup-grace-ms'),
-    maxMessageBytes: positiveInt(values['max-message-bytes'], 1024 * 1024, 'max-message-bytes'),
+    maxMessageBytes: positiveInt(values['max-message-bytes'], MAX_EXEC_MESSAGE_BYTES, 'max-message-bytes'),
     sandboxed: values.sprite === true,
   });
 }

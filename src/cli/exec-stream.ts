@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { errorFromBody } from '../client/errors.js';
 import { HobError } from '../shared/errors.js';
 import { StreamId, decodeFrame, encodeFrame, exitCodeFromCloseCode } from '../shared/frames.js';
 
@@ -83,13 +84,7 @@ export function runExecStream(ws: WebSocket, options: ExecStreamOptions): Promis
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         cleanup();
-        const text = Buffer.concat(chunks).toString();
-        try {
-          const body = JSON.parse(text) as { message?: unknown }; // checked below
-          reject(new HobError(res.statusCode === 404 ? 'not_found' : 'bad_request', typeof body.message === 'string' ? body.message : text));
-        } catch {
-          reject(new HobError('bad_request', `the server refused the exec (${String(res.statusCode)}): ${text.slice(0, 300)}`));
-        }
+        reject(errorFromBody(res.statusCode ?? 0, res.statusMessage ?? '', Buffer.concat(chunks).toString()));
       });
     });
 

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { HOB_VERSION } from '../shared/version.js';
 import { CliContext } from './context.js';
 import { reportError } from './output.js';
+import { ExitCode } from './exit-codes.js';
 import { registerServe } from './commands/serve.js';
 import { registerCreate } from './commands/sprite/create.js';
 import { registerList } from './commands/sprite/list.js';
@@ -38,7 +39,8 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode;
+      // Commander has printed the usage problem (or the help or version asked for).
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
     process.exitCode = reportError(error);

@@ -1,16 +1,19 @@
 import { HobError } from '../shared/errors.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 /**
- * How the CLI ends on an error: a user error (bad input, unknown sprite, server refusal) prints
- * one line and what to do; anything else is a bug and prints its stack.
+ * How the CLI ends on an error, returning its exit status: a HobError is one line saying what
+ * to do (the server's own failures add where to look); anything else is a bug in the CLI and
+ * prints its stack.
  */
 export function reportError(error: unknown): number {
   if (error instanceof HobError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    return error.code === 'internal' ? 2 : 1;
+    const hint = error.code === 'internal' ? ' (a bug in Hob: the server log has the details; please report it)' : '';
+    process.stderr.write(`error: ${error.message}${hint}\n`);
+    return exitCodeFor(error.code);
   }
   process.stderr.write(`hob: unexpected error (please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 2;
+  return ExitCode.bug;
 }
 
 export function printJson(value: unknown): void {

@@ -14,7 +14,10 @@ import type {
   SpriteSourceJson,
   UpdateSpriteBody,
 } from '../shared/protocol.js';
-import { errorFromResponse } from './errors.js';
+import { errorFromResponse, progressEventFrom } from './errors.js';
+
+/** How a progress stream ended: its `complete` line, or its `error` line (with the error's code). */
+export type ProgressOutcome = Extract<ProgressEvent, { type: 'complete' | 'error' }>;
 
 export interface ClientOptions {
   url: string;
@@ -98,7 +101,7 @@ export class HobClient {
   }
 
   /** Checkpoints a sprite; resolves with the last event (complete, carrying the new id, or error). */
-  async createCheckpoint(name: string, comment: string | undefined, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+  async createCheckpoint(name: string, comment: string | undefined, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
     const body: CreateCheckpointBody = comment === undefined ? {} : { comment };
     const response = await this.fetch('POST', `/v1/sprites/${encodeURIComponent(name)}/checkpoint`, { json: body });
     return readProgress(response, onEvent);
@@ -122,7 +125,7 @@ export class HobClient {
   }
 
   /** Restores a sprite's files to a checkpoint (restarting it); resolves with the last event. */
-  async restoreCheckpoint(name: string, id: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+  async restoreCheckpoint(name: string, id: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
     const response = await this.fetch('POST', `${checkpointPath(name, id)}/restore`);
     return readProgress(response, onEvent);
   }
@@ -149,12 +152,12 @@ export class HobClient {
   }
 
   /** Starts or follows an image build; resolves with the last event (complete or error). */
-  async buildImage(name: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+  async buildImage(name: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
     const response = await this.fetch('POST', `/v1/images/${encodeURIComponent(name)}/build`);
     return readProgress(response, onEvent);
   }
 
-  async importImage(name: string, tarball: ReadableStream<Uint8Array>, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+  async importImage(name: string, tarball: ReadableStream<Uint8Array>, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
     const response = await this.fetch('POST', `/v1/images/${encodeURIComponent(name)}/import`, {
       body: tarball,
       headers: { 'Content-Type': 'application/octet-stream' },
@@ -180,20 +183,24 @@ function checkpointPath(name: string, id: string): string {
   return `${checkpointsPath(name)}/${encodeURIComponent(id)}`;
 }
 
-async function readProgress(response: Response, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
-  let last: ProgressEvent = { type: 'error', error: 'the server ended the stream without a result' };
-  if (response.body === null) return last;
+async function readProgress(response: Response, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
+  // A stream cut before its last line: the server went away mid-operation.
+  const cut: ProgressOutcome = { type: 'error', error: 'the server ended the stream without a result', code: 'sprite_unavailable' };
+  if (response.body === null) return cut;
+  let last: ProgressEvent | undefined;
   const decoder = new TextDecoder();
   let buffered = '';
   const handle = (line: string): void => {
     if (line.trim() === '') return;
+    let event: ProgressEvent | undefined;
     try {
-      const event = JSON.parse(line) as ProgressEvent; // the server writes ProgressEvent lines
-      last = event;
-      onEvent(event);
+      event = progressEventFrom(JSON.parse(line));
     } catch {
       // Malformed lines are skipped, as the Sprites SDKs do.
     }
+    if (event === undefined) return;
+    last = event;
+    onEvent(event);
   };
   for await (const chunk of response.body) {
     buffered += decoder.decode(chunk, { stream: true });
@@ -202,5 +209,5 @@ async function readProgress(response: Response, onEvent: (event: ProgressEvent) 
     lines.forEach(handle);
   }
   handle(buffered);
-  return last;
+  return last?.type === 'complete' || last?.type === 'error' ? last : cut;
 }

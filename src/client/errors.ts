@@ -1,8 +1,14 @@
-import { HobError, isErrorCode } from '../shared/errors.js';
+import { HobError, isErrorCode, type ErrorCode } from '../shared/errors.js';
+import type { ProgressEvent } from '../shared/protocol.js';
 
 /** The one place where a non-2xx response becomes an error the caller can branch on by code. */
 export async function errorFromResponse(response: Response): Promise<HobError> {
   const text = await response.text().catch(() => '');
+  return errorFromBody(response.status, response.statusText, text);
+}
+
+/** A refusal's status and body (JSON `{error, message, details}` from Hob) as a HobError. */
+export function errorFromBody(status: number, statusText: string, text: string): HobError {
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown; details?: unknown }; // fields checked below
     if (isErrorCode(body.error)) {
@@ -12,6 +18,36 @@ export async function errorFromResponse(response: Response): Promise<HobError> {
   } catch {
     // Not JSON: fall through to a generic error carrying the raw text.
   }
-  const code = response.status === 401 ? 'unauthorized' : response.status === 404 ? 'not_found' : response.status >= 500 ? 'internal' : 'bad_request';
-  return new HobError(code, `${response.status} ${response.statusText}${text ? `: ${text.slice(0, 500)}` : ''}`);
+  return new HobError(codeForStatus(status), `${status} ${statusText}${text ? `: ${text.slice(0, 500)}` : ''}`);
+}
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  return status >= 500 ? 'internal' : 'bad_request';
+}
+
+/**
+ * One parsed line of an NDJSON progress stream, checked: an `error` line keeps the code the
+ * server gave it; one without a code Hob knows (an older server) is `internal`. Lines that are
+ * not progress events at all are dropped (undefined), as the Sprites SDKs skip them.
+ */
+export function progressEventFrom(value: unknown): ProgressEvent | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const line = value as Record<string, unknown>; // fields checked below
+  if (line.type === 'error') {
+    const message = typeof line.error === 'string' ? line.error : 'the operation failed';
+    const time = typeof line.time === 'string' ? { time: line.time } : {};
+    return { type: 'error', error: message, code: isErrorCode(line.code) ? line.code : 'internal', ...time };
+  }
+  if ((line.type === 'info' || line.type === 'progress' || line.type === 'complete') && typeof line.data === 'string') {
+    return line as ProgressEvent; // the server writes these shapes; `data`, which every reader shows, is checked
+  }
+  return undefined;
+}
+
+/** An NDJSON `error` line as the HobError it reports, prefixed with what failed. */
+export function errorFromEvent(event: Extract<ProgressEvent, { type: 'error' }>, what?: string): HobError {
+  return new HobError(event.code, what === undefined ? event.error : `${what} failed: ${event.error}`);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { HobError } from '../shared/errors.js';
 import { resolveServerConfig } from './config.js';
 
 test('defaults are the embedded ones', () => {
@@ -22,10 +23,25 @@ test('flags win over the environment, which wins over defaults', () => {
   assert.deepEqual([fromFlags.listenHost, fromFlags.listenPort, fromFlags.dataDir], ['::1', 9, '/flag']);
 });
 
-test('bad values are refused with a clear message', () => {
-  assert.throws(() => resolveServerConfig({ listen: 'nope' }, {}), /--listen must be HOST:PORT/);
-  assert.throws(() => resolveServerConfig({ listen: '1.2.3.4:99999' }, {}), /--listen/);
-  assert.throws(() => resolveServerConfig({ poolSizeGib: '-1' }, {}), /pool size must be a positive number/);
-  assert.throws(() => resolveServerConfig({ defaultImage: 'Bad Name' }, {}), /invalid image name/);
-  assert.throws(() => resolveServerConfig({}, { HOB_CONTAINER_PREFIX: 'UPPER' }), /HOB_CONTAINER_PREFIX/);
+test('bad values are configuration errors that name the flag or variable they came from', () => {
+  const refused = (flags: Parameters<typeof resolveServerConfig>[0], env: NodeJS.ProcessEnv, message: RegExp) =>
+    assert.throws(() => resolveServerConfig(flags, env), (error: unknown) => error instanceof HobError && error.code === 'invalid_config' && message.test(error.message));
+  refused({ listen: 'nope' }, {}, /^--listen must be HOST:PORT \(for example 127\.0\.0\.1:7070\), got "nope"$/);
+  refused({ listen: '1.2.3.4:99999' }, {}, /--listen/);
+  refused({}, { HOB_LISTEN: 'nonsense' }, /^HOB_LISTEN must be HOST:PORT/);
+  refused({ poolSizeGib: '-1' }, {}, /^--pool-size-gib must be a positive number, got "-1"$/);
+  refused({ warmPool: 'many' }, {}, /^--warm-pool must be a whole number from 0 to 64/);
+  refused({ defaultImage: 'Bad Name' }, {}, /^--default-image must be an image name/);
+  refused({ logLevel: 'loud' }, {}, /^--log-level must be one of trace, debug, info/);
+  refused({}, { HOB_CONTAINER_PREFIX: 'UPPER' }, /^HOB_CONTAINER_PREFIX must be/);
+});
+
+test('logs are JSON unless stdout is a terminal; --log-format or HOB_LOG_FORMAT chooses explicitly', () => {
+  assert.equal(resolveServerConfig({}, {}).logFormat, 'json');
+  assert.equal(resolveServerConfig({}, {}, true).logFormat, 'pretty');
+  assert.equal(resolveServerConfig({ logFormat: 'json' }, {}, true).logFormat, 'json');
+  assert.equal(resolveServerConfig({}, { HOB_LOG_FORMAT: 'pretty' }, false).logFormat, 'pretty');
+  assert.equal(resolveServerConfig({ logFormat: 'json' }, { HOB_LOG_FORMAT: 'pretty' }).logFormat, 'json', 'the flag wins');
+  assert.throws(() => resolveServerConfig({ logFormat: 'xml' }, {}), /^HobError: --log-format must be json or pretty, got "xml"$/);
+  assert.throws(() => resolveServerConfig({}, { HOB_LOG_FORMAT: 'color' }), /HOB_LOG_FORMAT must be json or pretty/);
 });

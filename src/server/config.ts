@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HobError } from '../shared/errors.js';
-import { assertValidName } from '../shared/names.js';
+import { nameProblem } from '../shared/names.js';
 
 /**
  * Everything the server process is configured with, resolved once from flags, environment and
@@ -47,8 +47,16 @@ export interface ServerConfig {
   readonly organization: string;
   /** `--base-domain` / HOB_BASE_DOMAIN; sprite URLs are http://<name>.<base-domain>:<port>/. Default localhost. */
   readonly baseDomain: string;
+  /** `--log-level` / HOB_LOG_LEVEL: trace, debug, info, warn, error, fatal or silent. Default info. */
   readonly logLevel: string;
+  /**
+   * `--log-format` / HOB_LOG_FORMAT: `json` (one object a line, for log storage) or `pretty`
+   * (readable lines). Default: pretty when stdout is a terminal, json otherwise.
+   */
+  readonly logFormat: LogFormat;
 }
+
+export type LogFormat = 'json' | 'pretty';
 
 export interface ServeFlags {
   listen?: string;
@@ -61,48 +69,88 @@ export interface ServeFlags {
   warmPool?: string;
   baseDomain?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
-function parseListen(value: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+/** A setting as the user gave it, with the flag or variable it came from, so an error can name it. */
+interface Setting {
+  value: string;
+  source: string;
+}
+
+/** The flag if given, else the environment variable, else nothing. */
+function given(flag: string | undefined, flagName: string, env: string | undefined, envName: string): Setting | undefined {
+  if (flag !== undefined) return { value: flag, source: flagName };
+  if (env !== undefined) return { value: env, source: envName };
+  return undefined;
+}
+
+/** The flag if given, else the environment variable, else the default (named after the flag). */
+function setting(flag: string | undefined, flagName: string, env: string | undefined, envName: string, fallback: string): Setting {
+  return given(flag, flagName, env, envName) ?? { value: fallback, source: flagName };
+}
+
+function invalid(what: Setting, expected: string): HobError {
+  return new HobError('invalid_config', `${what.source} must be ${expected}, got ${JSON.stringify(what.value)}`);
+}
+
+function parseListen(listen: Setting): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.value);
   const port = Number(match?.[3]);
-  if (match === null || port > 65535) {
-    throw new HobError('bad_request', `--listen must be HOST:PORT (for example 127.0.0.1:7070), got ${JSON.stringify(value)}`);
-  }
+  if (match === null || port > 65535) throw invalid(listen, 'HOST:PORT (for example 127.0.0.1:7070)');
   return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
 }
 
-function positiveNumber(value: string, what: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new HobError('bad_request', `${what} must be a positive number, got ${JSON.stringify(value)}`);
+function positiveNumber(value: Setting): number {
+  const n = Number(value.value);
+  if (!Number.isFinite(n) || n <= 0) throw invalid(value, 'a positive number');
   return n;
 }
 
-function wholeNumber(value: string, what: string, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new HobError('bad_request', `${what} must be a whole number from 0 to ${max}, got ${JSON.stringify(value)}`);
+function wholeNumber(value: Setting, max: number): number {
+  const n = Number(value.value);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw invalid(value, `a whole number from 0 to ${max}`);
   return n;
 }
 
-export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServerConfig {
-  const listen = parseListen(flags.listen ?? env.HOB_LISTEN ?? '127.0.0.1:7070');
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function logLevel(value: Setting): string {
+  if (!LOG_LEVELS.includes(value.value)) throw invalid(value, `one of ${LOG_LEVELS.join(', ')}`);
+  return value.value;
+}
+
+function logFormat(value: Setting | undefined, stdoutIsTerminal: boolean): LogFormat {
+  if (value === undefined) return stdoutIsTerminal ? 'pretty' : 'json';
+  if (value.value !== 'json' && value.value !== 'pretty') throw invalid(value, 'json or pretty');
+  return value.value;
+}
+
+function imageName(value: Setting): string {
+  const problem = nameProblem(value.value);
+  if (problem !== undefined) throw invalid(value, `an image name (${problem})`);
+  return value.value;
+}
+
+/** `stdoutIsTerminal` picks the log format when neither flag nor environment does. */
+export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, stdoutIsTerminal = false): ServerConfig {
+  const listen = parseListen(setting(flags.listen, '--listen', env.HOB_LISTEN, 'HOB_LISTEN', '127.0.0.1:7070'));
   const home = env.HOME ?? homedir();
   const configHome = env.XDG_CONFIG_HOME ?? join(home, '.config');
-  const defaultImage = flags.defaultImage ?? env.HOB_DEFAULT_IMAGE ?? 'debian';
-  assertValidName(defaultImage, 'image');
+  const defaultImage = imageName(setting(flags.defaultImage, '--default-image', env.HOB_DEFAULT_IMAGE, 'HOB_DEFAULT_IMAGE', 'debian'));
   const containerPrefix = env.HOB_CONTAINER_PREFIX ?? 'hob';
   if (!/^[a-z][a-z0-9]{0,15}$/.test(containerPrefix)) {
-    throw new HobError('bad_request', 'HOB_CONTAINER_PREFIX must be 1–16 lowercase letters or digits, starting with a letter');
+    throw invalid({ value: containerPrefix, source: 'HOB_CONTAINER_PREFIX' }, '1–16 lowercase letters or digits, starting with a letter');
   }
   return Object.freeze({
     listenHost: listen.host,
     listenPort: listen.port,
     dataDir: flags.dataDir ?? env.HOB_DATA_DIR ?? '/var/lib/hob',
     cliConfigPath: flags.cliConfig ?? env.HOB_CLI_CONFIG ?? join(configHome, 'hob', 'config.json'),
-    poolSizeGiB: positiveNumber(flags.poolSizeGib ?? env.HOB_POOL_SIZE_GIB ?? '64', 'pool size'),
+    poolSizeGiB: positiveNumber(setting(flags.poolSizeGib, '--pool-size-gib', env.HOB_POOL_SIZE_GIB, 'HOB_POOL_SIZE_GIB', '64')),
     defaultImage,
     prebuildDefaultImage: flags.prebuild ?? env.HOB_PREBUILD !== '0',
-    warmPoolSize: wholeNumber(flags.warmPool ?? env.HOB_WARM_POOL ?? '2', 'warm pool size', 64),
+    warmPoolSize: wholeNumber(setting(flags.warmPool, '--warm-pool', env.HOB_WARM_POOL, 'HOB_WARM_POOL', '2'), 64),
     debootstrapCacheDir: flags.debootstrapCache ?? env.HOB_DEBOOTSTRAP_CACHE ?? '/var/cache/hob/debootstrap',
     containerPrefix,
     uidOffset: 100000,
@@ -113,6 +161,7 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): 
     agentStartTimeoutMs: 10_000,
     organization: 'local',
     baseDomain: flags.baseDomain ?? env.HOB_BASE_DOMAIN ?? 'localhost',
-    logLevel: flags.logLevel ?? env.HOB_LOG_LEVEL ?? 'info',
+    logLevel: logLevel(setting(flags.logLevel, '--log-level', env.HOB_LOG_LEVEL, 'HOB_LOG_LEVEL', 'info')),
+    logFormat: logFormat(given(flags.logFormat, '--log-format', env.HOB_LOG_FORMAT, 'HOB_LOG_FORMAT'), stdoutIsTerminal),
   });
 }

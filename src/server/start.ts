@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './log.js';
 import type { ServerConfig } from './config.js';
 import { createApp } from './app.js';
 import { buildServices } from './container.js';
@@ -16,7 +17,7 @@ export interface RunningServer {
  * with what runs, then the API. Returns once it listens.
  */
 export async function startServer(config: ServerConfig, options: { distDir: string; log?: Logger }): Promise<RunningServer> {
-  const log = options.log ?? pino({ level: config.logLevel });
+  const log = options.log ?? (await createLogger(config));
   const services = await buildServices(config, log, options.distDir);
   const { db, tokens, images, pool, spares, registry } = services;
   const firstToken = tokens.count() === 0 ? tokens.create('admin token created at first start') : undefined;

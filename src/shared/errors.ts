@@ -19,6 +19,11 @@ export const ErrorCodes = {
   agent_error: { status: 502, retryable: true },
   agent_incompatible: { status: 502, retryable: false },
   internal: { status: 500, retryable: true },
+  /**
+   * The server's own configuration is wrong (a flag, an environment variable, the data dir, the
+   * host's set-up). Raised while it starts, where it becomes one line with the fix, not a stack.
+   */
+  invalid_config: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -58,4 +63,9 @@ export class HobError extends Error {
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ErrorCodes, value);
+}
+
+/** The code an error carries across a boundary: its own if it is a HobError, else `internal`. */
+export function errorCodeOf(error: unknown): ErrorCode {
+  return error instanceof HobError ? error.code : 'internal';
 }

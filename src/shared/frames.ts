@@ -10,6 +10,20 @@ export const StreamId = {
   StdinEof: 0x04,
 } as const;
 
+/**
+ * The largest stdin write an exec session accepts in one WebSocket message. The Sprites SDK
+ * sends each write as one message, however large, and a WebSocket message cannot be taken in
+ * pieces: the agent holds a whole one in the sprite's own memory until the command has read it
+ * (reading from the client pauses meanwhile). Measured on the tiny image, a run of writes this
+ * size raised a sprite's memory use from 13 to 46 MiB, so even the smallest sprite (ram_mb 64)
+ * takes them; 64 MiB writes took 270 MiB and got the agent OOM-killed in a 256 MiB sprite. A
+ * larger write closes the session with 1009 (message too big); split larger input into writes.
+ */
+export const MAX_EXEC_WRITE_BYTES = 16 * 1024 * 1024;
+
+/** The largest exec message: a write plus the stream id byte that frames it outside a TTY. */
+export const MAX_EXEC_MESSAGE_BYTES = MAX_EXEC_WRITE_BYTES + 1;
+
 export type StreamIdValue = (typeof StreamId)[keyof typeof StreamId];
 
 export function encodeFrame(stream: StreamIdValue, payload?: Uint8Array): Buffer {

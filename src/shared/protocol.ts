@@ -4,6 +4,8 @@
  * routes really registered match these lists, both ways.
  */
 
+import type { ErrorCode } from './errors.js';
+
 export type SpriteStatus = 'running' | 'warm' | 'cold';
 
 export interface SpriteConfigJson {
@@ -118,12 +120,13 @@ export interface ImageJson {
 /**
  * One line of an NDJSON progress stream (image build and import, checkpoint and restore).
  * Checkpoint and restore lines also carry `time`, and their `complete` line the checkpoint `id`.
+ * An `error` line keeps its message in `error` (where the Sprites SDK reads it) and its code in `code`.
  */
 export type ProgressEvent =
   | { type: 'info'; data: string; time?: string }
   | { type: 'progress'; data: string; done: number; total: number; time?: string }
   | { type: 'complete'; data: string; id?: string; time?: string }
-  | { type: 'error'; error: string; time?: string };
+  | { type: 'error'; error: string; code: ErrorCode; time?: string };
 
 /** A checkpoint as the Sprites v1 API returns it; ids are v0, v1, … per sprite, and auto-0, auto-1, … for automatic ones. */
 export interface CheckpointJson {

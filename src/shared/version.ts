@@ -5,8 +5,10 @@ export const HOB_VERSION = '0.1.0';
  * The agent's protocol version. Bump it on any change in agent behaviour: persistent sprites
  * keep the agent they were started with until they restart, so the server must know which
  * one it is talking to. Feature gates keyed on it live here too.
+ *
+ * 2: exec accepts client messages up to MAX_EXEC_MESSAGE_BYTES (version 1 closed at 1 MiB).
  */
-export const AGENT_VERSION = 1;
+export const AGENT_VERSION = 2;
 
 /** The oldest agent protocol this server still speaks; older agents are refused until their sprite restarts. */
 export const OLDEST_AGENT_VERSION = 1;

@@ -5,13 +5,14 @@
  * errors, sprite management, WebSocket exec, HTTP exec).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { APIError, ExecError, Sprite, SpritesClient, type SpriteCommand } from '@fly/sprites';
 import { clientFor, sharedServer, spriteFixture } from '../helpers/fixture.js';
 import { sdkClient } from '../helpers/sdk.js';
 import { ensureImage } from '../helpers/server.js';
+import { MAX_EXEC_WRITE_BYTES } from '../../src/shared/frames.js';
 
 const server = sharedServer();
 const hob = clientFor(server);
@@ -316,6 +317,20 @@ describe('SDK exec over WebSocket', () => {
     const counted = await wcDone;
     assert.equal(counted.code, 0);
     assert.equal(counted.stdout.trim(), String(16 * chunk.length));
+  });
+
+  test('one stdin write of the documented maximum, 16 MiB in one WebSocket message, reaches the command intact', async (t) => {
+    const sprite = await fixtureSprite(t);
+    assert.equal(MAX_EXEC_WRITE_BYTES, 16 * 1024 * 1024);
+    const input = randomBytes(MAX_EXEC_WRITE_BYTES);
+    const hash = sprite.spawn('sha256sum');
+    const hashed = collect(hash);
+    await spawned(hash);
+    hash.stdin.write(input);
+    hash.stdin.end();
+    const result = await hashed;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.split(' ')[0], createHash('sha256').update(input).digest('hex'));
   });
 
   test('spawn with a TTY reports the size it was given and follows resize()', async (t) => {

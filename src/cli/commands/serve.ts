@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveServerConfig } from '../../server/config.js';
 import { startServer } from '../../server/start.js';
+import { startupError } from '../../server/startup-error.js';
+import { HobError } from '../../shared/errors.js';
 
 export function registerServe(program: Command): void {
   program
@@ -18,8 +20,9 @@ export function registerServe(program: Command): void {
     .option('--debootstrap-cache <dir>', 'cache of downloaded Debian packages (default /var/cache/hob/debootstrap)')
     .option('--base-domain <domain>', 'sprite URLs are http://<name>.<domain>:<port>/ (default localhost)')
     .option('--log-level <level>', 'trace, debug, info, warn or error (default info)')
+    .option('--log-format <format>', 'json or pretty (env HOB_LOG_FORMAT; default pretty on a terminal, json otherwise)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
-      if (process.getuid?.() !== 0) throw new Error('hob serve must run as root (it drives runc, mounts and btrfs)');
+      if (process.getuid?.() !== 0) throw new HobError('invalid_config', 'hob serve must run as root (it drives runc, mounts and btrfs); run it with sudo');
       const config = resolveServerConfig(
         {
           listen: flags.listen as string | undefined, // commander types option values loosely; each is a string flag
@@ -32,10 +35,14 @@ export function registerServe(program: Command): void {
           warmPool: flags.warmPool as string | undefined,
           baseDomain: flags.baseDomain as string | undefined,
           logLevel: flags.logLevel as string | undefined,
+          logFormat: flags.logFormat as string | undefined,
         },
         process.env,
+        process.stdout.isTTY === true,
       );
-      const server = await startServer(config, { distDir: dirname(fileURLToPath(import.meta.url)) });
+      const server = await startServer(config, { distDir: dirname(fileURLToPath(import.meta.url)) }).catch((error: unknown) => {
+        throw startupError(error, config);
+      });
       const stop = (): void => {
         void server.close().then(() => process.exit(0));
       };

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { copyFile, cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { HobError } from '../../shared/errors.js';
 import { runCommand } from '../util/command.js';
 
 export interface AgentRuntimeSources {
@@ -18,7 +19,7 @@ const TINI_CANDIDATES = ['/usr/bin/tini-static', '/usr/sbin/tini-static'];
 
 export function defaultAgentRuntimeSources(distDir: string): AgentRuntimeSources {
   const tini = TINI_CANDIDATES.find((path) => existsSync(path));
-  if (tini === undefined) throw new Error('tini-static not found: install the Debian package `tini` (the README set-up does)');
+  if (tini === undefined) throw new HobError('invalid_config', 'tini-static not found: install the Debian package `tini` (the README set-up does)');
   return { agentBundle: join(distDir, 'agent.js'), nodeBinary: realpathSync(process.execPath), tiniBinary: tini };
 }
 
@@ -38,7 +39,7 @@ function nodePtyDir(): string {
  */
 export async function prepareAgentRuntime(baseDir: string, sources: AgentRuntimeSources): Promise<string> {
   if (!existsSync(sources.agentBundle)) {
-    throw new Error(`agent bundle ${sources.agentBundle} is missing: run \`npm run build\` first`);
+    throw new HobError('invalid_config', `agent bundle ${sources.agentBundle} is missing: run \`npm run build\` first`);
   }
   const ptyDir = nodePtyDir();
   const ptyNative = join(ptyDir, 'build', 'Release', 'pty.node');

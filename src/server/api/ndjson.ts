@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
-import { HobError } from '../../shared/errors.js';
+import { HobError, errorCodeOf } from '../../shared/errors.js';
 import type { ProgressEvent } from '../../shared/protocol.js';
 import type { ImageJob } from '../images/registry.js';
 
@@ -43,7 +43,7 @@ export function streamOperation(reply: FastifyReply, run: (progress: (message: s
       (result) => write({ type: 'complete', ...result }),
       (error: unknown) => {
         if (!(error instanceof HobError) || error.status >= 500) log.error({ err: error }, 'operation failed');
-        write({ type: 'error', error: error instanceof Error ? error.message : String(error) });
+        write({ type: 'error', error: error instanceof Error ? error.message : String(error), code: errorCodeOf(error) });
       },
     )
     .finally(() => raw.end());

@@ -4,6 +4,8 @@
  * clearly that they are not supported, instead of tar's "does not look like a tar archive".
  */
 
+import { HobError } from '../../shared/errors.js';
+
 export type ArchiveFormat = 'tar' | 'gzip';
 
 const UNSUPPORTED: readonly { name: string; magic: readonly number[] }[] = [
@@ -16,11 +18,11 @@ const UNSUPPORTED: readonly { name: string; magic: readonly number[] }[] = [
 export const SNIFF_BYTES = 6;
 
 export function detectArchiveFormat(head: Buffer): ArchiveFormat {
-  if (head.length === 0) throw new Error('the archive is empty');
+  if (head.length === 0) throw new HobError('bad_request', 'the archive is empty');
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   for (const { name, magic } of UNSUPPORTED) {
     if (magic.every((byte, i) => head[i] === byte)) {
-      throw new Error(`${name}-compressed archives are not supported; send a plain tar or a tar.gz`);
+      throw new HobError('bad_request', `${name}-compressed archives are not supported; send a plain tar or a tar.gz`);
     }
   }
   // Anything else goes to tar, which rejects non-archives with its own message.

@@ -2,6 +2,7 @@ import { readdir, unlink } from 'node:fs/promises';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
+import { HobError } from '../../shared/errors.js';
 import { detectArchiveFormat, SNIFF_BYTES } from './archive-format.js';
 import { ensureSpriteBaseFiles } from './base-files.js';
 import { CommandError, runCommand } from '../util/command.js';
@@ -37,6 +38,7 @@ const TAR_ARGS = [
 const PROGRESS_EVERY_BYTES = 16 * 1024 * 1024;
 const MAX_TOP_LEVEL_IN_ERROR = 10;
 const MAX_DIR_ENTRIES_CHECKED = 500;
+const MAX_TAR_LINES_IN_ERROR = 3;
 
 export async function importRootfsTar(
   root: string,
@@ -62,8 +64,12 @@ export async function importRootfsTar(
   } catch (err) {
     signal?.throwIfAborted();
     // tar only saw a truncated stream; the reader's error is the real cause.
-    if (inputError !== undefined) throw new Error(`reading the archive failed: ${inputError.message}`, { cause: inputError });
-    if (err instanceof CommandError) throw new Error(`extracting the archive failed: ${err.message}`, { cause: err });
+    if (inputError !== undefined) {
+      // A broken upload or gzip stream is the sender's to fix; a too-large one keeps its own code.
+      const code = inputError instanceof HobError ? inputError.code : 'bad_request';
+      throw new HobError(code, `reading the archive failed: ${inputError.message}`, { cause: inputError });
+    }
+    if (err instanceof CommandError) throw new HobError('bad_request', `extracting the archive failed: ${tarComplaint(err)}`, { cause: err });
     throw err;
   } finally {
     // If tar stopped early, let go of the upload instead of leaving it paused forever.
@@ -88,6 +94,15 @@ export async function importRootfsTar(
 
   await requireRootfsShape(root);
   await ensureSpriteBaseFiles(root);
+}
+
+/** tar's complaint on one line: its own messages, without the summary lines it ends with. */
+function tarComplaint(err: CommandError): string {
+  const lines = err.stderr
+    .split('\n')
+    .map((line) => line.replace(/^tar: /, '').trim())
+    .filter((line) => line !== '' && !/^(Exiting with failure status|Skipping to next header|Error is not recoverable)/.test(line));
+  return lines.length === 0 ? err.message : lines.slice(0, MAX_TAR_LINES_IN_ERROR).join('; ');
 }
 
 /** Reads just enough to recognise the format, then hands back a stream that still has it. */
@@ -151,7 +166,8 @@ async function requireRootfsShape(root: string): Promise<void> {
   const shown = top.slice(0, MAX_TOP_LEVEL_IN_ERROR).join(', ') + (top.length > MAX_TOP_LEVEL_IN_ERROR ? ', …' : '');
   const [first] = top;
   const wrapped = top.length === 1 && first !== undefined ? `; if ${first}/ is the root, archive its contents instead (tar -C ${first} -c .)` : '';
-  throw new Error(
+  throw new HobError(
+    'bad_request',
     `the archive is not a root filesystem: no /bin/sh and no executables in /bin or /usr/bin ` +
       `(top level: ${shown === '' ? 'nothing' : shown})${wrapped}`,
   );

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { HobError } from '../../shared/errors.js';
+import { HobError, errorCodeOf } from '../../shared/errors.js';
 import { assertValidName } from '../../shared/names.js';
 import type { ImageJson, ProgressEvent } from '../../shared/protocol.js';
 import type { ImageRecord, ImageStore } from '../store/images.js';
@@ -208,10 +208,13 @@ export class ImageRegistry {
         emit({ type: 'complete', data: `image ${name} ready in ${seconds}s (${(sizeBytes / 1024 / 1024).toFixed(0)} MiB)` });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        this.log.error({ image: name, err: error }, 'image build failed');
+        const code = errorCodeOf(error);
+        // A bad tarball is the sender's mistake, not the server's.
+        if (code === 'internal') this.log.error({ image: name, err: error }, 'image build failed');
+        else this.log.info({ image: name, code, message }, 'image build or import refused');
         await this.pool.deleteSubvolume(partial).catch(() => undefined);
         this.restoreAfterFailure(name, builtin, previous, message);
-        emit({ type: 'error', error: `building image ${name} failed: ${message}` });
+        emit({ type: 'error', error: `${builtin ? 'building' : 'importing'} image ${name} failed: ${message}`, code });
         throw error;
       } finally {
         this.jobs.delete(name);
@@ -223,11 +226,18 @@ export class ImageRegistry {
     return job;
   }
 
+  /**
+   * After a failed build or import the image is as it was before: an older image of that name
+   * keeps its record. A failed import otherwise leaves no trace (its tarball is the user's to
+   * fix); a built-in image keeps a `failed` record so `hob image list` can say why.
+   */
   private restoreAfterFailure(name: string, builtin: boolean, previous: ImageRecord | undefined, message: string): void {
     if (previous?.state === 'ready' && this.pool.isSubvolume(this.path(name))) {
       this.store.upsert(previous);
-    } else {
+    } else if (builtin) {
       this.store.upsert({ name, state: 'failed', builtin, sizeBytes: null, error: message, createdAt: new Date().toISOString() });
+    } else {
+      this.store.delete(name);
     }
   }
 }

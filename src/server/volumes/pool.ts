@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import { HobError } from '../../shared/errors.js';
 import { runCommand } from '../util/command.js';
 import { CapacityMonitor, loopPoolSizeBytes, type DiskSpace, type PoolSpace } from './capacity.js';
 
@@ -16,7 +17,10 @@ export const TRAVERSE_ONLY = 0o711;
 function assertTraversable(dir: string): void {
   for (let current = dir; ; current = dirname(current)) {
     if ((statSync(current).mode & 0o001) === 0) {
-      throw new Error(`sprites run as an unprivileged host uid and must be able to pass through ${current}; run \`chmod o+x ${current}\` or pick another --data-dir`);
+      throw new HobError(
+        'invalid_config',
+        `sprites run as an unprivileged host uid and must be able to pass through ${current}; run \`chmod o+x ${current}\` or pick another --data-dir`,
+      );
     }
     if (dirname(current) === current) return;
   }

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { encodeExecQuery, type ExecRequest } from '../../../src/shared/exec-request.js';
-import { decodeFrame, exitCodeFromCloseCode, StreamId } from '../../../src/shared/frames.js';
+import { decodeFrame, exitCodeFromCloseCode, MAX_EXEC_MESSAGE_BYTES, StreamId } from '../../../src/shared/frames.js';
 import { AGENT_ROUTES, type RouteSpec } from '../../../src/shared/protocol.js';
 import { parseAgentArgs } from '../../../src/agent/config.js';
 import { createAgentServer } from '../../../src/agent/server.js';
@@ -426,10 +426,10 @@ describe('non-TTY exec', () => {
     assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
   });
 
-  test('an oversized message closes the socket and the agent keeps serving', async () => {
+  test('a message over the documented bound closes the socket with 1009 and the agent keeps serving', async () => {
     const e = new Exec(agent.sock, query(['sleep', '30']));
     await e.opened;
-    e.ws.send(Buffer.alloc(2 * 1024 * 1024));
+    e.ws.send(Buffer.alloc(MAX_EXEC_MESSAGE_BYTES + 1));
     assert.equal(await e.closed, 1009);
     assert.equal((await getJson(agent.sock, '/health')).status, 200);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { HobError } from '../../../src/shared/errors.js';
@@ -71,6 +71,11 @@ test('a root filesystem tarball imports as an image sprites can be made from', a
   await assert.rejects(create({ image: name }), (error: unknown) => error instanceof HobError && error.code === 'not_found');
 });
 
+/** Half-made subvolumes of image `name` in the pool (an import extracts into one first). */
+function partials(name: string): string[] {
+  return readdirSync(join(server.dataDir, 'pool', 'images')).filter((entry) => entry.startsWith(`.partial-${name}-`));
+}
+
 test('a bad tarball fails cleanly and leaves no image behind', async (t) => {
   const { client } = spriteFixture(t, server);
   const dir = mkdtempSync(join(server.runDir, 'import-bad-'));
@@ -78,9 +83,34 @@ test('a bad tarball fails cleanly and leaves no image behind', async (t) => {
   const garbage = join(dir, 'garbage.tar.gz');
   execFileSync('sh', ['-c', `head -c 4096 /dev/urandom > ${garbage}`]);
   const name = `${server.prefix}-bad`;
+  t.after(() => client.removeImage(name).catch(() => undefined));
   const result = await upload(garbage, name);
-  assert.equal(result.events.at(-1)?.type, 'error');
-  assert.notEqual((await client.getImage(name)).status, 'ready');
-  await client.removeImage(name).catch(() => undefined);
+  const last = result.events.at(-1);
+  assert.equal(last?.type, 'error', JSON.stringify(result.events));
+  assert.equal(last?.type === 'error' ? last.code : undefined, 'bad_request', 'a bad tarball is the sender’s error');
+  assert.deepEqual((await client.listImages()).filter((image) => image.name === name), [], 'no image record is left');
+  await assert.rejects(client.getImage(name), (error: unknown) => error instanceof HobError && error.code === 'not_found');
+  assert.deepEqual(partials(name), [], 'no partial subvolume is left');
   assert.equal((await upload(garbage, 'tiny')).status, 409, 'built-in names cannot be imported over');
+});
+
+test('a failed import over an existing image leaves that image as it was', async (t) => {
+  const { client } = spriteFixture(t, server);
+  const dir = mkdtempSync(join(server.runDir, 'import-over-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const name = `${server.prefix}-over`;
+  t.after(() => client.removeImage(name).catch(() => undefined));
+  const good = tarball(dir, 'good', (root) => {
+    mkdirSync(join(root, 'bin'));
+    copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
+    symlinkSync('busybox', join(root, 'bin', 'sh'));
+  });
+  assert.equal((await upload(good, name)).events.at(-1)?.type, 'complete');
+  const before = await client.getImage(name);
+  const notRootfs = tarball(dir, 'project', (root) => writeFileSync(join(root, 'README'), 'not a root filesystem\n'));
+  const failed = (await upload(notRootfs, name)).events.at(-1);
+  assert.equal(failed?.type, 'error');
+  assert.match(failed?.type === 'error' ? failed.error : '', /not a root filesystem/);
+  assert.deepEqual(await client.getImage(name), before, 'the older image keeps its record');
+  assert.deepEqual(partials(name), [], 'no partial subvolume is left');
 });

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { HobError } from '../../../shared/errors.js';
 import type { ProgressEvent } from '../../../shared/protocol.js';
+import type { ProgressOutcome } from '../../../client/client.js';
+import { errorFromEvent } from '../../../client/errors.js';
 import type { CliContext } from '../../context.js';
 
 /** The sprite a checkpoint command acts on: the global -s option, else the nearest .hob file. */
@@ -8,10 +10,9 @@ export function selectedSprite(program: Command, ctx: CliContext): string {
   return ctx.sprite(program.opts().sprite as string | undefined); // global -s option, a string
 }
 
-/** Ends a progress stream: an `error` event becomes the one-line error the CLI prints. */
-export function resultOf(event: ProgressEvent, what: string): Extract<ProgressEvent, { type: 'complete' }> {
-  if (event.type === 'error') throw new HobError('internal', `${what} failed: ${event.error}`);
-  if (event.type !== 'complete') throw new HobError('internal', `${what}: the server ended the stream without a result`);
+/** Ends a progress stream: an `error` event becomes the error the CLI reports, with the server's code. */
+export function resultOf(event: ProgressOutcome, what: string): Extract<ProgressEvent, { type: 'complete' }> {
+  if (event.type === 'error') throw errorFromEvent(event, what);
   return event;
 }
 

@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { HobError } from '../../../shared/errors.js';
-import type { ProgressEvent } from '../../../shared/protocol.js';
+import type { ProgressOutcome } from '../../../client/client.js';
+import { errorFromEvent } from '../../../client/errors.js';
 import type { CliContext } from '../../context.js';
 import { printJson, printTable } from '../../output.js';
 import { progressPrinter } from '../../progress.js';
 
-function finish(result: ProgressEvent): void {
-  if (result.type === 'error') throw new HobError('internal', result.error);
+function finish(result: ProgressOutcome): void {
+  if (result.type === 'error') throw errorFromEvent(result);
 }
 
 export function registerImage(program: Command, ctx: CliContext): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { HobError } from '../../../shared/errors.js';
+import { errorFromEvent } from '../../../client/errors.js';
 import type { CliContext } from '../../context.js';
 import { printJson } from '../../output.js';
 import { progressPrinter } from '../../progress.js';
@@ -37,7 +38,7 @@ export function registerCreate(program: Command, ctx: CliContext): void {
         const printer = progressPrinter(process.stderr);
         const result = await client.buildImage(image, printer.onEvent);
         printer.stop();
-        if (result.type === 'error') throw new HobError('image_not_ready', result.error);
+        if (result.type === 'error') throw errorFromEvent(result);
         sprite = await client.createSprite(body);
       }
       if (flags.json === true) printJson(sprite);
