@@ -9,10 +9,10 @@ import { reportError } from './output.js';
 function report(error: unknown): { status: number; stderr: string } {
   let stderr = '';
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     stderr += String(chunk);
     return true;
-  }) as typeof process.stderr.write; // only strings are written by reportError
+  };
   try {
     return { status: reportError(error), stderr };
   } finally {
@@ -27,8 +27,8 @@ test('user errors exit 1, unavailability 69, configuration 78, bugs 70', () => {
   assert.equal(exitCodeFor('agent_error'), 69);
   assert.equal(exitCodeFor('invalid_config'), 78);
   assert.equal(exitCodeFor('internal'), 70);
-  for (const code of Object.keys(ErrorCodes) as ErrorCode[]) {
-    assert.ok((Object.values(ExitCode) as number[]).includes(exitCodeFor(code)), `${code} maps to a documented exit code`);
+  for (const code of Object.keys(ErrorCodes) as ErrorCode[]) { // the registry's keys are its codes
+    assert.ok((Object.values(ExitCode) as number[]).includes(exitCodeFor(code)), `${code} maps to a documented exit code`); // widened to search it
   }
 });
 

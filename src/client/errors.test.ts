@@ -6,7 +6,7 @@ import { errorFromBody, errorFromEvent, progressEventFrom } from './errors.js';
 test('an NDJSON error line becomes a HobError with the code the server gave it', () => {
   const event = progressEventFrom({ type: 'error', error: 'sprite demo is busy (restoring); try again when it is done', code: 'conflict', time: 't' });
   assert.deepEqual(event, { type: 'error', error: 'sprite demo is busy (restoring); try again when it is done', code: 'conflict', time: 't' });
-  assert.ok(event?.type === 'error');
+  assert.ok(event.type === 'error');
   const error = errorFromEvent(event, 'checkpoint');
   assert.ok(error instanceof HobError);
   assert.equal(error.code, 'conflict');

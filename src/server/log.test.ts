@@ -45,6 +45,6 @@ test('pretty errors show the message and the stack', async () => {
 test('json lines stay one JSON object each', async () => {
   const { log, lines } = await capture('json');
   log.info({ sprite: 'demo' }, 'sprite created');
-  const line = JSON.parse(lines()[0] ?? '') as Record<string, unknown>;
+  const line = JSON.parse(lines()[0] ?? '') as Record<string, unknown>; // a pino JSON line is an object
   assert.deepEqual([line.level, line.msg, line.sprite], [30, 'sprite created', 'demo']);
 });

@@ -14,7 +14,7 @@ test('an address in use at start-up is a configuration error naming the fix', as
   const { port } = first.address() as AddressInfo; // a TCP listener has an AddressInfo
   const second = createServer();
   second.listen(port, '127.0.0.1');
-  const [inUse] = (await once(second, 'error')) as [Error];
+  const [inUse] = (await once(second, 'error')) as [Error]; // a server's 'error' event carries one Error
 
   const config = resolveServerConfig({ listen: `127.0.0.1:${port}` }, {});
   const translated = startupError(inUse, config);

@@ -15,6 +15,7 @@ export function startupError(error: unknown, config: ServerConfig): unknown {
       return new HobError('invalid_config', `${address} is already in use (is another hob serve running?); stop it or pick another --listen`, { cause: error });
     case 'EADDRNOTAVAIL':
       return new HobError('invalid_config', `${config.listenHost} is not an address of this machine; pick another --listen`, { cause: error });
+    case undefined:
     default:
       return new HobError('invalid_config', `cannot listen on ${address} (${error.message}); pick another --listen`, { cause: error });
   }

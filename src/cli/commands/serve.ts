@@ -38,7 +38,7 @@ export function registerServe(program: Command): void {
           logFormat: flags.logFormat as string | undefined,
         },
         process.env,
-        process.stdout.isTTY === true,
+        process.stdout.isTTY,
       );
       const server = await startServer(config, { distDir: dirname(fileURLToPath(import.meta.url)) }).catch((error: unknown) => {
         throw startupError(error, config);

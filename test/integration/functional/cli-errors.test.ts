@@ -51,7 +51,7 @@ test('an error in an NDJSON stream keeps its code: a bad tarball is a user error
   });
   const listed = await hob(['image', 'ls', '--json']);
   assert.equal(listed.code, 0, listed.stderr);
-  assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).filter((i) => i.name === name), [], 'no image record is left');
+  assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).filter((i) => i.name === name), [], 'no image record is left'); // --json lists image objects
 });
 
 test('usage errors exit 2; an unreachable server exits 69', async () => {
