@@ -5,9 +5,11 @@ import WebSocket from 'ws';
 import { HobError } from '../../shared/errors.js';
 import { encodeExecQuery, parseExecQuery } from '../../shared/exec-request.js';
 import { StreamId, decodeFrame, encodeExitFrame, encodeFrame } from '../../shared/frames.js';
+import { routes } from '../../shared/schemas/routes.js';
 import type { AgentTarget, SpriteService } from '../sprites/service.js';
 import { agentConnectError, pinAgentSocket } from '../agent-link/socket-path.js';
 import { acceptRawBodies } from './body.js';
+import { routeOptions } from './contract.js';
 
 /** The SDK reads each chunk of the body as one frame, so frames must be small, flushed and spaced. */
 const MAX_FRAME_PAYLOAD = 16 * 1024 - 1;
@@ -29,9 +31,9 @@ interface NameParams {
 export function registerHttpExecRoute(app: FastifyInstance, deps: { sprites: SpriteService; maxExecBodyBytes: number }): void {
   void app.register(async (raw) => {
     acceptRawBodies(raw);
-    raw.post<{ Params: NameParams; Querystring: Record<string, string> }>(
-      '/v1/sprites/:name/exec',
-      { bodyLimit: deps.maxExecBodyBytes },
+    raw.post<{ Params: NameParams }>(
+      routes.execHttp.path,
+      { ...routeOptions(routes.execHttp), bodyLimit: deps.maxExecBodyBytes },
       async (request, reply) => {
         const params = new URL(request.url, 'http://hob').searchParams;
         const exec = parseExecQuery(params);

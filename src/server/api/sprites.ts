@@ -1,23 +1,13 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { HobError } from '../../shared/errors.js';
 import { LIST_MAX_RESULTS, type ListSpritesResponse, type SessionListResponse } from '../../shared/protocol.js';
+import { routes } from '../../shared/schemas/routes.js';
 import type { ServerConfig } from '../config.js';
 import type { SpriteService } from '../sprites/service.js';
 import type { SpriteStore } from '../store/sprites.js';
 import { parseCreateBody, parseUpdateBody } from '../sprites/validate.js';
-
-interface NameParams {
-  name: string;
-}
-
-function parseMaxResults(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return LIST_MAX_RESULTS;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > LIST_MAX_RESULTS) {
-    throw new HobError('bad_request', `max_results must be an integer from 1 to ${LIST_MAX_RESULTS}`);
-  }
-  return n;
-}
+import { routeOptions } from './contract.js';
 
 function decodeContinuation(token: string | undefined): string | undefined {
   if (token === undefined || token === '') return undefined;
@@ -30,15 +20,16 @@ function decodeContinuation(token: string | undefined): string | undefined {
 
 export function registerSpriteRoutes(app: FastifyInstance, deps: { sprites: SpriteService; store: SpriteStore; config: ServerConfig }): void {
   const { sprites, store, config } = deps;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/v1/sprites', async (request, reply) => {
-    const input = parseCreateBody(request.body, config.spriteDefaults);
+  api.post(routes.createSprite.path, routeOptions(routes.createSprite), async (request, reply) => {
+    const input = parseCreateBody(request.body);
     const record = await sprites.create(input);
     return reply.status(201).send(sprites.toJson(record));
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/sprites', async (request) => {
-    const limit = parseMaxResults(request.query.max_results);
+  api.get(routes.listSprites.path, routeOptions(routes.listSprites), async (request) => {
+    const limit = request.query.max_results ?? LIST_MAX_RESULTS;
     const after = decodeContinuation(request.query.continuation_token);
     const page = store.page(request.query.prefix ?? '', after, limit);
     const last = page.sprites.at(-1);
@@ -55,19 +46,19 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: { sprites: Spri
     return body;
   });
 
-  app.get<{ Params: NameParams }>('/v1/sprites/:name', async (request) => sprites.toJson(sprites.get(request.params.name)));
+  api.get(routes.getSprite.path, routeOptions(routes.getSprite), async (request) => sprites.toJson(sprites.get(request.params.name)));
 
-  app.put<{ Params: NameParams }>('/v1/sprites/:name', async (request) => {
+  api.put(routes.updateSprite.path, routeOptions(routes.updateSprite), async (request) => {
     const changes = parseUpdateBody(request.body);
     return sprites.toJson(await sprites.update(request.params.name, changes));
   });
 
-  app.delete<{ Params: NameParams }>('/v1/sprites/:name', async (request, reply) => {
+  api.delete(routes.deleteSprite.path, routeOptions(routes.deleteSprite), async (request, reply) => {
     await sprites.destroy(request.params.name);
     return reply.status(204).send();
   });
 
-  app.get<{ Params: NameParams }>('/v1/sprites/:name/exec', async (request) => {
+  api.get(routes.listExecSessions.path, routeOptions(routes.listExecSessions), async (request) => {
     sprites.get(request.params.name);
     // Detachable sessions are not kept yet; every exec ends with its connection.
     const body: SessionListResponse = { sessions: [], count: 0 };
