@@ -9,6 +9,7 @@ import { agentConnectError, pinAgentSocket } from '../agent-link/socket-path.js'
 import type { TokenStore } from '../store/tokens.js';
 import { authenticate } from './auth.js';
 import { toHobError } from './errors.js';
+import { decodePathSegment, parseUpgradeUrl } from './upgrade-url.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** The one WebSocket route, in the router syntax of shared/protocol's API_ROUTES. */
@@ -64,15 +65,15 @@ export function handleUpgrade(deps: UpgradeDeps, relays: RelaySet) {
 }
 
 async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://hob');
+  const url = parseUpgradeUrl(request.url);
   authenticate(request.headers, deps.tokens);
   const match = EXEC_PATH.exec(url.pathname);
   // Everything else, /control included, is a 404: the SDKs then fall back to /exec.
   if (match === null) throw new HobError('not_found', `no WebSocket route ${url.pathname}`);
-  const name = decodeURIComponent(match[1] ?? '');
+  const name = decodePathSegment(match[1] ?? '');
   if (match[2] !== undefined) {
     deps.sprites.get(name);
-    throw new HobError('not_found', `session ${decodeURIComponent(match[2])} not found`);
+    throw new HobError('not_found', `session ${decodePathSegment(match[2])} not found`);
   }
   const key = request.headers['sec-websocket-key'];
   if (request.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string' || key.length === 0) {
