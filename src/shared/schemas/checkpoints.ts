@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from './type.js';
 import { Nullable, RequestObject, Timestamp } from './common.js';
 
 /** `current` names the sprite's files as they are now, wherever a checkpoint id is taken by diff. */

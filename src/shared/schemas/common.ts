@@ -1,4 +1,5 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
+import { Type } from './type.js';
 import { ErrorCodes, type ErrorCode } from '../errors.js';
 
 /** A value or null; OpenAPI 3.1 and the validators read it as JSON Schema's anyOf. */

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from './type.js';
 import { DEFAULT_TTY_COLS, DEFAULT_TTY_ROWS } from '../exec-request.js';
 
 /**

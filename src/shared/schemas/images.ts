@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from './type.js';
 import { Nullable, Timestamp } from './common.js';
 
 export const ImageStatus = Type.Union([Type.Literal('ready'), Type.Literal('building'), Type.Literal('failed'), Type.Literal('missing')]);

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from './type.js';
 import { Nullable, RequestObject, Timestamp } from './common.js';
 
 export const LIST_MAX_RESULTS = 50;
