@@ -12,7 +12,7 @@ import type { TokenStore } from './store/tokens.js';
 import { authenticate } from './api/auth.js';
 import { acceptJsonBodies } from './api/body.js';
 import { routeOptions } from './api/contract.js';
-import { installErrorHandling } from './api/errors.js';
+import { installErrorHandling, replyWithError } from './api/errors.js';
 import { EXEC_WS_ROUTE, handleUpgrade, RelaySet } from './api/exec-ws.js';
 import { registerHttpExecRoute } from './api/exec-http.js';
 import { registerCheckpointRoutes } from './api/checkpoints.js';
@@ -47,6 +47,8 @@ export function createApp(deps: AppDeps): App {
     http: { maxHeaderSize: 1024 * 1024 },
     // Sprite names are plain DNS labels; a percent-encoded slash must not split a path segment.
     routerOptions: { ignoreTrailingSlash: true },
+    // A path the router cannot decode is answered like any other error, not in fastify's own shape.
+    frameworkErrors: replyWithError,
   });
   const routes: App['routes'] = [{ method: 'WS', path: EXEC_WS_ROUTE }];
   fastify.addHook('onRoute', (route) => {

@@ -94,6 +94,8 @@ test('query parameters are coerced from strings and take defaults; given twice t
   assert.equal(refused(list, 'querystring', { max_results: 'many' }), 'query parameter max_results must be integer');
   assert.equal(refused(list, 'querystring', { max_results: '0' }), 'query parameter max_results must be >= 1');
   assert.equal(refused(list, 'querystring', { max_results: '51' }), 'query parameter max_results must be <= 50');
+  // Ajv alone coerces these to Infinity and lets them through.
+  for (const huge of ['1e400', 'Infinity', '-Infinity']) assert.equal(refused(list, 'querystring', { max_results: huge }), 'query parameter max_results must be a finite number');
   const checkpoints = routes.listCheckpoints.querystring;
   assert.deepEqual(check(checkpoints, 'querystring', { includeAuto: 'true', history: 'v1' }), { ok: true, value: { includeAuto: true, history: 'v1' } });
   assert.equal(refused(checkpoints, 'querystring', { includeAuto: 'maybe' }), 'query parameter includeAuto must be boolean');
@@ -131,6 +133,9 @@ test('in the app, a schema failure is a JSON 400 after the token check', async (
     ['GET', '/v1/sprites/a/checkpoints/v1/diff?against=v1&against=v2', undefined, 'query parameter against may be given only once'],
     ['GET', '/v1/sprites/a/checkpoints/v1/diff?limit=%31%30x', undefined, 'query parameter limit must be integer'],
     ['POST', '/v1/sprites/a/checkpoint', '[]', 'the request body must be object'],
+    ['GET', '/v1/sprites?max_results=1e400', undefined, 'query parameter max_results must be a finite number'],
+    ['GET', '/v1/sprites/%zz', undefined, 'the URL path is not valid percent-encoding'],
+    ['DELETE', `/v1/sprites/${'x'.repeat(300)}`, undefined, 'a path segment is too long'],
   ];
   for (const [method, url, payload, message] of cases) {
     const response = await app.fastify.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) });

@@ -22,7 +22,28 @@ const common: Options = {
 export function requestValidators(): (schema: object, httpPart: string | undefined) => ValidateFunction {
   const strictAjv = new Ajv({ ...common, coerceTypes: false });
   const coercingAjv = new Ajv({ ...common, coerceTypes: 'array' });
-  return (schema, httpPart) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema);
+  return (schema, httpPart) => (httpPart === 'body' ? strictAjv.compile(schema) : onlyFiniteNumbers(coercingAjv.compile(schema)));
+}
+
+/**
+ * Ajv coerces "1e400" and "Infinity" to Infinity and then skips the integer and range checks
+ * for it (they are guarded by isFinite), so such a number would reach the handler. Path and
+ * query objects are flat, so one level is all there is to look at.
+ */
+function onlyFiniteNumbers(validate: ValidateFunction): ValidateFunction {
+  const guarded = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+    if (!validate(data, context)) {
+      guarded.errors = validate.errors;
+      return false;
+    }
+    const entries = typeof data === 'object' && data !== null ? Object.entries(data) : [];
+    const bad = entries.find(([, value]) => typeof value === 'number' && !Number.isFinite(value));
+    guarded.errors = bad === undefined ? null : [{ instancePath: `/${bad[0]}`, schemaPath: '#', keyword: 'finite', params: {}, message: 'must be a finite number' }];
+    return bad === undefined;
+  }) as ValidateFunction; // same call signature; the fields below are all fastify reads
+  guarded.schema = validate.schema;
+  guarded.schemaEnv = validate.schemaEnv;
+  return guarded;
 }
 
 export function installValidation(app: FastifyInstance): void {
