@@ -12,7 +12,12 @@ export interface BodyPoison {
   body: (valid: Record<string, unknown>) => unknown;
 }
 
-const asSchema = (value: unknown): Schema => value as Schema; // JSON Schema nodes are objects
+// The schemas walked here are TypeBox's JSON Schema objects; these read their keywords.
+const asSchema = (value: unknown): Schema => value as Schema;
+const propertiesOf = (schema: Schema): Record<string, Schema> => (schema.properties ?? {}) as Record<string, Schema>;
+const requiredOf = (schema: Schema): string[] => (schema.required ?? []) as string[];
+const patternValuesOf = (schema: Schema): Schema[] => Object.values((schema.patternProperties ?? {}) as Record<string, Schema>);
+const asRecord = (value: unknown): Record<string, unknown> => value as Record<string, unknown>; // bodies built here are objects where this is used
 const label = (path: Path): string => (path.length === 0 ? 'the body' : path.join('.'));
 
 /** A small value the schema accepts, to stand in for a parent object the poison needs. */
@@ -22,8 +27,8 @@ export function minimal(schema: Schema): unknown {
   switch (schema.type) {
     case 'object': {
       const out: Record<string, unknown> = {};
-      const properties = (schema.properties ?? {}) as Record<string, Schema>;
-      for (const key of (schema.required ?? []) as string[]) out[key] = minimal(asSchema(properties[key]));
+      const properties = propertiesOf(schema);
+      for (const key of requiredOf(schema)) out[key] = minimal(asSchema(properties[key]));
       return out;
     }
     case 'string':
@@ -45,8 +50,8 @@ function placeAt(valid: Record<string, unknown>, parents: readonly Schema[], pat
   if (path.length === 0) return value;
   const [head, ...rest] = path;
   const container = parents[0];
-  const current = head === undefined ? undefined : (valid as Record<string | number, unknown>)[head];
-  const child = rest.length === 0 ? value : placeAt((current ?? minimal(asSchema(parents[1]))) as Record<string, unknown>, parents.slice(1), rest, value);
+  const current = head === undefined ? undefined : valid[String(head)];
+  const child = rest.length === 0 ? value : placeAt(asRecord(current ?? minimal(asSchema(parents[1]))), parents.slice(1), rest, value);
   if (container?.type === 'array') return [child];
   return { ...valid, [String(head)]: child };
 }
@@ -78,7 +83,7 @@ function outOfBounds(schema: Schema): { what: string; value: unknown }[] {
   if (typeof schema.maxLength === 'number') out.push({ what: 'too long', value: 'x'.repeat(schema.maxLength + 1) });
   if (typeof schema.maxItems === 'number') out.push({ what: 'too many items', value: Array.from({ length: schema.maxItems + 1 }, () => minimal(asSchema(schema.items))) });
   if (typeof schema.maxProperties === 'number') {
-    const valueSchema = Object.values((schema.patternProperties ?? {}) as Record<string, Schema>)[0] ?? {};
+    const valueSchema = patternValuesOf(schema)[0] ?? {};
     out.push({ what: 'too many entries', value: Object.fromEntries(Array.from({ length: schema.maxProperties + 1 }, (_, i) => [`K${i}`, minimal(valueSchema)])) });
   }
   return out;
@@ -101,16 +106,15 @@ export function bodyPoisons(rootSchema: unknown): BodyPoison[] {
     }
     for (const { what, value } of outOfBounds(schema)) poisons.push({ label: `${label(path)}: ${what}`, body: put(value) });
     if (schema.type === 'object') {
-      const properties = (schema.properties ?? {}) as Record<string, Schema>;
-      for (const [key, property] of Object.entries(properties)) walk(property, [...path, key], [...parents, schema]);
-      for (const key of (schema.required ?? []) as string[]) {
+      for (const [key, property] of Object.entries(propertiesOf(schema))) walk(property, [...path, key], [...parents, schema]);
+      for (const key of requiredOf(schema)) {
         const without = (parent: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(parent).filter(([name]) => name !== key));
         poisons.push({
           label: `${label([...path, key])}: missing`,
-          body: (valid) => (path.length === 0 ? without(valid) : placeAt(valid, parents, path, without(minimal(schema) as Record<string, unknown>))),
+          body: (valid) => (path.length === 0 ? without(valid) : placeAt(valid, parents, path, without(asRecord(minimal(schema))))),
         });
       }
-      for (const value of Object.values((schema.patternProperties ?? {}) as Record<string, Schema>)) walk(value, [...path, 'FUZZ_KEY'], [...parents, schema]);
+      for (const value of patternValuesOf(schema)) walk(value, [...path, 'FUZZ_KEY'], [...parents, schema]);
     }
     if (schema.type === 'array' && schema.items !== undefined) walk(asSchema(schema.items), [...path, 0], [...parents, schema]);
   };

@@ -75,7 +75,7 @@ function queryPoisons(route: RouteContract): Mutation[] {
   const out: Mutation[] = [];
   const add = (label: string, pieces: string[]) => out.push({ label: `query ${label}`, apply: (d) => void d.query.push(...pieces) });
   for (const [key, property] of Object.entries(route.querystring?.properties ?? {})) {
-    const schema = property as { type?: string; minimum?: number; maximum?: number };
+    const schema = property as { type?: string; minimum?: number; maximum?: number }; // a TypeBox schema is JSON Schema
     if (schema.type === 'integer') {
       for (const value of ['abc', '1.5', '', '1e400', ...BAD_ENCODINGS]) add(`${key}=${value}`, [`${key}=${value}`]);
       if (schema.minimum !== undefined) add(`${key} below minimum`, [`${key}=${schema.minimum - 1}`]);
@@ -125,7 +125,7 @@ function bodyMutations(route: RouteContract, targets: FuzzTargets): Mutation[] {
   } });
   const out: Mutation[] = bodyPoisons(body.json).map((poison) => ({
     label: `body ${poison.label}`,
-    apply: (d) => void (d.json = poison.body(d.json as Record<string, unknown>)),
+    apply: (d) => void (d.json = poison.body(d.json as Record<string, unknown>)), // routes with a JSON body start from an object
   }));
   out.push(
     raw('truncated JSON', Buffer.from('{"name":')),
@@ -197,7 +197,7 @@ const NOISE: Mutation[] = [
   {
     label: 'unknown and prototype fields',
     apply: (d) => {
-      if (typeof d.json === 'object' && d.json !== null && !Array.isArray(d.json)) d.json = { ...d.json, ...(JSON.parse('{"zz_unknown":1,"__proto__":{"polluted":true}}') as object) };
+      if (typeof d.json === 'object' && d.json !== null && !Array.isArray(d.json)) d.json = { ...d.json, ...(JSON.parse('{"zz_unknown":1,"__proto__":{"polluted":true}}') as object) }; // JSON.parse makes __proto__ an own field
     },
   },
 ];
@@ -247,7 +247,7 @@ export function fuzzVariants(routes: readonly RouteContract[], targets: FuzzTarg
     for (const poison of poisons) out.push(make([poison]));
     if (poisons.length === 0) continue;
     // Noise first, then the poison, so the poison is what the server sees last.
-    NOISE.forEach((noise, i) => out.push(make([noise, poisons[(i * 7 + 3) % poisons.length] as Mutation])));
+    NOISE.forEach((noise, i) => out.push(make([noise, poisons[(i * 7 + 3) % poisons.length] as Mutation]))); // the index is within the list
   }
   return out;
 }

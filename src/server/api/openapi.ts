@@ -3,7 +3,7 @@ import type { TObject, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, type ErrorCode } from '../../shared/errors.js';
 import { ErrorBody } from '../../shared/schemas/common.js';
-import { ROUTES, routes, type RouteContract } from '../../shared/schemas/routes.js';
+import { errorCodesOf, ROUTES, routes, type RouteContract } from '../../shared/schemas/routes.js';
 import { routeOptions } from './contract.js';
 
 type Json = Record<string, unknown>;
@@ -80,7 +80,7 @@ class ComponentSet {
 
 function convertValue(value: unknown, convert: (node: Json) => Json): unknown {
   if (Array.isArray(value)) return value.map((item) => convertValue(item, convert));
-  if (typeof value === 'object' && value !== null) return convert(value as Json);
+  if (typeof value === 'object' && value !== null) return convert(value as Json); // a non-null object from JSON.parse
   return value;
 }
 
@@ -123,9 +123,9 @@ function success(route: RouteContract, components: ComponentSet): Json {
   return { description: response.description };
 }
 
-function errorResponses(codes: readonly ErrorCode[], isPublic: boolean): Record<string, Json> {
+function errorResponses(codes: readonly ErrorCode[]): Record<string, Json> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of isPublic ? codes : ['unauthorized' as const, ...codes]) {
+  for (const code of codes) {
     const status = ErrorCodes[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -136,12 +136,17 @@ function errorResponses(codes: readonly ErrorCode[], isPublic: boolean): Record<
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
   }
+  out.default = { description: 'Any other error, with a code from the registry (500 internal, 503 sprite_unavailable, …).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   return out;
+}
+
+function routeParameters(route: RouteContract, components: ComponentSet): Json[] {
+  return [...parameters('path', route.params, components), ...parameters('query', route.querystring, components), ...parameters('query', route.execQuery, components)];
 }
 
 function operation(route: RouteContract, components: ComponentSet): Json {
   const body = requestBody(route, components);
-  const params = [...parameters('path', route.params, components), ...parameters('query', route.querystring, components), ...parameters('query', route.execQuery, components)];
+  const params = routeParameters(route, components);
   return {
     operationId: route.id,
     summary: route.summary,
@@ -149,24 +154,24 @@ function operation(route: RouteContract, components: ComponentSet): Json {
     ...(route.public === true ? { security: [] } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(body === undefined ? {} : { requestBody: body }),
-    responses: { [String(route.response.status)]: success(route, components), ...errorResponses(route.errors, route.public === true) },
+    responses: { [String(route.response.status)]: success(route, components), ...errorResponses(errorCodesOf(route)) },
   };
 }
 
 /** The plain GET of a path, with the WebSocket upgrade of the same path added: its query, its 101 and its errors. */
 function withWebSocket(get: RouteContract, upgrade: RouteContract, components: ComponentSet): Json {
-  const plain = operation(get, components);
-  const known = new Set(((plain.parameters as Json[] | undefined) ?? []).map((param) => String(param.name)));
+  const own = routeParameters(get, components);
+  const known = new Set(own.map((param) => String(param.name)));
   const extra = parameters('query', upgrade.execQuery, components, ' (WebSocket upgrade only)').filter((param) => !known.has(String(param.name)));
   return {
-    ...plain,
+    ...operation(get, components),
     summary: `${get.summary}; with \`Upgrade: websocket\`, run a command`,
     description: [get.description, `With \`Upgrade: websocket\`: ${upgrade.summary}. ${upgrade.description ?? ''}`].filter((part) => part !== undefined).join('\n\n'),
-    parameters: [...((plain.parameters as Json[] | undefined) ?? []), ...extra],
+    parameters: [...own, ...extra],
     responses: {
       [String(get.response.status)]: success(get, components),
       [String(upgrade.response.status)]: success(upgrade, components),
-      ...errorResponses([...get.errors, ...upgrade.errors], get.public === true),
+      ...errorResponses([...new Set([...errorCodesOf(get), ...errorCodesOf(upgrade)])]),
     },
     'x-websocket': { operationId: upgrade.id, summary: upgrade.summary },
   };

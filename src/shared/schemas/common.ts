@@ -17,7 +17,7 @@ export const RequestObject: typeof Type.Object = (properties, options) => Type.O
 export const ErrorBody = Type.Object(
   {
     error: Type.Union(
-      (Object.keys(ErrorCodes) as ErrorCode[]).map((code) => Type.Literal(code)),
+      (Object.keys(ErrorCodes) as ErrorCode[]).map((code) => Type.Literal(code)), // the registry's keys are its codes
       { description: 'A code from the error registry; callers branch on it.' },
     ),
     message: Type.String({ description: 'What went wrong and, where it helps, how to fix it.' }),

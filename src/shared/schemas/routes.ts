@@ -260,5 +260,16 @@ export const routes = {
   }),
 } as const;
 
+/** Every error code a route may answer with: its own, and those that come with its kind of route. */
+export function errorCodesOf(route: RouteContract): ErrorCode[] {
+  const implied: ErrorCode[] = [];
+  if (route.public !== true) implied.push('unauthorized');
+  // A path parameter that is not valid percent-encoding is refused before the route is known.
+  if (route.params !== undefined) implied.push('bad_request');
+  // A Content-Type header that does not parse is refused before any body is read.
+  if (route.method === 'POST' || route.method === 'PUT') implied.push('unsupported_media_type');
+  return [...new Set([...implied, ...route.errors])];
+}
+
 /** Every route the server answers, in its router's own path syntax. */
 export const ROUTES: readonly RouteContract[] = Object.values(routes);

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import test from 'node:test';
 import { requestValidators } from '../../../src/server/api/validation.js';
 import { isErrorCode } from '../../../src/shared/errors.js';
-import { ROUTES } from '../../../src/shared/schemas/routes.js';
+import { errorCodesOf, ROUTES, type RouteContract } from '../../../src/shared/schemas/routes.js';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
 import { bodyPoisons } from '../../helpers/fuzz-bodies.js';
 import { fuzzVariants, type Variant } from '../../helpers/route-fuzz.js';
@@ -42,8 +42,8 @@ function send(variant: Variant): Promise<Answer> {
   });
 }
 
-/** What is wrong with the answer to a spoiled request, or undefined if it is a 4xx JSON error. */
-function problem(answer: Answer): string | undefined {
+/** What is wrong with the answer to a spoiled request, or undefined if it is a 4xx JSON error with a code the route documents. */
+function problem(answer: Answer, route: RouteContract): string | undefined {
   if (answer.status < 400 || answer.status > 499) return `status ${answer.status}`;
   if (!answer.contentType.startsWith('application/json')) return `${answer.status} with Content-Type ${JSON.stringify(answer.contentType)}`;
   let body: unknown;
@@ -52,8 +52,9 @@ function problem(answer: Answer): string | undefined {
   } catch {
     return `${answer.status} with a body that is not JSON: ${answer.body.slice(0, 100)}`;
   }
-  const { error, message } = (body ?? {}) as { error?: unknown; message?: unknown };
+  const { error, message } = (body ?? {}) as { error?: unknown; message?: unknown }; // both checked below
   if (!isErrorCode(error) || typeof message !== 'string') return `${answer.status} without {error, message}: ${answer.body.slice(0, 200)}`;
+  if (!errorCodesOf(route).includes(error)) return `${error} is not among the codes the contract lists for ${route.id} (${message})`;
   return undefined;
 }
 
@@ -93,12 +94,13 @@ test('malformed requests to every route of the contract, over HTTP and WebSocket
   }
   assert.ok(variants.some((v) => v.transport === 'ws' && v.path.includes('%zz')), 'badly encoded upgrade paths are among them');
 
+  const byId = new Map(ROUTES.map((route) => [route.id, route]));
   const failures: string[] = [];
   const started = Date.now();
   for (const variant of variants) {
     const where = `${variant.transport === 'ws' ? 'WS' : variant.method} ${variant.path.slice(0, 120)} [${variant.route}: ${variant.label}]`;
     try {
-      const wrong = problem(await send(variant));
+      const wrong = problem(await send(variant), byId.get(variant.route) as RouteContract); // every variant comes from a route of ROUTES
       if (wrong !== undefined) failures.push(`${where}: ${wrong}`);
     } catch (error) {
       failures.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
