@@ -66,7 +66,11 @@ class ComponentSet {
 
   private convert(node: Json): Json {
     const out: Json = {};
-    for (const [key, value] of Object.entries(node)) out[key] = convertValue(value, (child) => this.convert(child));
+    for (const [key, value] of Object.entries(node)) {
+      // The server drops fields a request object does not name rather than refusing them, so the document does not forbid them.
+      if (key === 'additionalProperties' && value === false) continue;
+      out[key] = convertValue(value, (child) => this.convert(child));
+    }
     const title = out.title;
     if (typeof title !== 'string') return out;
     const text = JSON.stringify(out);
