@@ -1,3 +1,4 @@
+import type { Static, TSchema } from '@sinclair/typebox';
 import WebSocket from 'ws';
 import { HobError } from '../shared/errors.js';
 import { encodeExecQuery, type ExecRequest } from '../shared/exec-request.js';
@@ -14,10 +15,14 @@ import type {
   SpriteSourceJson,
   UpdateSpriteBody,
 } from '../shared/protocol.js';
+import { routes, type HttpMethod, type RouteContract } from '../shared/schemas/routes.js';
+import { checked } from './check.js';
 import { errorFromResponse, progressEventFrom } from './errors.js';
 
 /** How a progress stream ended: its `complete` line, or its `error` line (with the error's code). */
 export type ProgressOutcome = Extract<ProgressEvent, { type: 'complete' | 'error' }>;
+
+type JsonRoute = RouteContract & { method: HttpMethod; response: { json: TSchema } };
 
 export interface ClientOptions {
   url: string;
@@ -50,25 +55,27 @@ export class HobClient {
     return response;
   }
 
-  private async json<T>(method: string, path: string, json?: unknown): Promise<T> {
-    const response = await this.fetch(method, path, json === undefined ? {} : { json });
-    return (await response.json()) as T; // the server's routes answer with the types named in shared/protocol
+  /** Calls a JSON route of the contract and checks the answer against the route's response schema. */
+  private async call<R extends JsonRoute>(route: R, path: string, json?: unknown): Promise<Static<R['response']['json']>> {
+    const response = await this.fetch(route.method, path, json === undefined ? {} : { json });
+    const body: unknown = await response.json().catch(() => undefined);
+    return checked(route.response.json, body, `${route.method} ${path.split('?')[0] ?? path}`);
   }
 
   health(): Promise<HealthJson> {
-    return this.json('GET', '/v1/health');
+    return this.call(routes.health, '/v1/health');
   }
 
   createSprite(body: CreateSpriteBody): Promise<SpriteJson> {
-    return this.json('POST', '/v1/sprites', body);
+    return this.call(routes.createSprite, '/v1/sprites', body);
   }
 
   getSprite(name: string): Promise<SpriteJson> {
-    return this.json('GET', `/v1/sprites/${encodeURIComponent(name)}`);
+    return this.call(routes.getSprite, `/v1/sprites/${encodeURIComponent(name)}`);
   }
 
   updateSprite(name: string, body: UpdateSpriteBody): Promise<SpriteJson> {
-    return this.json('PUT', `/v1/sprites/${encodeURIComponent(name)}`, body);
+    return this.call(routes.updateSprite, `/v1/sprites/${encodeURIComponent(name)}`, body);
   }
 
   listSprites(options: { prefix?: string; maxResults?: number; continuationToken?: string } = {}): Promise<ListSpritesResponse> {
@@ -77,7 +84,7 @@ export class HobClient {
     if (options.maxResults) query.set('max_results', String(options.maxResults));
     if (options.continuationToken) query.set('continuation_token', options.continuationToken);
     const suffix = query.size > 0 ? `?${query.toString()}` : '';
-    return this.json('GET', `/v1/sprites${suffix}`);
+    return this.call(routes.listSprites, `/v1/sprites${suffix}`);
   }
 
   async listAllSprites(prefix?: string): Promise<SpriteJson[]> {
@@ -113,11 +120,11 @@ export class HobClient {
     if (options.includeAuto === true) query.set('includeAuto', 'true');
     if (options.history !== undefined) query.set('history', options.history);
     const suffix = query.size > 0 ? `?${query.toString()}` : '';
-    return this.json('GET', `${checkpointsPath(name)}${suffix}`);
+    return this.call(routes.listCheckpoints, `${checkpointsPath(name)}${suffix}`);
   }
 
   getCheckpoint(name: string, id: string): Promise<CheckpointJson> {
-    return this.json('GET', checkpointPath(name, id));
+    return this.call(routes.getCheckpoint, checkpointPath(name, id));
   }
 
   async deleteCheckpoint(name: string, id: string): Promise<void> {
@@ -136,15 +143,15 @@ export class HobClient {
     if (against !== undefined) query.set('against', against);
     if (limit !== undefined) query.set('limit', String(limit));
     const suffix = query.size > 0 ? `?${query.toString()}` : '';
-    return this.json('GET', `${checkpointPath(name, from)}/diff${suffix}`);
+    return this.call(routes.diffCheckpoints, `${checkpointPath(name, from)}/diff${suffix}`);
   }
 
   async listImages(): Promise<ImageJson[]> {
-    return (await this.json<{ images: ImageJson[] }>('GET', '/v1/images')).images;
+    return (await this.call(routes.listImages, '/v1/images')).images;
   }
 
   getImage(name: string): Promise<ImageJson> {
-    return this.json('GET', `/v1/images/${encodeURIComponent(name)}`);
+    return this.call(routes.getImage, `/v1/images/${encodeURIComponent(name)}`);
   }
 
   async removeImage(name: string): Promise<void> {
@@ -197,6 +204,7 @@ async function readProgress(response: Response, onEvent: (event: ProgressEvent) 
       event = progressEventFrom(JSON.parse(line));
     } catch {
       // Malformed lines are skipped, as the Sprites SDKs do.
+      return;
     }
     if (event === undefined) return;
     last = event;

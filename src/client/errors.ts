@@ -1,3 +1,5 @@
+import { ProgressEvent as ProgressEventSchema } from '../shared/schemas/checkpoints.js';
+import { matches } from './check.js';
 import { HobError, isErrorCode, type ErrorCode } from '../shared/errors.js';
 import type { ProgressEvent } from '../shared/protocol.js';
 
@@ -34,17 +36,14 @@ function codeForStatus(status: number): ErrorCode {
  * not progress events at all are dropped (undefined), as the Sprites SDKs skip them.
  */
 export function progressEventFrom(value: unknown): ProgressEvent | undefined {
+  if (matches(ProgressEventSchema, value)) return value;
   if (typeof value !== 'object' || value === null) return undefined;
   const line = value as Record<string, unknown>; // fields checked below
-  if (line.type === 'error') {
-    const message = typeof line.error === 'string' ? line.error : 'the operation failed';
-    const time = typeof line.time === 'string' ? { time: line.time } : {};
-    return { type: 'error', error: message, code: isErrorCode(line.code) ? line.code : 'internal', ...time };
-  }
-  if ((line.type === 'info' || line.type === 'progress' || line.type === 'complete') && typeof line.data === 'string') {
-    return line as ProgressEvent; // the server writes these shapes; `data`, which every reader shows, is checked
-  }
-  return undefined;
+  if (line.type !== 'error') return undefined;
+  // An error line from an older server (no code, or one this client does not know) still reports its failure.
+  const message = typeof line.error === 'string' ? line.error : 'the operation failed';
+  const time = typeof line.time === 'string' ? { time: line.time } : {};
+  return { type: 'error', error: message, code: isErrorCode(line.code) ? line.code : 'internal', ...time };
 }
 
 /** An NDJSON `error` line as the HobError it reports, prefixed with what failed. */

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifySchema } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { HOB_VERSION } from '../shared/version.js';
@@ -13,14 +13,16 @@ import type { BtrfsPool } from './volumes/pool.js';
 import type { TokenStore } from './store/tokens.js';
 import { authenticate } from './api/auth.js';
 import { acceptJsonBodies } from './api/body.js';
-import { installErrorHandling } from './api/errors.js';
+import { installErrorHandling, replyWithError } from './api/errors.js';
 import { EXEC_WS_ROUTE, handleUpgrade, RelaySet } from './api/exec-ws.js';
 import { registerHttpExecRoute } from './api/exec-http.js';
 import { registerCheckpointRoutes } from './api/checkpoints.js';
 import { registerImageRoutes } from './api/images.js';
+import { registerHealthRoute } from './api/health.js';
+import { registerOpenApiRoute } from './api/openapi.js';
 import type { SpriteView } from './api/sprite-json.js';
 import { registerSpriteRoutes } from './api/sprites.js';
-import { registerHealthRoute } from './api/health.js';
+import { installValidation } from './api/validation.js';
 
 export interface AppDeps {
   config: ServerConfig;
@@ -41,8 +43,8 @@ export interface AppDeps {
 export interface App {
   fastify: FastifyInstance;
   relays: RelaySet;
-  /** Every route really registered (HTTP, and the WebSocket upgrade paths), for the contract test. */
-  routes: RouteSpec[];
+  /** Every route really registered (HTTP, and the WebSocket upgrade paths) with its schema, for the contract test. */
+  routes: (RouteSpec & { schema?: FastifySchema })[];
 }
 
 /** Builds the HTTP + WebSocket API. Only the caller listens, so tests can drive it in-process. */
@@ -57,17 +59,20 @@ export function createApp(deps: AppDeps): App {
     http: { maxHeaderSize: 1024 * 1024 },
     // Sprite names are plain DNS labels; a percent-encoded slash must not split a path segment.
     routerOptions: { ignoreTrailingSlash: true },
+    // A path the router cannot decode is answered like any other error, not in fastify's own shape.
+    frameworkErrors: replyWithError,
   });
-  const routes: RouteSpec[] = [{ method: 'WS', path: EXEC_WS_ROUTE }];
+  const routes: App['routes'] = [{ method: 'WS', path: EXEC_WS_ROUTE }];
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routes.push({ method: method as RouteSpec['method'], path: route.url }); // fastify methods are upper-case HTTP verbs
+      if (method !== 'HEAD') routes.push({ method: method as RouteSpec['method'], path: route.url, schema: route.schema }); // fastify methods are upper-case HTTP verbs
     }
   });
   installErrorHandling(fastify);
+  installValidation(fastify);
   acceptJsonBodies(fastify, deps.config.maxBodyBytes);
   fastify.addHook('onRequest', async (request, reply) => {
-    authenticate(request.headers, deps.tokens);
+    if (request.routeOptions.config.public !== true) authenticate(request.headers, deps.tokens);
     void reply.header('Sprite-Version', HOB_VERSION);
   });
   const view: SpriteView = {
@@ -80,6 +85,7 @@ export function createApp(deps: AppDeps): App {
   };
   const { registry, lifecycle, creator, checkpoints } = deps;
   registerHealthRoute(fastify, { pool: deps.pool });
+  registerOpenApiRoute(fastify, HOB_VERSION);
   registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerHttpExecRoute(fastify, { lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes });

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HobError, type ErrorBody } from '../../shared/errors.js';
 
 /**
@@ -15,6 +15,11 @@ export function toHobError(error: unknown): HobError {
       return new HobError('unsupported_media_type', 'unsupported Content-Type');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new HobError('bad_request', 'Content-Length does not match the body');
+    // The router's own refusals; fastify's messages would echo the whole URL, query included.
+    case 'FST_ERR_BAD_URL':
+      return new HobError('bad_request', 'the URL path is not valid percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new HobError('bad_request', 'a path segment is too long');
     default:
       break;
   }
@@ -24,13 +29,16 @@ export function toHobError(error: unknown): HobError {
   return new HobError('internal', 'internal server error', { cause: error });
 }
 
+/** Also fastify's `frameworkErrors`, which the router calls for a URL it cannot route. */
+export function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const hobError = toHobError(error);
+  if (hobError.code === 'internal') request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: hobError.code, message: hobError.message }, 'request refused');
+  void reply.status(hobError.status).send(hobError.toBody());
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error, request, reply) => {
-    const hobError = toHobError(error);
-    if (hobError.code === 'internal') request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: hobError.code, message: hobError.message }, 'request refused');
-    void reply.status(hobError.status).send(hobError.toBody());
-  });
+  app.setErrorHandler(replyWithError);
   app.setNotFoundHandler((request, reply) => {
     const body: ErrorBody = { error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` };
     void reply.status(404).send(body);

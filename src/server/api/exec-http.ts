@@ -5,8 +5,10 @@ import WebSocket from 'ws';
 import { HobError } from '../../shared/errors.js';
 import { parseExecQuery } from '../../shared/exec-request.js';
 import { StreamId, decodeFrame, encodeExitFrame, encodeFrame } from '../../shared/frames.js';
+import { routes } from '../../shared/schemas/routes.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import { acceptRawBodies } from './body.js';
+import { routeOptions } from './contract.js';
 
 /** The SDK reads each chunk of the body as one frame, so frames must be small, flushed and spaced. */
 const MAX_FRAME_PAYLOAD = 16 * 1024 - 1;
@@ -27,9 +29,9 @@ interface NameParams {
 export function registerHttpExecRoute(app: FastifyInstance, deps: { lifecycle: SpriteLifecycle; maxExecBodyBytes: number }): void {
   void app.register(async (raw) => {
     acceptRawBodies(raw);
-    raw.post<{ Params: NameParams; Querystring: Record<string, string> }>(
-      '/v1/sprites/:name/exec',
-      { bodyLimit: deps.maxExecBodyBytes },
+    raw.post<{ Params: NameParams }>(
+      routes.execHttp.path,
+      { ...routeOptions(routes.execHttp), bodyLimit: deps.maxExecBodyBytes },
       async (request, reply) => {
         const params = new URL(request.url, 'http://hob').searchParams;
         const exec = parseExecQuery(params);

@@ -9,6 +9,7 @@ import type { SpriteRegistry } from '../sprites/registry.js';
 import type { TokenStore } from '../store/tokens.js';
 import { authenticate } from './auth.js';
 import { toHobError } from './errors.js';
+import { decodePathSegment, parseUpgradeUrl } from './upgrade-url.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** The one WebSocket route, in the router syntax of shared/protocol's API_ROUTES. */
@@ -65,8 +66,8 @@ export function handleUpgrade(deps: UpgradeDeps, relays: RelaySet) {
 }
 
 async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+  const url = parseUpgradeUrl(request.url);
   authenticate(request.headers, deps.tokens);
-  const url = parseRequestUrl(request.url);
   const match = EXEC_PATH.exec(url.pathname);
   // Everything else, /control included, is a 404: the SDKs then fall back to /exec.
   if (match === null) throw new HobError('not_found', `no WebSocket route ${url.pathname}`);
@@ -108,24 +109,6 @@ async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessa
       to.end();
       setTimeout(() => to.destroy(), 5000).unref();
     });
-  }
-}
-
-function parseRequestUrl(raw: string | undefined): URL {
-  try {
-    // Prefixing (not a base URL) keeps a path like //host/exec from being read as a host.
-    return new URL(`http://hob${raw ?? '/'}`);
-  } catch {
-    throw new HobError('bad_request', 'malformed request URL');
-  }
-}
-
-/** A path segment as sent, percent-decoded; a malformed escape is the client's mistake, not a crash. */
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new HobError('bad_request', `malformed percent-encoding in the path: ${JSON.stringify(segment.slice(0, 100))}`);
   }
 }
 

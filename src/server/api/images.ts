@@ -1,35 +1,36 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Transform, type Readable } from 'node:stream';
 import { HobError } from '../../shared/errors.js';
+import { routes } from '../../shared/schemas/routes.js';
 import type { ImageRegistry } from '../images/registry.js';
 import { acceptRawBodies } from './body.js';
+import { routeOptions } from './contract.js';
 import { streamJob } from './ndjson.js';
-
-interface NameParams {
-  name: string;
-}
 
 export function registerImageRoutes(app: FastifyInstance, deps: { images: ImageRegistry; maxImportBytes: number }): void {
   const { images } = deps;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/v1/images', async () => ({ images: images.list() }));
+  api.get(routes.listImages.path, routeOptions(routes.listImages), async () => ({ images: images.list() }));
 
-  app.get<{ Params: NameParams }>('/v1/images/:name', async (request) => images.toJson(request.params.name));
+  api.get(routes.getImage.path, routeOptions(routes.getImage), async (request) => images.toJson(request.params.name));
 
   /** Starts a build, or follows the one in flight; NDJSON progress until it ends. */
-  app.post<{ Params: NameParams }>('/v1/images/:name/build', async (request, reply) => {
+  api.post(routes.buildImage.path, routeOptions(routes.buildImage), async (request, reply) => {
     streamJob(reply, images.build(request.params.name));
   });
 
-  app.delete<{ Params: NameParams }>('/v1/images/:name', async (request, reply) => {
+  api.delete(routes.deleteImage.path, routeOptions(routes.deleteImage), async (request, reply) => {
     await images.remove(request.params.name);
     return reply.status(204).send();
   });
 
   // The import body is a tarball streamed straight to tar, so it gets a context without the JSON parser.
-  void app.register(async (raw) => {
-    acceptRawBodies(raw);
-    raw.post<{ Params: NameParams }>('/v1/images/:name/import', { bodyLimit: deps.maxImportBytes }, async (request, reply) => {
+  void app.register(async (rawContext) => {
+    acceptRawBodies(rawContext);
+    const raw = rawContext.withTypeProvider<TypeBoxTypeProvider>();
+    raw.post(routes.importImage.path, { ...routeOptions(routes.importImage), bodyLimit: deps.maxImportBytes }, async (request, reply) => {
       const length = Number(request.headers['content-length'] ?? 0);
       if (length > deps.maxImportBytes) throw new HobError('body_too_large', `image tarballs are limited to ${deps.maxImportBytes} bytes`);
       if (request.body === undefined) throw new HobError('bad_request', 'send the root filesystem tarball as the request body');

@@ -1,25 +1,15 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { HobError } from '../../shared/errors.js';
 import { LIST_MAX_RESULTS, type ListSpritesResponse, type SessionListResponse } from '../../shared/protocol.js';
+import { routes } from '../../shared/schemas/routes.js';
 import type { ServerConfig } from '../config.js';
 import type { SpriteCreator } from '../sprites/create.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
 import { parseCreateBody, parseUpdateBody } from '../sprites/validate.js';
+import { routeOptions } from './contract.js';
 import { spriteJson, type SpriteView } from './sprite-json.js';
-
-interface NameParams {
-  name: string;
-}
-
-function parseMaxResults(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return LIST_MAX_RESULTS;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > LIST_MAX_RESULTS) {
-    throw new HobError('bad_request', `max_results must be an integer from 1 to ${LIST_MAX_RESULTS}`);
-  }
-  return n;
-}
 
 function decodeContinuation(token: string | undefined): string | undefined {
   if (token === undefined || token === '') return undefined;
@@ -40,15 +30,16 @@ export interface SpriteRouteDeps {
 
 export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps): void {
   const { registry, lifecycle, creator, config, view } = deps;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/v1/sprites', async (request, reply) => {
-    const input = parseCreateBody(request.body, config.spriteDefaults);
+  api.post(routes.createSprite.path, routeOptions(routes.createSprite), async (request, reply) => {
+    const input = parseCreateBody(request.body);
     const record = await creator.create(input);
     return reply.status(201).send(spriteJson(record, view));
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/sprites', async (request) => {
-    const limit = parseMaxResults(request.query.max_results);
+  api.get(routes.listSprites.path, routeOptions(routes.listSprites), async (request) => {
+    const limit = request.query.max_results ?? LIST_MAX_RESULTS;
     const after = decodeContinuation(request.query.continuation_token);
     const page = registry.store.page(request.query.prefix ?? '', after, limit);
     const last = page.sprites.at(-1);
@@ -65,19 +56,19 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
     return body;
   });
 
-  app.get<{ Params: NameParams }>('/v1/sprites/:name', async (request) => spriteJson(registry.get(request.params.name), view));
+  api.get(routes.getSprite.path, routeOptions(routes.getSprite), (request) => spriteJson(registry.get(request.params.name), view));
 
-  app.put<{ Params: NameParams }>('/v1/sprites/:name', async (request) => {
+  api.put(routes.updateSprite.path, routeOptions(routes.updateSprite), async (request) => {
     const changes = parseUpdateBody(request.body);
     return spriteJson(lifecycle.update(request.params.name, changes), view);
   });
 
-  app.delete<{ Params: NameParams }>('/v1/sprites/:name', async (request, reply) => {
+  api.delete(routes.deleteSprite.path, routeOptions(routes.deleteSprite), async (request, reply) => {
     await lifecycle.destroy(request.params.name);
     return reply.status(204).send();
   });
 
-  app.get<{ Params: NameParams }>('/v1/sprites/:name/exec', async (request) => {
+  api.get(routes.listExecSessions.path, routeOptions(routes.listExecSessions), async (request) => {
     registry.get(request.params.name);
     // Detachable sessions are not kept yet; every exec ends with its connection.
     const body: SessionListResponse = { sessions: [], count: 0 };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { HobError } from '../../../src/shared/errors.js';
+import { Sprite } from '../../../src/shared/schemas/sprites.js';
 import { clientFor, sharedServer, spriteFixture } from '../../helpers/fixture.js';
 
 const server = sharedServer();
@@ -130,4 +131,44 @@ test('concurrent creates of one name: exactly one wins', async (t) => {
   for (const result of results) {
     if (result.status === 'rejected') assert.ok(result.reason instanceof HobError && result.reason.code === 'already_exists');
   }
+});
+
+test('the quirks the SDK needs: JSON whatever the Content-Type, exact 204s, bare arrays; unknown fields are ignored', async (t) => {
+  const sprites = spriteFixture(t, server);
+  const name = `${server.prefix}-quirks`;
+  t.after(() => sprites.client.deleteSprite(name).catch(() => undefined));
+  const created = await raw('POST', '/v1/sprites', {
+    body: JSON.stringify({ name, image: 'tiny', from_a_newer_sdk: true, config: { ram_mb: 256, turbo: 'yes' } }),
+    headers: { 'Content-Type': 'text/plain' },
+  });
+  assert.equal(created.status, 201, created.text);
+  assert.equal(created.json?.name, name);
+  assert.equal((created.json?.config as { ram_mb?: number } | undefined)?.ram_mb, 256);
+  // The answer is serialised through the contract's schema: exactly its fields, nothing more.
+  assert.deepEqual(Object.keys(created.json ?? {}).sort(), Object.keys(Sprite.properties).sort());
+
+  const wrongType = await raw('PUT', `/v1/sprites/${name}`, { body: JSON.stringify({ labels: 'one' }) });
+  assert.equal(wrongType.status, 400);
+  assert.deepEqual(wrongType.json, { error: 'bad_request', message: 'labels must be array' });
+
+  // Two, so that v0 is not the one the sprite derives from and may be deleted.
+  for (const comment of ['first', 'second']) assert.equal((await sprites.client.createCheckpoint(name, comment, () => undefined)).type, 'complete');
+  const list = await raw('GET', `/v1/sprites/${name}/checkpoints`);
+  assert.equal(list.status, 200);
+  assert.ok(Array.isArray(list.json), `checkpoints are a bare array: ${list.text}`);
+
+  for (const path of [`/v1/sprites/${name}/checkpoints/v0`, `/v1/sprites/${name}`]) {
+    const deleted = await raw('DELETE', path);
+    assert.equal(deleted.status, 204, `DELETE ${path}: ${deleted.text}`);
+    assert.equal(deleted.text, '', `DELETE ${path} has no body`);
+    assert.equal(deleted.headers.get('content-type'), null, `DELETE ${path} has no Content-Type`);
+  }
+});
+
+test('GET /v1/openapi.json needs no token and describes every route', async () => {
+  const response = await raw('GET', '/v1/openapi.json', { token: null });
+  assert.equal(response.status, 200);
+  const document = response.json as { openapi?: string; paths?: Record<string, unknown> } | undefined;
+  assert.equal(document?.openapi, '3.1.0');
+  assert.ok(document?.paths?.['/v1/sprites/{name}/checkpoints/{id}/diff'] !== undefined);
 });

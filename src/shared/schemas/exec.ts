@@ -1,0 +1,22 @@
+import { Type } from './type.js';
+import { DEFAULT_TTY_COLS, DEFAULT_TTY_ROWS } from '../exec-request.js';
+
+/**
+ * The exec request's query parameters, for the OpenAPI document only: the query is parsed by
+ * shared/exec-request (server, agent and CLI share it), which takes repeated `cmd` and `env`.
+ */
+export const ExecQuery = Type.Object({
+  cmd: Type.Optional(Type.Array(Type.String(), { description: 'argv, one parameter per argument (`cmd=ls&cmd=-l`); argv[0] is looked up on PATH.' })),
+  path: Type.Optional(Type.String({ description: 'argv[0], used when `cmd` is absent.' })),
+  env: Type.Optional(Type.Array(Type.String(), { description: 'Environment variables as `KEY=value`, one parameter each.' })),
+  dir: Type.Optional(Type.String({ description: 'Working directory: an absolute path inside the sprite.' })),
+  tty: Type.Optional(Type.Boolean({ description: '`true` or `1` runs the command on a pseudo-terminal; HTTP exec refuses it.' })),
+  rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: DEFAULT_TTY_ROWS, description: 'Terminal rows, with tty.' })),
+  cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: DEFAULT_TTY_COLS, description: 'Terminal columns, with tty.' })),
+  stdin: Type.Optional(Type.Boolean({ description: '`true` or `1` keeps stdin open for the client to write; otherwise it is closed at once.' })),
+});
+
+export const EXEC_STREAM_DESCRIPTION = [
+  'Binary frames, one byte of stream id and the payload: 0x00 stdin (client to sprite), 0x01 stdout, 0x02 stderr, 0x03 exit (one byte of exit code), 0x04 end of stdin.',
+  'With a TTY, binary frames are raw terminal bytes. Text frames carry JSON control messages: the client sends {"type":"signal","signal":"TERM"} and {"type":"resize","cols":80,"rows":24}; the server sends {"type":"exit","exit_code":0}.',
+].join(' ');

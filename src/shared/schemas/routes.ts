@@ -1,0 +1,275 @@
+import type { TObject, TSchema } from '@sinclair/typebox';
+import type { ErrorCode } from '../errors.js';
+import { CheckpointList, Checkpoint, CreateCheckpointBody, Diff, DiffQuery, ListCheckpointsQuery, ProgressEvent } from './checkpoints.js';
+import { CheckpointParams, ImageNameParams, NameParams } from './common.js';
+import { EXEC_STREAM_DESCRIPTION, ExecQuery } from './exec.js';
+import { Image, ImageList } from './images.js';
+import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, SessionListResponse, Sprite, UpdateSpriteBody } from './sprites.js';
+import { Health, OpenApiDocument } from './system.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** What a successful call answers. */
+export type SuccessResponse =
+  | { readonly status: 200 | 201; readonly description: string; readonly json: TSchema }
+  | { readonly status: 200; readonly description: string; readonly stream: 'application/x-ndjson'; readonly lines: TSchema }
+  | { readonly status: 200; readonly description: string; readonly stream: 'application/octet-stream' }
+  | { readonly status: 204; readonly description: string }
+  | { readonly status: 101; readonly description: string };
+
+export type RequestBody =
+  | { readonly json: TSchema; readonly required: boolean }
+  | { readonly raw: 'application/octet-stream'; readonly description: string; readonly required: boolean };
+
+/**
+ * One route of the API: the single source for validation (the server hands these schemas to
+ * fastify), for the types the client and CLI use, for the route-contract test and for the
+ * OpenAPI document at GET /v1/openapi.json.
+ */
+export interface RouteContract {
+  /** The OpenAPI operationId. */
+  readonly id: string;
+  readonly method: HttpMethod | 'WS';
+  /** In the server router's syntax (`:name`). */
+  readonly path: string;
+  readonly summary: string;
+  readonly description?: string;
+  /** Answered without a token. */
+  readonly public?: true;
+  readonly params?: TObject;
+  readonly querystring?: TObject;
+  /**
+   * Documented query parameters that shared/exec-request parses itself (repeated `cmd` and
+   * `env` are its normal form), so they are not handed to the schema validator.
+   */
+  readonly execQuery?: TObject;
+  readonly body?: RequestBody;
+  readonly response: SuccessResponse;
+  /** The error codes this route answers with, besides `unauthorized` on the routes that need a token. */
+  readonly errors: readonly ErrorCode[];
+}
+
+/** `const` keeps each schema's own type, so fastify's type provider can type the handlers. */
+const route = <const R extends RouteContract>(contract: R): R => contract;
+
+const progress = (description: string) => ({ status: 200, description, stream: 'application/x-ndjson', lines: ProgressEvent }) as const;
+
+export const routes = {
+  listSprites: route({
+    id: 'listSprites',
+    method: 'GET',
+    path: '/v1/sprites',
+    summary: 'List sprites, a page at a time, by name',
+    querystring: ListSpritesQuery,
+    response: { status: 200, description: 'One page of sprites.', json: ListSpritesResponse },
+    errors: ['bad_request'],
+  }),
+  createSprite: route({
+    id: 'createSprite',
+    method: 'POST',
+    path: '/v1/sprites',
+    summary: 'Create a sprite from an image, or fork one from another sprite',
+    description: 'The body is JSON whatever the Content-Type says, or with none at all.',
+    body: { json: CreateSpriteBody, required: true },
+    response: { status: 201, description: 'The sprite, running.', json: Sprite },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'already_exists', 'conflict', 'image_not_ready', 'body_too_large', 'internal'],
+  }),
+  getSprite: route({
+    id: 'getSprite',
+    method: 'GET',
+    path: '/v1/sprites/:name',
+    summary: 'Get a sprite',
+    params: NameParams,
+    response: { status: 200, description: 'The sprite.', json: Sprite },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  updateSprite: route({
+    id: 'updateSprite',
+    method: 'PUT',
+    path: '/v1/sprites/:name',
+    summary: "Change a sprite's labels or URL settings",
+    params: NameParams,
+    body: { json: UpdateSpriteBody, required: true },
+    response: { status: 200, description: 'The sprite as changed.', json: Sprite },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'body_too_large'],
+  }),
+  deleteSprite: route({
+    id: 'deleteSprite',
+    method: 'DELETE',
+    path: '/v1/sprites/:name',
+    summary: 'Destroy a sprite, its files and its checkpoints',
+    params: NameParams,
+    response: { status: 204, description: 'Destroyed; no body.' },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  createCheckpoint: route({
+    id: 'createCheckpoint',
+    method: 'POST',
+    path: '/v1/sprites/:name/checkpoint',
+    summary: "Checkpoint a sprite's files",
+    description: 'Refused with a status while nothing has started; a later failure ends the stream with an `error` line.',
+    params: NameParams,
+    body: { json: CreateCheckpointBody, required: false },
+    response: progress('Progress lines, then `complete` carrying the new checkpoint `id`, or `error`.'),
+    errors: ['bad_request', 'invalid_name', 'not_found', 'body_too_large'],
+  }),
+  listCheckpoints: route({
+    id: 'listCheckpoints',
+    method: 'GET',
+    path: '/v1/sprites/:name/checkpoints',
+    summary: "List a sprite's checkpoints, newest first",
+    params: NameParams,
+    querystring: ListCheckpointsQuery,
+    response: { status: 200, description: 'The checkpoints.', json: CheckpointList },
+    errors: ['bad_request', 'invalid_name', 'not_found'],
+  }),
+  getCheckpoint: route({
+    id: 'getCheckpoint',
+    method: 'GET',
+    path: '/v1/sprites/:name/checkpoints/:id',
+    summary: 'Get a checkpoint',
+    params: CheckpointParams,
+    response: { status: 200, description: 'The checkpoint.', json: Checkpoint },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  deleteCheckpoint: route({
+    id: 'deleteCheckpoint',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/checkpoints/:id',
+    summary: 'Delete a checkpoint',
+    params: CheckpointParams,
+    response: { status: 204, description: 'Deleted; no body.' },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict'],
+  }),
+  restoreCheckpoint: route({
+    id: 'restoreCheckpoint',
+    method: 'POST',
+    path: '/v1/sprites/:name/checkpoints/:id/restore',
+    summary: "Restore a sprite's files to a checkpoint, restarting it",
+    description: 'The files it had are kept first as an automatic checkpoint.',
+    params: CheckpointParams,
+    response: progress('Progress lines, then `complete` or `error`.'),
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  diffCheckpoints: route({
+    id: 'diffCheckpoints',
+    method: 'GET',
+    path: '/v1/sprites/:name/checkpoints/:id/diff',
+    summary: 'What changed between a checkpoint and another one, or the files now',
+    description: 'Hob extension. `current` may stand for the sprite\'s files now in place of either id.',
+    params: CheckpointParams,
+    querystring: DiffQuery,
+    response: { status: 200, description: 'The changes.', json: Diff },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict'],
+  }),
+  listExecSessions: route({
+    id: 'listExecSessions',
+    method: 'GET',
+    path: '/v1/sprites/:name/exec',
+    summary: "List a sprite's detachable exec sessions",
+    params: NameParams,
+    response: { status: 200, description: 'The sessions (none are kept yet).', json: SessionListResponse },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  execHttp: route({
+    id: 'execHttp',
+    method: 'POST',
+    path: '/v1/sprites/:name/exec',
+    summary: 'Run a command over plain HTTP (no TTY)',
+    description:
+      'Stdin is the request body when `stdin=true`. The answer is a chunked body of frames: 0x01 stdout or 0x02 stderr followed by bytes, then exactly [0x03, exit code]. Frames carry no length, which is why the WebSocket exec is preferred.',
+    params: NameParams,
+    execQuery: ExecQuery,
+    body: { raw: 'application/octet-stream', description: "The command's stdin.", required: false },
+    response: { status: 200, description: 'Output frames, then the exit frame.', stream: 'application/octet-stream' },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large', 'sprite_unavailable', 'agent_error'],
+  }),
+  execWebSocket: route({
+    id: 'execWebSocket',
+    method: 'WS',
+    path: '/v1/sprites/:name/exec',
+    summary: 'Run a command over a WebSocket',
+    description: EXEC_STREAM_DESCRIPTION,
+    params: NameParams,
+    execQuery: ExecQuery,
+    response: { status: 101, description: 'Switching Protocols: the exec stream.' },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'sprite_unavailable', 'agent_error'],
+  }),
+  listImages: route({
+    id: 'listImages',
+    method: 'GET',
+    path: '/v1/images',
+    summary: 'List images, built-in and imported',
+    response: { status: 200, description: 'The images.', json: ImageList },
+    errors: [],
+  }),
+  getImage: route({
+    id: 'getImage',
+    method: 'GET',
+    path: '/v1/images/:name',
+    summary: 'Get an image',
+    params: ImageNameParams,
+    response: { status: 200, description: 'The image.', json: Image },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  buildImage: route({
+    id: 'buildImage',
+    method: 'POST',
+    path: '/v1/images/:name/build',
+    summary: 'Build a built-in image, or follow the build in flight',
+    params: ImageNameParams,
+    response: progress('Progress lines until the build ends with `complete` or `error`.'),
+    errors: ['invalid_name', 'not_found'],
+  }),
+  importImage: route({
+    id: 'importImage',
+    method: 'POST',
+    path: '/v1/images/:name/import',
+    summary: 'Import a root filesystem tarball as an image',
+    params: ImageNameParams,
+    body: { raw: 'application/octet-stream', description: 'A tar archive of the root filesystem (gzip allowed).', required: true },
+    response: progress('Progress lines until the import ends with `complete` or `error`.'),
+    errors: ['bad_request', 'invalid_name', 'conflict', 'body_too_large'],
+  }),
+  deleteImage: route({
+    id: 'deleteImage',
+    method: 'DELETE',
+    path: '/v1/images/:name',
+    summary: 'Delete an imported or built image',
+    description: 'Sprites made from it keep their files.',
+    params: ImageNameParams,
+    response: { status: 204, description: 'Deleted; no body.' },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  health: route({
+    id: 'health',
+    method: 'GET',
+    path: '/v1/health',
+    summary: 'Whether the server answers, and its version',
+    response: { status: 200, description: 'It answers.', json: Health },
+    errors: [],
+  }),
+  openapi: route({
+    id: 'openapi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    public: true,
+    response: { status: 200, description: 'The OpenAPI 3.1 document of this API.', json: OpenApiDocument },
+    errors: [],
+  }),
+} as const;
+
+/** Every error code a route may answer with: its own, and those that come with its kind of route. */
+export function errorCodesOf(route: RouteContract): ErrorCode[] {
+  const implied: ErrorCode[] = [];
+  if (route.public !== true) implied.push('unauthorized');
+  // A path parameter that is not valid percent-encoding is refused before the route is known.
+  if (route.params !== undefined) implied.push('bad_request');
+  // A Content-Type header that does not parse is refused before any body is read.
+  if (route.method === 'POST' || route.method === 'PUT') implied.push('unsupported_media_type');
+  return [...new Set([...implied, ...route.errors])];
+}
+
+/** Every route the server answers, in its router's own path syntax. */
+export const ROUTES: readonly RouteContract[] = Object.values(routes);
