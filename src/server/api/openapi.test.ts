@@ -19,7 +19,7 @@ test('the document validates as OpenAPI 3.1', async () => {
 });
 
 test('every route of the contract is in the document, the WebSocket exec on the GET of its path', () => {
-  const document = openApiDocument(HOB_VERSION) as Document;
+  const document = openApiDocument(HOB_VERSION) as Document; // valid OpenAPI 3.1 (the test above); Document is the part read here
   for (const route of ROUTES) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     const item = document.paths[path];

@@ -49,7 +49,7 @@ export function openApiDocument(version: string): Json {
 
 export function registerOpenApiRoute(app: FastifyInstance, version: string): void {
   let document: Json | undefined;
-  app.withTypeProvider<TypeBoxTypeProvider>().get(routes.openapi.path, routeOptions(routes.openapi), async () => {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(routes.openapi.path, routeOptions(routes.openapi), () => {
     document ??= openApiDocument(version);
     return document as { openapi: '3.1.0' }; // built above with exactly this version field
   });
