@@ -41,7 +41,7 @@ async function nextMessage(watcher: PortWatcher): Promise<PortMessage> {
       }),
     ]);
     assert.ok(message !== null, 'the watch ended early');
-    return message as PortMessage; // the SDK yields each text frame's JSON as is
+    return message;
   } finally {
     clearTimeout(timer);
   }

@@ -35,9 +35,9 @@ export function registerPorts(program: Command, ctx: CliContext): void {
         stop.abort();
       };
       process.once('SIGINT', onSigint);
-      let listed = false;
+      const seen = { list: false };
       const show = (message: PortMessageJson): void => {
-        if (message.type === 'port_list') listed = true;
+        if (message.type === 'port_list') seen.list = true;
         if (flags.watch !== true) {
           if (message.type !== 'port_list') return;
           if (flags.json === true) printJson(message.ports.map(({ port, address, pid }) => ({ port, address, pid })));
@@ -52,6 +52,6 @@ export function registerPorts(program: Command, ctx: CliContext): void {
       } finally {
         process.off('SIGINT', onSigint);
       }
-      if (!listed && !stop.signal.aborted) throw new HobError('sprite_unavailable', `the port watch of ${name} ended before it listed the ports; try again`);
+      if (!seen.list && !stop.signal.aborted) throw new HobError('sprite_unavailable', `the port watch of ${name} ended before it listed the ports; try again`);
     });
 }
