@@ -10,14 +10,16 @@ import type {
   HealthJson,
   ImageJson,
   ListSpritesResponse,
+  PortMessageJson,
   ProgressEvent,
   SpriteJson,
   SpriteSourceJson,
   UpdateSpriteBody,
 } from '../shared/protocol.js';
+import { PortMessage } from '../shared/schemas/ports.js';
 import { routes, type HttpMethod, type RouteContract } from '../shared/schemas/routes.js';
 import { checked } from './check.js';
-import { errorFromResponse, progressEventFrom } from './errors.js';
+import { errorFromBody, errorFromResponse, progressEventFrom } from './errors.js';
 
 /** How a progress stream ended: its `complete` line, or its `error` line (with the error's code). */
 export type ProgressOutcome = Extract<ProgressEvent, { type: 'complete' | 'error' }>;
@@ -170,6 +172,52 @@ export class HobClient {
       headers: { 'Content-Type': 'application/octet-stream' },
     });
     return readProgress(response, onEvent);
+  }
+
+    /**
+   * Watches the TCP ports listening in a sprite: `onMessage` gets the `port_list` snapshot, then
+   * each `port_opened` / `port_closed`, every one checked against the contract. Resolves when the
+   * server ends the watch or `signal` aborts it.
+   */
+  watchPorts(name: string, onMessage: (message: PortMessageJson) => void, signal?: AbortSignal): Promise<void> {
+    const wsBase = this.baseUrl.replace(/^http/, 'ws');
+    const ws = new WebSocket(`${wsBase}/v1/sprites/${encodeURIComponent(name)}/ports/watch`, {
+      headers: { Authorization: `Bearer ${this.options.token}` },
+      perMessageDeflate: false,
+    });
+    return new Promise<void>((resolve, reject) => {
+      let failure: HobError | undefined;
+      const stop = (): void => ws.close(1000);
+      signal?.addEventListener('abort', stop, { once: true });
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        if (isBinary || failure !== undefined) return;
+        try {
+          onMessage(checked(PortMessage, JSON.parse(data.toString()), 'a port watch'));
+        } catch (error) {
+          failure = error instanceof HobError ? error : new HobError('internal', `a port watch message is not JSON: ${String(error)}`);
+          ws.terminate();
+        }
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => {
+          failure = errorFromBody(res.statusCode ?? 0, res.statusMessage ?? '', text);
+          ws.terminate();
+        });
+      });
+      ws.on('error', (error) => {
+        // Closing a socket still connecting is how an early abort looks; that is no failure.
+        if (signal?.aborted === true) return;
+        failure ??= new HobError('sprite_unavailable', `cannot reach the Hob server at ${this.baseUrl} (${error.message}); is \`hob serve\` running?`);
+      });
+      ws.on('close', () => {
+        signal?.removeEventListener('abort', stop);
+        if (failure === undefined) resolve();
+        else reject(failure);
+      });
+      if (signal?.aborted === true) stop();
+    });
   }
 
   /** Opens a WebSocket exec; the caller speaks the stream protocol on it. */

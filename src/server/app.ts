@@ -16,6 +16,7 @@ import { acceptJsonBodies } from './api/body.js';
 import { installErrorHandling, replyWithError } from './api/errors.js';
 import { EXEC_WS_ROUTE, handleUpgrade, RelaySet } from './api/exec-ws.js';
 import { registerHttpExecRoute } from './api/exec-http.js';
+import { PORTS_WATCH_WS_ROUTE } from './api/ports-ws.js';
 import { registerCheckpointRoutes } from './api/checkpoints.js';
 import { registerImageRoutes } from './api/images.js';
 import { registerHealthRoute } from './api/health.js';
@@ -62,7 +63,10 @@ export function createApp(deps: AppDeps): App {
     // A path the router cannot decode is answered like any other error, not in fastify's own shape.
     frameworkErrors: replyWithError,
   });
-  const routes: App['routes'] = [{ method: 'WS', path: EXEC_WS_ROUTE }];
+  const routes: App['routes'] = [
+    { method: 'WS', path: EXEC_WS_ROUTE },
+    { method: 'WS', path: PORTS_WATCH_WS_ROUTE },
+  ];
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routes.push({ method: method as RouteSpec['method'], path: route.url, schema: route.schema }); // fastify methods are upper-case HTTP verbs

@@ -4,11 +4,13 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import { parseExecQuery } from '../../shared/exec-request.js';
+import type { UpgradedSocket } from '../agent-link/link.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
 import type { TokenStore } from '../store/tokens.js';
 import { authenticate } from './auth.js';
 import { toHobError } from './errors.js';
+import { openPortsWatch, portsWatchSprite } from './ports-ws.js';
 import { decodePathSegment, parseUpgradeUrl } from './upgrade-url.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -59,7 +61,7 @@ export function handleUpgrade(deps: UpgradeDeps, relays: RelaySet) {
     socket.on('error', () => socket.destroy());
     void relay(deps, relays, request, socket, head).catch((error: unknown) => {
       const hobError = toHobError(error);
-      if (hobError.code === 'internal') deps.log.error({ err: error, url: redact(request.url) }, 'exec upgrade failed');
+      if (hobError.code === 'internal') deps.log.error({ err: error, url: redact(request.url) }, 'WebSocket upgrade failed');
       if (!socket.destroyed) refuse(socket, hobError);
     });
   };
@@ -68,20 +70,13 @@ export function handleUpgrade(deps: UpgradeDeps, relays: RelaySet) {
 async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
   const url = parseUpgradeUrl(request.url);
   authenticate(request.headers, deps.tokens);
-  const match = EXEC_PATH.exec(url.pathname);
-  // Everything else, /control included, is a 404: the SDKs then fall back to /exec.
-  if (match === null) throw new HobError('not_found', `no WebSocket route ${url.pathname}`);
-  const name = decodePathSegment(match[1] ?? '');
-  if (match[2] !== undefined) {
-    deps.registry.get(name);
-    throw new HobError('not_found', `session ${decodePathSegment(match[2])} not found`);
-  }
+  const portsSprite = portsWatchSprite(url.pathname);
+  const open = portsSprite === undefined ? execOpener(deps, url) : () => openPortsWatch(deps.lifecycle, portsSprite);
   const key = request.headers['sec-websocket-key'];
   if (request.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string' || key.length === 0) {
     throw new HobError('bad_request', 'expected a WebSocket upgrade');
   }
-  const exec = parseExecQuery(url.searchParams);
-  const agent = await deps.lifecycle.withAgent(name, (link) => link.openExec(exec));
+  const agent = await open();
   if (client.destroyed) {
     agent.socket.destroy();
     return;
@@ -110,6 +105,20 @@ async function relay(deps: UpgradeDeps, relays: RelaySet, request: IncomingMessa
       setTimeout(() => to.destroy(), 5000).unref();
     });
   }
+}
+
+/** Checks an exec's path and query, and returns how to open it on the sprite's agent. */
+function execOpener(deps: UpgradeDeps, url: URL): () => Promise<UpgradedSocket> {
+  const match = EXEC_PATH.exec(url.pathname);
+  // Everything else, /control included, is a 404: the SDKs then fall back to /exec.
+  if (match === null) throw new HobError('not_found', `no WebSocket route ${url.pathname}`);
+  const name = decodePathSegment(match[1] ?? '');
+  if (match[2] !== undefined) {
+    deps.registry.get(name);
+    throw new HobError('not_found', `session ${decodePathSegment(match[2])} not found`);
+  }
+  const exec = parseExecQuery(url.searchParams);
+  return () => deps.lifecycle.withAgent(name, (link) => link.openExec(exec));
 }
 
 /** Exec URLs carry environment values; keep them out of logs. */
