@@ -59,4 +59,6 @@ export const API_ROUTES: readonly RouteSpec[] = ROUTES.map(({ method, path }) =>
 export const AGENT_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/health' },
   { method: 'WS', path: '/exec' },
+  /** An upgrade to a raw TCP pipe (`Upgrade: tcp`), dialled from inside the sprite. */
+  { method: 'WS', path: '/tcp' },
 ];

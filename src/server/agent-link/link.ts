@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { HobError, isErrorCode } from '../../shared/errors.js';
 import { encodeExecQuery, type ExecRequest } from '../../shared/exec-request.js';
 import type { AgentHealth } from '../../shared/protocol.js';
-import { AGENT_VERSION, OLDEST_AGENT_VERSION } from '../../shared/version.js';
+import { AGENT_TCP_VERSION, AGENT_VERSION, OLDEST_AGENT_VERSION } from '../../shared/version.js';
 import { AgentConnectionLost, agentConnectError, type AgentTransport } from './transport.js';
 
 /** The longest JSON answer a plain call reads from an agent; it runs next to user code. */
@@ -25,7 +25,7 @@ export interface CallOptions<T> {
   parse: (value: unknown) => T;
 }
 
-/** A raw upgraded connection to the agent's exec: the relay pipes it to the client byte for byte. */
+/** A raw upgraded connection to the agent (an exec, or a TCP dial): the relay pipes it byte for byte. */
 export interface UpgradedExec {
   socket: Duplex;
   /** Bytes the agent sent right after its handshake, to be passed on first. */
@@ -134,6 +134,30 @@ export class AgentLink {
     });
   }
 
+  /**
+   * Opens a TCP connection dialled by the agent inside the sprite (so its loopback is reachable)
+   * and hands back the raw stream; a dial that fails is refused with the agent's message, which
+   * names host:port.
+   */
+  async openTcp(host: string, port: number): Promise<UpgradedExec> {
+    await this.ready();
+    if ((this.checkedVersion ?? 0) < AGENT_TCP_VERSION) {
+      throw new HobError('agent_incompatible', `sprite ${this.spriteName} runs an agent without TCP forwarding; restart the sprite to give it this server's agent`);
+    }
+    return new Promise((resolve, reject) => {
+      const query = new URLSearchParams({ host, port: String(port) });
+      const req = this.request(`/tcp?${query.toString()}`, { headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
+      req.setTimeout(EXEC_HANDSHAKE_TIMEOUT_MS + 1000, () => req.destroy(new Error(`the agent did not dial ${host}:${port} in time`)));
+      req.on('upgrade', (_res, socket, head) => {
+        socket.setTimeout(0);
+        resolve({ socket, head });
+      });
+      req.on('response', (res) => void refusal(res, 'the agent refused the connection').then(reject));
+      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
+      req.end();
+    });
+  }
+
   /** Opens an exec as a WebSocket client, for HTTP exec, which re-frames the agent's output. */
   async openExecSocket(exec: ExecRequest): Promise<WebSocket> {
     await this.ready();
@@ -206,8 +230,8 @@ function agentRefusal(status: number | undefined, value: unknown, fallback: stri
   return new HobError('agent_error', message);
 }
 
-async function refusal(res: IncomingMessage): Promise<HobError> {
-  const fallback = `the agent refused the exec (${String(res.statusCode)})`;
+async function refusal(res: IncomingMessage, what = 'the agent refused the exec'): Promise<HobError> {
+  const fallback = `${what} (${String(res.statusCode)})`;
   try {
     const text = await readBounded(res, MAX_REFUSAL_BYTES);
     return agentRefusal(res.statusCode, JSON.parse(text), fallback);
