@@ -66,7 +66,9 @@ export function tcpRoutes(): AgentRoutes {
           return;
         }
         socket.on('error', () => socket.destroy());
-        const upstream = connect({ host: target.host, port: target.port, noDelay: true, timeout: DIAL_TIMEOUT_MS });
+        // `localhost` (the SDK's default) is dialled directly: a sprite's image may lack /etc/hosts.
+        const host = target.host.toLowerCase() === 'localhost' ? '127.0.0.1' : target.host;
+        const upstream = connect({ host, port: target.port, noDelay: true, timeout: DIAL_TIMEOUT_MS });
         const onDialError = (error: NodeJS.ErrnoException): void => {
           upstream.destroy();
           if (!socket.destroyed) refuseUpgrade(socket, dialRefusal(target, error));
