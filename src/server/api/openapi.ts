@@ -17,7 +17,8 @@ const DESCRIPTION = [
 /**
  * The OpenAPI 3.1 document, assembled from the same route table and schemas that validate
  * requests. Titled schemas become components; the WebSocket exec, which OpenAPI cannot describe
- * as an operation of its own, is folded into the GET of its path.
+ * as an operation of its own, is folded into the GET of its path; a WebSocket route with no
+ * plain GET beside it (/proxy) is described as that GET, marked `x-websocket`.
  */
 export function openApiDocument(version: string): Json {
   const components = new ComponentSet();
@@ -25,14 +26,13 @@ export function openApiDocument(version: string): Json {
   for (const route of ROUTES) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     const item = (paths[path] ??= {});
-    if (route.method === 'WS') continue;
+    if (route.method === 'WS') {
+      // A WebSocket-only path (no plain GET to fold it into) is described as the GET it is sent as.
+      if (!ROUTES.some((other) => other.method === 'GET' && other.path === route.path)) item.get = { ...operation(route, components), 'x-websocket': { operationId: route.id, summary: route.summary } };
+      continue;
+    }
     const upgrade = route.method === 'GET' ? ROUTES.find((other) => other.method === 'WS' && other.path === route.path) : undefined;
     item[route.method.toLowerCase()] = upgrade === undefined ? operation(route, components) : withWebSocket(route, upgrade, components);
-  }
-  for (const route of ROUTES) {
-    if (route.method === 'WS' && !ROUTES.some((other) => other.method === 'GET' && other.path === route.path)) {
-      throw new Error(`the WebSocket route ${route.path} needs a GET route of the same path to be described on`);
-    }
   }
   components.add(ErrorBody);
   return {
