@@ -8,6 +8,7 @@ import { signalSession } from './exec/process-group.js';
 import { execRoutes } from './exec/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { portsRoutes } from './ports/routes.js';
+import { tcpRoutes } from './tcp/routes.js';
 import { errorText, type Log } from './log.js';
 import { refuseUpgrade, sendError, type AgentRoutes, type HttpHandler, type UpgradeHandler } from './routes.js';
 
@@ -67,6 +68,7 @@ export function createAgentServer(deps: AgentDeps): AgentServer {
     healthRoutes(deps.startedAtMs),
     execRoutes({ config, log, running }),
     portsRoutes({ log }),
+    tcpRoutes(),
   ]);
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {

@@ -220,6 +220,18 @@ export class HobClient {
     });
   }
 
+  /**
+   * Opens a port-forwarding WebSocket (one per TCP connection); the caller sends
+   * `{"host","port"}`, waits for `{"status":"connected"}` and then relays binary frames.
+   */
+  openProxy(name: string): WebSocket {
+    const wsBase = this.baseUrl.replace(/^http/, 'ws');
+    return new WebSocket(`${wsBase}/v1/sprites/${encodeURIComponent(name)}/proxy`, {
+      headers: { Authorization: `Bearer ${this.options.token}` },
+      perMessageDeflate: false,
+    });
+  }
+
   /** Opens a WebSocket exec; the caller speaks the stream protocol on it. */
   openExec(name: string, request: ExecRequest): WebSocket {
     const wsBase = this.baseUrl.replace(/^http/, 'ws');

@@ -65,4 +65,6 @@ export const AGENT_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/health' },
   { method: 'WS', path: '/exec' },
   { method: 'WS', path: '/ports/watch' },
+  /** An upgrade to a raw TCP pipe (`Upgrade: tcp`), dialled from inside the sprite. */
+  { method: 'WS', path: '/tcp' },
 ];

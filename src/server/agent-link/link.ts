@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { HobError, isErrorCode } from '../../shared/errors.js';
 import { encodeExecQuery, type ExecRequest } from '../../shared/exec-request.js';
 import type { AgentHealth } from '../../shared/protocol.js';
-import { AGENT_VERSION, OLDEST_AGENT_VERSION, PORTS_WATCH_AGENT_VERSION } from '../../shared/version.js';
+import { AGENT_TCP_VERSION, AGENT_VERSION, OLDEST_AGENT_VERSION, PORTS_WATCH_AGENT_VERSION } from '../../shared/version.js';
 import { AgentConnectionLost, agentConnectError, type AgentTransport } from './transport.js';
 
 /** The longest JSON answer a plain call reads from an agent; it runs next to user code. */
@@ -25,7 +25,7 @@ export interface CallOptions<T> {
   parse: (value: unknown) => T;
 }
 
-/** A raw upgraded connection to an agent's WebSocket route (exec, port watch): the relay pipes it to the client byte for byte. */
+/** A raw upgraded connection to the agent (an exec, a port watch, a TCP dial): the relay pipes it byte for byte. */
 export interface UpgradedSocket {
   socket: Duplex;
   /** Bytes the agent sent right after its handshake, to be passed on first. */
@@ -141,6 +141,30 @@ export class AgentLink {
       req.setTimeout(EXEC_HANDSHAKE_TIMEOUT_MS, () => req.destroy(new Error(`the agent did not answer the ${what} handshake in time`)));
       req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
       req.on('response', (res) => void refusal(res, what).then(reject));
+      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
+      req.end();
+    });
+  }
+
+  /**
+   * Opens a TCP connection dialled by the agent inside the sprite (so its loopback is reachable)
+   * and hands back the raw stream; a dial that fails is refused with the agent's message, which
+   * names host:port.
+   */
+  async openTcp(host: string, port: number): Promise<UpgradedSocket> {
+    await this.ready();
+    if ((this.checkedVersion ?? 0) < AGENT_TCP_VERSION) {
+      throw new HobError('agent_incompatible', `sprite ${this.spriteName} runs an agent without TCP forwarding; restart the sprite to give it this server's agent`);
+    }
+    return new Promise((resolve, reject) => {
+      const query = new URLSearchParams({ host, port: String(port) });
+      const req = this.request(`/tcp?${query.toString()}`, { headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
+      req.setTimeout(EXEC_HANDSHAKE_TIMEOUT_MS + 1000, () => req.destroy(new Error(`the agent did not dial ${host}:${port} in time`)));
+      req.on('upgrade', (_res, socket, head) => {
+        socket.setTimeout(0);
+        resolve({ socket, head });
+      });
+      req.on('response', (res) => void refusal(res, 'connection').then(reject));
       req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
       req.end();
     });

@@ -206,6 +206,17 @@ export const routes = {
     response: { status: 101, description: 'Switching Protocols: a `port_list` message, then `port_opened` and `port_closed` messages.', messages: PortMessage },
     errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'sprite_unavailable', 'agent_error', 'agent_incompatible'],
   }),
+  proxyWebSocket: route({
+    id: 'proxyWebSocket',
+    method: 'WS',
+    path: '/v1/sprites/:name/proxy',
+    summary: 'Forward a TCP connection to a port inside a sprite',
+    description:
+      'Send a text frame `{"host":"localhost","port":5432}` first. The answer is a text frame `{"status":"connected","target":"host:port"}` within 10 s once the sprite has dialled the port from inside (so a server bound to 127.0.0.1 there is reachable), or `{"status":"error",...}` and a close. After that, binary frames carry the bytes both ways; a close on either side closes the other. One WebSocket per TCP connection.',
+    params: NameParams,
+    response: { status: 101, description: 'Switching Protocols: the byte stream.' },
+    errors: ['bad_request', 'invalid_name', 'not_found'],
+  }),
   listImages: route({
     id: 'listImages',
     method: 'GET',
