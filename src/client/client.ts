@@ -1,4 +1,5 @@
-import WebSocket from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { HobError } from '../shared/errors.js';
 import { encodeExecQuery, type ExecRequest } from '../shared/exec-request.js';
 import type {
@@ -13,7 +14,8 @@ import type {
   SpriteSourceJson,
   UpdateSpriteBody,
 } from '../shared/protocol.js';
-import { errorFromResponse } from './errors.js';
+import { errorFromBody } from './errors.js';
+import type { ExecSocket } from './exec-socket.js';
 
 export interface ClientOptions {
   url: string;
@@ -28,27 +30,40 @@ export class HobClient {
     this.baseUrl = options.url.replace(/\/+$/, '');
   }
 
-  private async fetch(method: string, path: string, init: { body?: BodyInit; json?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
+  /**
+   * One API request; non-2xx answers become HobErrors. The HTTP module (src/client/http.ts) is
+   * loaded on the first request, so commands that never make one (--help, exec) do not load it.
+   */
+  private async request(method: string, path: string, init: { body?: string | Readable; json?: unknown; headers?: Record<string, string> } = {}): Promise<IncomingMessage> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.options.token}`, ...init.headers };
     let body = init.body;
     if (init.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
       body = JSON.stringify(init.json);
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
     }
-    let response: Response;
+    const { httpRequest, readText } = await import('./http.js');
+    let response: IncomingMessage;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, duplex: 'half' } as RequestInit); // `duplex` is required for streamed bodies but missing from the DOM typings
+      response = await httpRequest(new URL(`${this.baseUrl}${path}`), { method, headers, body });
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      const cause = error instanceof Error ? error.message : String(error);
       throw new HobError('sprite_unavailable', `cannot reach the Hob server at ${this.baseUrl} (${cause}); is \`hob serve\` running?`);
     }
-    if (!response.ok) throw await errorFromResponse(response);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw errorFromBody(status, response.statusMessage ?? '', await readText(response).catch(() => ''));
     return response;
   }
 
+  /** A request whose answer is not needed beyond its status. */
+  private async send(method: string, path: string): Promise<void> {
+    (await this.request(method, path)).resume();
+  }
+
   private async json<T>(method: string, path: string, json?: unknown): Promise<T> {
-    const response = await this.fetch(method, path, json === undefined ? {} : { json });
-    return (await response.json()) as T; // the server's routes answer with the types named in shared/protocol
+    const response = await this.request(method, path, json === undefined ? {} : { json });
+    const { readText } = await import('./http.js');
+    return JSON.parse(await readText(response)) as T; // the server's routes answer with the types named in shared/protocol
   }
 
   createSprite(body: CreateSpriteBody): Promise<SpriteJson> {
@@ -83,8 +98,8 @@ export class HobClient {
     return all;
   }
 
-  async deleteSprite(name: string): Promise<void> {
-    await this.fetch('DELETE', `/v1/sprites/${encodeURIComponent(name)}`);
+  deleteSprite(name: string): Promise<void> {
+    return this.send('DELETE', `/v1/sprites/${encodeURIComponent(name)}`);
   }
 
   /** Creates a sprite as a copy-on-write fork of another one (its current files, or one of its checkpoints). */
@@ -95,7 +110,7 @@ export class HobClient {
   /** Checkpoints a sprite; resolves with the last event (complete, carrying the new id, or error). */
   async createCheckpoint(name: string, comment: string | undefined, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
     const body: CreateCheckpointBody = comment === undefined ? {} : { comment };
-    const response = await this.fetch('POST', `/v1/sprites/${encodeURIComponent(name)}/checkpoint`, { json: body });
+    const response = await this.request('POST', `/v1/sprites/${encodeURIComponent(name)}/checkpoint`, { json: body });
     return readProgress(response, onEvent);
   }
 
@@ -112,13 +127,13 @@ export class HobClient {
     return this.json('GET', checkpointPath(name, id));
   }
 
-  async deleteCheckpoint(name: string, id: string): Promise<void> {
-    await this.fetch('DELETE', checkpointPath(name, id));
+  deleteCheckpoint(name: string, id: string): Promise<void> {
+    return this.send('DELETE', checkpointPath(name, id));
   }
 
   /** Restores a sprite's files to a checkpoint (restarting it); resolves with the last event. */
   async restoreCheckpoint(name: string, id: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
-    const response = await this.fetch('POST', `${checkpointPath(name, id)}/restore`);
+    const response = await this.request('POST', `${checkpointPath(name, id)}/restore`);
     return readProgress(response, onEvent);
   }
 
@@ -139,31 +154,32 @@ export class HobClient {
     return this.json('GET', `/v1/images/${encodeURIComponent(name)}`);
   }
 
-  async removeImage(name: string): Promise<void> {
-    await this.fetch('DELETE', `/v1/images/${encodeURIComponent(name)}`);
+  removeImage(name: string): Promise<void> {
+    return this.send('DELETE', `/v1/images/${encodeURIComponent(name)}`);
   }
 
   /** Starts or follows an image build; resolves with the last event (complete or error). */
   async buildImage(name: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
-    const response = await this.fetch('POST', `/v1/images/${encodeURIComponent(name)}/build`);
+    const response = await this.request('POST', `/v1/images/${encodeURIComponent(name)}/build`);
     return readProgress(response, onEvent);
   }
 
-  async importImage(name: string, tarball: ReadableStream<Uint8Array>, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
-    const response = await this.fetch('POST', `/v1/images/${encodeURIComponent(name)}/import`, {
+  async importImage(name: string, tarball: Readable, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+    const response = await this.request('POST', `/v1/images/${encodeURIComponent(name)}/import`, {
       body: tarball,
       headers: { 'Content-Type': 'application/octet-stream' },
     });
     return readProgress(response, onEvent);
   }
 
-  /** Opens a WebSocket exec; the caller speaks the stream protocol on it. */
-  openExec(name: string, request: ExecRequest): WebSocket {
-    const wsBase = this.baseUrl.replace(/^http/, 'ws');
-    return new WebSocket(`${wsBase}/v1/sprites/${encodeURIComponent(name)}/exec?${encodeExecQuery(request).toString()}`, {
-      headers: { Authorization: `Bearer ${this.options.token}` },
-      perMessageDeflate: false,
-    });
+  /**
+   * Opens a WebSocket exec; the caller speaks the stream protocol on it once it emits `open`.
+   * The socket module (and with it node:net and node:crypto) is loaded here, not at start-up.
+   */
+  async openExec(name: string, request: ExecRequest): Promise<ExecSocket> {
+    const { openExecSocket } = await import('./exec-socket.js');
+    const url = new URL(`${this.baseUrl}/v1/sprites/${encodeURIComponent(name)}/exec?${encodeExecQuery(request).toString()}`);
+    return openExecSocket(url, { Authorization: `Bearer ${this.options.token}` });
   }
 }
 
@@ -175,9 +191,8 @@ function checkpointPath(name: string, id: string): string {
   return `${checkpointsPath(name)}/${encodeURIComponent(id)}`;
 }
 
-async function readProgress(response: Response, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
+async function readProgress(response: IncomingMessage, onEvent: (event: ProgressEvent) => void): Promise<ProgressEvent> {
   let last: ProgressEvent = { type: 'error', error: 'the server ended the stream without a result' };
-  if (response.body === null) return last;
   const decoder = new TextDecoder();
   let buffered = '';
   const handle = (line: string): void => {
@@ -190,8 +205,8 @@ async function readProgress(response: Response, onEvent: (event: ProgressEvent) 
       // Malformed lines are skipped, as the Sprites SDKs do.
     }
   };
-  for await (const chunk of response.body) {
-    buffered += decoder.decode(chunk, { stream: true });
+  for await (const chunk of response) {
+    buffered += decoder.decode(chunk as Buffer, { stream: true }); // an IncomingMessage yields Buffers
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
     lines.forEach(handle);

@@ -1,8 +1,10 @@
 import { HobError, isErrorCode } from '../shared/errors.js';
 
-/** The one place where a non-2xx response becomes an error the caller can branch on by code. */
-export async function errorFromResponse(response: Response): Promise<HobError> {
-  const text = await response.text().catch(() => '');
+/**
+ * The one place where a non-2xx response (an API answer or a refused WebSocket upgrade) becomes
+ * an error the caller can branch on by code.
+ */
+export function errorFromBody(status: number, statusText: string, text: string): HobError {
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown; details?: unknown }; // fields checked below
     if (isErrorCode(body.error)) {
@@ -12,6 +14,6 @@ export async function errorFromResponse(response: Response): Promise<HobError> {
   } catch {
     // Not JSON: fall through to a generic error carrying the raw text.
   }
-  const code = response.status === 401 ? 'unauthorized' : response.status === 404 ? 'not_found' : response.status >= 500 ? 'internal' : 'bad_request';
-  return new HobError(code, `${response.status} ${response.statusText}${text ? `: ${text.slice(0, 500)}` : ''}`);
+  const code = status === 401 ? 'unauthorized' : status === 404 ? 'not_found' : status >= 500 ? 'internal' : 'bad_request';
+  return new HobError(code, `${status} ${statusText}${text ? `: ${text.slice(0, 500)}` : ''}`);
 }
