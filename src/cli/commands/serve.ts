@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { resolveServerConfig } from '../../server/config.js';
-import { startServer } from '../../server/start.js';
 
 export function registerServe(program: Command): void {
   program
@@ -20,6 +16,8 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn or error (default info)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       if (process.getuid?.() !== 0) throw new Error('hob serve must run as root (it drives runc, mounts and btrfs)');
+      // A separate bundle (scripts/build.mjs): no other command loads the server.
+      const { resolveServerConfig, startServer, distDir } = await import('../../server/bundle.js');
       const config = resolveServerConfig(
         {
           listen: flags.listen as string | undefined, // commander types option values loosely; each is a string flag
@@ -35,7 +33,7 @@ export function registerServe(program: Command): void {
         },
         process.env,
       );
-      const server = await startServer(config, { distDir: dirname(fileURLToPath(import.meta.url)) });
+      const server = await startServer(config, { distDir });
       const stop = (): void => {
         void server.close().then(() => process.exit(0));
       };
