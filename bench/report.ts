@@ -214,10 +214,9 @@ export function renderMarkdown(r: BenchResults): string {
       'image; and a local `child_process.spawn("true")` with piped stdio, to its `close` event.',
     '- **profile**: the steps of `SpriteService.create` replayed by hand with the server\'s own artefacts (image ' +
       'subvolume, agent runtime dir, generated config.json), each timed: snapshot, `runc run -d`, polling the agent ' +
-      'until `/health` answers (1 ms steps), and the first and second exec on the agent socket; then, on every other ' +
-      'run, the stop `RuncRuntime.destroy` does (`runc delete --force` of the running container, `runc state` to ' +
-      'confirm), which a restore pays, and on the others `runc kill KILL`, polling /proc until init has exited, and a ' +
-      'plain `runc delete`. No timing code is added to `src/`.',
+      'until `/health` answers (1 ms steps), and the first and second exec on the agent socket; then the stop, by the ' +
+      'server\'s own `RuncRuntime.destroy` (`runc kill KILL`, polling /proc until init has exited, `runc delete`, removing ' +
+      'the bundle), which every restore and destroy pays. No timing code is added to `src/`.',
     '- **warm**: the server restarted on the same data dir with `--warm-pool 1`; before each create the bench waits ' +
       'until the server has recorded a booted spare, then times create → first exec as in (a).',
     '- The measurements take turns: each run of (a) is followed by one replay and one `runc run`, and the clients of (b) ' +
@@ -233,7 +232,7 @@ export function renderMarkdown(r: BenchResults): string {
 }
 
 /** The phases on the path of a create (the second exec and the stop are measured for comparison). */
-type CreatePhase = Exclude<Phase, 'secondExec' | 'stop' | 'stopKill'>;
+type CreatePhase = Exclude<Phase, 'secondExec' | 'stop'>;
 
 /** What would cut each phase of create, named when that phase is among the largest. */
 const REMEDIES: Record<CreatePhase, string> = {
@@ -252,7 +251,7 @@ const REMEDIES: Record<CreatePhase, string> = {
 function analysis(r: BenchResults): string[] {
   const p = r.phases;
   const m = (s: Summary): string => `${formatMs(s.medianMs)} ms`;
-  const createPhases = PHASES.filter((x): x is CreatePhase => x !== 'secondExec' && x !== 'stop' && x !== 'stopKill');
+  const createPhases = PHASES.filter((x): x is CreatePhase => x !== 'secondExec' && x !== 'stop');
   const replayed = createPhases.reduce((sum, x) => sum + p[x].medianMs, 0);
   const bootReplayed = replayed - p.firstExec.medianMs;
   const serverOwn = r.serverCreate.medianMs - bootReplayed;
