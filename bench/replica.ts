@@ -25,7 +25,7 @@ export const PHASE_LABELS: Record<Phase, string> = {
   agentBoot: 'agent boot (node start → /health answers)',
   firstExec: 'first exec `true` on the agent socket',
   secondExec: 'second exec `true` on the agent socket',
-  stop: 'stop: `RuncRuntime.destroy` (kill, init exits, delete)',
+  stop: 'stop: `RuncRuntime.destroy` (kill, wait, delete)',
 };
 
 const AGENT_RUN_MOUNT = '/.hob/run';
