@@ -23,9 +23,9 @@ function listen(mapping: PortMapping): Promise<Server> {
 }
 
 /** One WebSocket per accepted connection: `{"host","port"}`, wait for `connected`, then bytes both ways. */
-function forward(client: HobClient, sprite: string, remotePort: number, local: Socket): void {
+async function forward(client: HobClient, sprite: string, remotePort: number, local: Socket): Promise<void> {
   local.pause();
-  const ws: WebSocket = client.openProxy(sprite);
+  const ws: WebSocket = await client.openProxy(sprite);
   let connected = false;
   const end = (): void => {
     local.destroy();
@@ -83,7 +83,9 @@ export function registerProxy(program: Command, ctx: CliContext): void {
         throw error;
       }
       mappings.forEach((mapping, i) => {
-        servers[i]?.on('connection', (socket: Socket) => forward(client, sprite, mapping.remotePort, socket));
+        servers[i]?.on('connection', (socket: Socket) => {
+          forward(client, sprite, mapping.remotePort, socket).catch(() => socket.destroy());
+        });
         process.stdout.write(`forwarding 127.0.0.1:${mapping.localPort} → ${sprite}:${mapping.remotePort}\n`);
       });
       process.stdout.write('press Ctrl-C to stop\n');
