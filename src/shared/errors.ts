@@ -35,7 +35,19 @@ export interface ErrorBody {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Marks HobErrors across bundles: the CLI and the server it loads for `hob serve` are separate
+ * bundles, each with its own copy of this class, so `instanceof` asks for the mark rather than
+ * the class identity. Symbol.for is shared by every realm-local module copy.
+ */
+const HOB_ERROR = Symbol.for('hob.error');
+
 export class HobError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [HOB_ERROR]?: unknown })[HOB_ERROR] === true; // reads one marker property
+  }
+
+  readonly [HOB_ERROR] = true;
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
