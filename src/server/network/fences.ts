@@ -11,6 +11,12 @@ export const FENCED_IPV4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0
 /** Resolvers and DNS-over-TLS anywhere but Hob's forwarder. */
 const DNS_PORTS = '{ 53, 853 }';
 
+/**
+ * A fenced connection fails at once rather than hanging until it times out; spoofed packets
+ * and IPv6 are only dropped (there is no honest sender to tell).
+ */
+const REJECT = 'reject with icmpx type admin-prohibited';
+
 /** One sprite's entries in the table's sets. */
 export interface FenceElement {
   hostIf: string;
@@ -46,7 +52,7 @@ table inet ${table} {
     iifname . ip saddr != @sprite_sources drop
     iifname . ip daddr @sprite_gateways meta l4proto { tcp, udp } th dport 53 accept
     ct state established,related accept
-    drop
+    ${REJECT}
   }
   chain forward {
     type filter hook forward priority filter - 1; policy accept;
@@ -55,8 +61,8 @@ table inet ${table} {
     iifname != @sprite_ifs accept
     meta nfproto != ipv4 drop
     iifname . ip saddr != @sprite_sources drop
-    ip daddr @fenced_ipv4 drop
-    meta l4proto { tcp, udp } th dport ${DNS_PORTS} drop
+    ip daddr @fenced_ipv4 ${REJECT}
+    meta l4proto { tcp, udp } th dport ${DNS_PORTS} ${REJECT}
   }
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
