@@ -89,19 +89,6 @@ export async function removeElement(table: string, element: FenceElement): Promi
   }
 }
 
-/** Removes the whole table (the server's data is being removed). */
-export async function dropTable(table: string): Promise<void> {
-  await runCommand('nft', ['delete', 'table', 'inet', table], { timeoutMs: 10_000, allowFailure: true });
-}
-
-/** The host ends listed in the table's interface set. */
-export async function listedInterfaces(table: string): Promise<string[]> {
-  const result = await runCommand('nft', ['-j', 'list', 'set', 'inet', table, 'sprite_ifs'], { timeoutMs: 10_000, allowFailure: true });
-  if (result.exitCode !== 0) return [];
-  const parsed = JSON.parse(result.stdout) as { nftables: { set?: { elem?: unknown[] } }[] }; // nft -j's documented shape
-  return parsed.nftables.flatMap((entry) => (entry.set?.elem ?? []).filter((e): e is string => typeof e === 'string'));
-}
-
 function elementCommands(verb: 'add' | 'delete', table: string, e: FenceElement): string {
   return [
     `${verb} element inet ${table} sprite_sources { "${e.hostIf}" . ${e.address} }`,

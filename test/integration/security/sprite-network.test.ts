@@ -158,7 +158,7 @@ test('the fences hold: other sprites, the host, loopback, private, CGNAT, metada
   assert.deepEqual(await resolver.resolve4(NAME), [fake.address], 'control: the fake resolver answers the host');
 });
 
-test('no spoofing, no raw sockets, no IPv6; unprivileged ping is allowed', { timeout: 60_000 }, async () => {
+test('no spoofing, no raw sockets, no IPv6; ICMP echo sockets are allowed for every user of the sprite', { timeout: 60_000 }, async () => {
   const { address } = await spriteAddress('net-a');
   const out = sections(
     (
