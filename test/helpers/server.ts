@@ -190,6 +190,12 @@ export function cleanupNetwork(prefix: string): void {
   for (const netns of existsSync('/run/netns') ? safeReaddir('/run/netns') : []) {
     if (netns.startsWith(`${prefix}-`)) execFileSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
   }
+  const usernsDir = '/run/hob/userns';
+  for (const userns of existsSync(usernsDir) ? safeReaddir(usernsDir) : []) {
+    if (!userns.startsWith(`${prefix}-`)) continue;
+    spawnSync('umount', [join(usernsDir, userns)], { stdio: 'ignore' });
+    rmSync(join(usernsDir, userns), { force: true });
+  }
   for (const line of execFileSync('ip', ['-o', 'link', 'show', 'type', 'veth']).toString().split('\n')) {
     const name = /^\d+: ([^:@\s]+)/.exec(line)?.[1];
     if (name !== undefined && line.includes(` alias hob:${prefix}:`)) execFileSync('ip', ['link', 'del', 'dev', name], { stdio: 'ignore' });

@@ -47,41 +47,24 @@ export function linkExists(spec: Pick<LinkSpec, 'netns' | 'hostIf'>): boolean {
  * namespace with the sprite's id mapping, which the sandbox joins too: the kernel lets a
  * sandbox mount its own sysfs only for a network namespace its user namespace owns. Root in
  * the sprite still cannot change its addresses or routes: CAP_NET_ADMIN is not in its
- * capability set. IPv6 is off inside (it is not fenced),
- * unprivileged ping on, addresses, default route via the host end. Whatever part exists
- * already (a half-made link from a crash) is removed first.
+ * capability set. IPv6 is off inside (it is not fenced), unprivileged ping on, addresses,
+ * default route via the host end. Whatever part exists already (a half-made link from a
+ * crash) is removed first.
  */
 export async function createLink(spec: LinkSpec): Promise<void> {
   await removeLink(spec);
   await createNamespaces(spec);
-  // Set before eth0 exists, so it never gets an IPv6 address at all.
-  await runCommand(
-    'ip',
-    [
-      'netns',
-      'exec',
-      spec.netns,
-      'sysctl',
-      '-q',
-      '-w',
-      'net.ipv6.conf.all.disable_ipv6=1',
-      'net.ipv6.conf.default.disable_ipv6=1',
-      // Written from the host, so the range is in host gids: the sprite's gid 0.. maps onto it.
-      `net.ipv4.ping_group_range=${spec.ids.first} ${spec.ids.first + spec.ids.count - 1}`,
-    ],
-    { timeoutMs: 10_000 },
-  );
   await batch(
     [
       `link add ${spec.hostIf} type veth peer name ${SPRITE_IF} netns ${spec.netns}`,
       `link set dev ${spec.hostIf} alias ${spec.alias}`,
       `addr add ${spec.gateway}/${spec.prefixLength} dev ${spec.hostIf}`,
+      `link set dev ${spec.hostIf} up`,
     ],
     undefined,
   );
-  // The host end needs no IPv6 either: nothing on the link speaks it.
+  // The host end needs no IPv6 either: nothing on the link speaks it (this drops its fe80 address).
   writeFileSync(`/proc/sys/net/ipv6/conf/${spec.hostIf}/disable_ipv6`, '1');
-  await batch([`link set dev ${spec.hostIf} up`], undefined);
   await batch(
     [
       'link set dev lo up',
@@ -115,19 +98,41 @@ async function createNamespaces(spec: Pick<LinkSpec, 'netns' | 'ids'>): Promise<
   const files = { net: netnsPath(spec.netns), user: usernsPath(spec.netns) };
   writeFileSync(files.net, '', { flag: 'a' });
   writeFileSync(files.user, '', { flag: 'a' });
-  // It says it is ready once it runs in the new namespaces, and exits when its stdin closes.
-  const holder = spawn('unshare', ['--user', '--net', '--', 'sh', '-c', 'echo ready; exec cat'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  // It says it is ready once it runs in the new namespaces; once mapped (a line on stdin) it is
+  // root of the new user namespace and so may set the new network namespace's sysctls, in the
+  // sprite's own ids: IPv6 off before eth0 exists (so it never gets an IPv6 address), and ICMP
+  // echo sockets for all its groups. Then it exits when its stdin closes.
+  const script = [
+    'echo ready',
+    'read mapped',
+    'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6',
+    'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6',
+    `echo "0 ${spec.ids.count - 1}" > /proc/sys/net/ipv4/ping_group_range`,
+    'echo configured',
+    'exec cat',
+  ].join('\n');
+  const holder = spawn('unshare', ['--user', '--net', '--', 'sh', '-ec', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: holder.stdout });
+  const nextLine = () =>
+    new Promise<void>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`making the namespaces of ${spec.netns} failed (exit ${code ?? 'by a signal'})`));
+      holder.once('exit', onExit);
+      lines.once('line', () => {
+        holder.off('exit', onExit);
+        resolve();
+      });
+    });
   const exited = new Promise<void>((resolve) => holder.once('close', () => resolve()));
   try {
-    await new Promise<void>((resolve, reject) => {
-      holder.once('error', reject);
-      holder.once('exit', (code) => reject(new Error(`unshare exited with ${code ?? 'a signal'} before it was ready`)));
-      createInterface({ input: holder.stdout }).once('line', () => resolve());
-    });
+    holder.once('error', () => undefined);
+    await nextLine();
     const pid = holder.pid ?? 0;
     const map = `0 ${spec.ids.first} ${spec.ids.count}\n`;
     writeFileSync(`/proc/${pid}/uid_map`, map);
     writeFileSync(`/proc/${pid}/gid_map`, map);
+    const configured = nextLine();
+    holder.stdin.write('\n');
+    await configured;
     await runCommand('mount', ['--bind', `/proc/${pid}/ns/user`, files.user], { timeoutMs: 10_000 });
     await runCommand('mount', ['--bind', `/proc/${pid}/ns/net`, files.net], { timeoutMs: 10_000 });
   } finally {
@@ -136,9 +141,10 @@ async function createNamespaces(spec: Pick<LinkSpec, 'netns' | 'ids'>): Promise<
   }
 }
 
-/** Network namespaces whose names start with `prefix`. */
-export function listNetns(prefix: string): string[] {
-  return existsSync(NETNS_DIR) ? readdirSync(NETNS_DIR).filter((name) => name.startsWith(prefix)) : [];
+/** Sprite namespaces (network, or the user namespace owning one) whose names start with `prefix`. */
+export function listNamespaces(prefix: string): string[] {
+  const names = [NETNS_DIR, USERNS_DIR].flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : []));
+  return [...new Set(names.filter((name) => name.startsWith(prefix)))];
 }
 
 /** Host interfaces whose alias starts with `aliasPrefix`, by name. */

@@ -8,7 +8,7 @@ import { DnsForwarder } from './dns/listener.js';
 import { UpstreamAnswerer, type Upstream } from './dns/upstream.js';
 import { addElement, loadTable, removeElement, type FenceElement } from './fences.js';
 import { formatAddress, formatCidr, size, type Cidr } from './ipv4.js';
-import { createLink, linkExists, listLinksByAlias, listNetns, netnsPath, removeLink, usernsPath, type LinkSpec } from './links.js';
+import { createLink, linkExists, listLinksByAlias, listNamespaces, netnsPath, removeLink, usernsPath, type LinkSpec } from './links.js';
 
 export interface SpriteNetworksDeps {
   store: NetworkStore;
@@ -116,7 +116,7 @@ export class SpriteNetworks {
       }
     }
     const netnsPrefix = `${this.deps.containerPrefix}-`;
-    for (const name of listNetns(netnsPrefix)) {
+    for (const name of listNamespaces(netnsPrefix)) {
       const id = name.slice(netnsPrefix.length);
       if (!owned.has(id)) await removeLink({ netns: name, hostIf: this.hostIf(id) });
     }
