@@ -83,8 +83,11 @@ export async function addElement(table: string, element: FenceElement): Promise<
 
 /** Removes a sprite's entries; entries that are gone already are skipped. */
 export async function removeElement(table: string, element: FenceElement): Promise<void> {
-  // `destroy` (nft 1.0.8) would skip missing entries by itself; one transaction per entry does here.
-  for (const command of elementCommands('delete', table, element).split('\n').filter(Boolean)) {
+  const commands = elementCommands('delete', table, element);
+  const all = await runCommand('nft', ['-f', '-'], { timeoutMs: 10_000, allowFailure: true, stdin: Readable.from([`${commands}\n`]) });
+  if (all.exitCode === 0) return;
+  // One entry was missing, so the transaction did nothing (`destroy`, nft 1.0.8, would skip it): one at a time.
+  for (const command of commands.split('\n')) {
     await runCommand('nft', ['-f', '-'], { timeoutMs: 10_000, allowFailure: true, stdin: Readable.from([`${command}\n`]) });
   }
 }

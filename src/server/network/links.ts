@@ -78,8 +78,11 @@ export async function createLink(spec: LinkSpec): Promise<void> {
 
 /** Removes a sprite's namespace and link; what is gone already is skipped. */
 export async function removeLink(spec: Pick<LinkSpec, 'netns' | 'hostIf'>): Promise<void> {
-  if (existsSync(`/sys/class/net/${spec.hostIf}`)) await ip(['link', 'del', 'dev', spec.hostIf], true);
-  if (existsSync(netnsPath(spec.netns))) await ip(['netns', 'del', spec.netns], true);
+  const commands = [
+    ...(existsSync(`/sys/class/net/${spec.hostIf}`) ? [`link del dev ${spec.hostIf}`] : []),
+    ...(existsSync(netnsPath(spec.netns)) ? [`netns del ${spec.netns}`] : []),
+  ];
+  if (commands.length > 0) await batch(commands, undefined, { force: true });
   const userns = usernsPath(spec.netns);
   if (existsSync(userns)) {
     await runCommand('umount', [userns], { timeoutMs: 10_000, allowFailure: true });
@@ -159,14 +162,12 @@ export async function listLinksByAlias(aliasPrefix: string): Promise<{ name: str
   return links;
 }
 
-async function ip(args: string[], allowFailure = false): Promise<void> {
-  await runCommand('ip', args, { timeoutMs: 10_000, allowFailure });
-}
-
 /** Several ip commands in one process (each `ip` spawn costs milliseconds on the create path). */
-async function batch(commands: string[], netns: string | undefined): Promise<void> {
-  await runCommand('ip', [...(netns === undefined ? [] : ['-n', netns]), '-batch', '-'], {
+async function batch(commands: string[], netns: string | undefined, options: { force?: boolean } = {}): Promise<void> {
+  // -force goes on past a failed command (a piece removed meanwhile) and reports failure after.
+  await runCommand('ip', [...(netns === undefined ? [] : ['-n', netns]), ...(options.force === true ? ['-force'] : []), '-batch', '-'], {
     timeoutMs: 10_000,
+    allowFailure: options.force === true,
     stdin: Readable.from([`${commands.join('\n')}\n`]),
   });
 }
