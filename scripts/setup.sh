@@ -17,7 +17,7 @@ fi
 
 # runc: the container runtime. btrfs-progs: the storage pool (subvolumes, snapshots).
 # busybox-static: the tiny image. debootstrap: the debian image. tini: PID 1 in every sprite.
-# iproute2 and nftables: sprite networking. make, g++, python3: native npm modules (node-pty, better-sqlite3).
+# iproute2, nftables and util-linux (unshare): sprite networking. make, g++, python3: native npm modules (node-pty, better-sqlite3).
 packages=(runc btrfs-progs busybox-static debootstrap tini iproute2 nftables util-linux tar gzip make g++ python3 ca-certificates)
 missing=()
 for package in "${packages[@]}"; do

@@ -1,7 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isIPv4, isIPv6 } from 'node:net';
 import { HobError } from '../shared/errors.js';
 import { nameProblem } from '../shared/names.js';
+import { parseCidr, type Cidr } from './network/ipv4.js';
 
 /**
  * Everything the server process is configured with, resolved once from flags, environment and
@@ -47,6 +49,17 @@ export interface ServerConfig {
   readonly organization: string;
   /** `--base-domain` / HOB_BASE_DOMAIN; sprite URLs are http://<name>.<base-domain>:<port>/. Default localhost. */
   readonly baseDomain: string;
+  /**
+   * `--sprite-network` / HOB_SPRITE_NETWORK; the IPv4 range this server takes a /20 of for its
+   * sprites' links (the first one that clashes with no route of the host; kept in the store).
+   * Default 10.208.0.0/12.
+   */
+  readonly spriteNetwork: Cidr;
+  /**
+   * `--dns-upstream` / HOB_DNS_UPSTREAM; resolvers (`ADDR` or `ADDR:PORT`, comma-separated) the
+   * sprites' DNS forwarder asks. Default: the nameservers of the host's /etc/resolv.conf.
+   */
+  readonly dnsUpstreams: readonly { host: string; port: number }[] | undefined;
   /** `--log-level` / HOB_LOG_LEVEL: trace, debug, info, warn, error, fatal or silent. Default info. */
   readonly logLevel: string;
   /**
@@ -68,6 +81,8 @@ export interface ServeFlags {
   debootstrapCache?: string;
   warmPool?: string;
   baseDomain?: string;
+  spriteNetwork?: string;
+  dnsUpstream?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -132,6 +147,23 @@ function imageName(value: Setting): string {
   return value.value;
 }
 
+function ipv4Range(value: Setting): Cidr {
+  const range = parseCidr(value.value);
+  if (range === undefined || range.prefixLength < 8 || range.prefixLength > 20) throw invalid(value, 'an IPv4 network from /8 to /20 (for example 10.208.0.0/12)');
+  return range;
+}
+
+function dnsUpstreams(value: Setting | undefined): { host: string; port: number }[] | undefined {
+  if (value === undefined) return undefined;
+  return value.value.split(',').map((entry) => {
+    const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(entry.trim());
+    const host = match?.[1] ?? match?.[2] ?? '';
+    const port = Number(match?.[3] ?? 53);
+    if (!(isIPv4(host) || isIPv6(host)) || port < 1 || port > 65535) throw invalid(value, 'resolver addresses, ADDR or ADDR:PORT, comma-separated');
+    return { host, port };
+  });
+}
+
 /** `stdoutIsTerminal` picks the log format when neither flag nor environment does. */
 export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, stdoutIsTerminal = false): ServerConfig {
   const listen = parseListen(setting(flags.listen, '--listen', env.HOB_LISTEN, 'HOB_LISTEN', '127.0.0.1:7070'));
@@ -161,6 +193,8 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, s
     agentStartTimeoutMs: 10_000,
     organization: 'local',
     baseDomain: flags.baseDomain ?? env.HOB_BASE_DOMAIN ?? 'localhost',
+    spriteNetwork: ipv4Range(setting(flags.spriteNetwork, '--sprite-network', env.HOB_SPRITE_NETWORK, 'HOB_SPRITE_NETWORK', '10.208.0.0/12')),
+    dnsUpstreams: dnsUpstreams(given(flags.dnsUpstream, '--dns-upstream', env.HOB_DNS_UPSTREAM, 'HOB_DNS_UPSTREAM')),
     logLevel: logLevel(setting(flags.logLevel, '--log-level', env.HOB_LOG_LEVEL, 'HOB_LOG_LEVEL', 'info')),
     logFormat: logFormat(given(flags.logFormat, '--log-format', env.HOB_LOG_FORMAT, 'HOB_LOG_FORMAT'), stdoutIsTerminal),
   });

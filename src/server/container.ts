@@ -19,6 +19,9 @@ import { openDatabase, type Db } from './store/db.js';
 import { ImageStore } from './store/images.js';
 import { SpriteStore } from './store/sprites.js';
 import { TokenStore } from './store/tokens.js';
+import { NetworkStore } from './store/network.js';
+import { resolversOf } from './network/dns/upstream.js';
+import { SpriteNetworks } from './network/sprite-networks.js';
 import { BtrfsPool } from './volumes/pool.js';
 
 /** Every long-lived part of the server, built once, each given exactly the parts it uses. */
@@ -30,6 +33,7 @@ export interface Services {
   tokens: TokenStore;
   images: ImageRegistry;
   runtime: Runtime;
+  network: SpriteNetworks;
   registry: SpriteRegistry;
   sandboxes: SpriteSandboxes;
   lifecycle: SpriteLifecycle;
@@ -68,6 +72,16 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
   const runtime = new RuncRuntime(join(config.dataDir, 'runc'), join(config.dataDir, 'bundles'), config.uidOffset);
   const agentRuntimeDir = await prepareAgentRuntime(join(config.dataDir, 'agent'), defaultAgentRuntimeSources(distDir));
 
+  const network = await SpriteNetworks.open({
+    store: new NetworkStore(db),
+    containerPrefix: config.containerPrefix,
+    range: config.spriteNetwork,
+    dnsUpstreams: config.dnsUpstreams ?? resolversOf(),
+    dataDir: config.dataDir,
+    uidOffset: config.uidOffset,
+    log,
+  });
+
   const registry = new SpriteRegistry({
     store: new SpriteStore(db),
     dataDir: config.dataDir,
@@ -76,6 +90,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
   });
   const sandboxes = new SpriteSandboxes({
     registry,
+    network,
     runtime,
     pool,
     images,
@@ -118,12 +133,13 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     tokens,
     images,
     runtime,
+    network,
     registry,
     sandboxes,
     lifecycle,
     checkpoints,
     spares,
     creator,
-    reconcile: () => reconcile({ registry, sandboxes, checkpoints, runtime, pool, containerPrefix: config.containerPrefix, log }),
+    reconcile: () => reconcile({ registry, sandboxes, checkpoints, runtime, pool, network, containerPrefix: config.containerPrefix, log }),
   };
 }

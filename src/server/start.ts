@@ -68,6 +68,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
         clearTimeout(grace);
         // A checkpoint or restore under way finishes rather than leave work for the next start.
         await registry.drain();
+        await services.network.close();
         db.close();
       })();
       return closing;

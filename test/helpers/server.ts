@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { HobClient } from '../../src/client/client.js';
 
@@ -173,6 +173,7 @@ export function cleanupDataDir(dataDir: string, prefix: string): void {
       }
     }
   }
+  cleanupNetwork(prefix);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[4])
@@ -180,6 +181,25 @@ export function cleanupDataDir(dataDir: string, prefix: string): void {
     .sort((a, b) => b.length - a.length);
   for (const mount of mounts) execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** The run's nftables table, sprite namespaces and links (a server that was killed leaves them). */
+export function cleanupNetwork(prefix: string): void {
+  // Absent when the server never got as far as its network; that is not an error here.
+  spawnSync('nft', ['delete', 'table', 'inet', prefix], { stdio: 'ignore' });
+  for (const netns of existsSync('/run/netns') ? safeReaddir('/run/netns') : []) {
+    if (netns.startsWith(`${prefix}-`)) execFileSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
+  }
+  const usernsDir = '/run/hob/userns';
+  for (const userns of existsSync(usernsDir) ? safeReaddir(usernsDir) : []) {
+    if (!userns.startsWith(`${prefix}-`)) continue;
+    spawnSync('umount', [join(usernsDir, userns)], { stdio: 'ignore' });
+    rmSync(join(usernsDir, userns), { force: true });
+  }
+  for (const line of execFileSync('ip', ['-o', 'link', 'show', 'type', 'veth']).toString().split('\n')) {
+    const name = /^\d+: ([^:@\s]+)/.exec(line)?.[1];
+    if (name !== undefined && line.includes(` alias hob:${prefix}:`)) execFileSync('ip', ['link', 'del', 'dev', name], { stdio: 'ignore' });
+  }
 }
 
 function safeReaddir(dir: string): string[] {

@@ -14,6 +14,8 @@ export function registerServe(program: Command): void {
     .option('--warm-pool <n>', 'sprites of the default image kept booted for instant creates (default 2; 0 turns it off)')
     .option('--debootstrap-cache <dir>', 'cache of downloaded Debian packages (default /var/cache/hob/debootstrap)')
     .option('--base-domain <domain>', 'sprite URLs are http://<name>.<domain>:<port>/ (default localhost)')
+    .option('--sprite-network <cidr>', "IPv4 range this server takes a /20 of for sprite links (default 10.208.0.0/12)")
+    .option('--dns-upstream <addrs>', "resolvers the sprites' DNS forwarder asks, ADDR[:PORT],... (default: the host's /etc/resolv.conf)")
     .option('--log-level <level>', 'trace, debug, info, warn or error (default info)')
     .option('--log-format <format>', 'json or pretty (env HOB_LOG_FORMAT; default pretty on a terminal, json otherwise)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
@@ -31,6 +33,8 @@ export function registerServe(program: Command): void {
           debootstrapCache: flags.debootstrapCache as string | undefined,
           warmPool: flags.warmPool as string | undefined,
           baseDomain: flags.baseDomain as string | undefined,
+          spriteNetwork: flags.spriteNetwork as string | undefined,
+          dnsUpstream: flags.dnsUpstream as string | undefined,
           logLevel: flags.logLevel as string | undefined,
           logFormat: flags.logFormat as string | undefined,
         },

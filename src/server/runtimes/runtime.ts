@@ -26,6 +26,15 @@ export interface SandboxSpec {
   readonly checkpointsDir: string;
   /** Host file that receives the agent's stdout and stderr. */
   readonly logFile: string;
+  /** The sprite's network, made by the server before the sandbox starts. */
+  readonly network: {
+    /** A network namespace file the sandbox joins (it makes none of its own). */
+    readonly netnsPath: string;
+    /** The user namespace that owns it, joined too; mapped like `uidOffset`. */
+    readonly usernsPath: string;
+    /** Host file mounted read-only over /etc/resolv.conf. */
+    readonly resolvConfPath: string;
+  };
   readonly resources: {
     readonly memoryMiB: number;
     readonly cpus: number;

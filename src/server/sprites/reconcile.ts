@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { SpriteNetworks } from '../network/sprite-networks.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import type { BtrfsPool } from '../volumes/pool.js';
 import type { CheckpointService } from './checkpoints.js';
@@ -12,6 +13,7 @@ export interface ReconcileDeps {
   checkpoints: CheckpointService;
   runtime: Runtime;
   pool: BtrfsPool;
+  network: Pick<SpriteNetworks, 'reconcile'>;
   containerPrefix: string;
   log: Logger;
 }
@@ -19,8 +21,8 @@ export interface ReconcileDeps {
 /**
  * Makes the store and the host agree after a start (or a crash): half-created sprites are
  * rolled back, half-destroyed ones finished, sprites recorded as running but found dead are
- * reported cold, frozen ones thawed, and containers, subvolumes and quota groups that no
- * sprite owns are removed.
+ * reported cold, frozen ones thawed, and containers, subvolumes, quota groups and networks
+ * that no sprite owns are removed.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<void> {
   const { registry, sandboxes, runtime, log } = deps;
@@ -72,4 +74,5 @@ export async function reconcile(deps: ReconcileDeps): Promise<void> {
   }
   const owned = new Set(store.all().flatMap((record) => (record.qgroup === null ? [] : [record.qgroup])));
   await deps.pool.destroyStaleQgroups(owned);
+  await deps.network.reconcile(known);
 }

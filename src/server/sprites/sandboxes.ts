@@ -5,14 +5,22 @@ import { HobError } from '../../shared/errors.js';
 import { AgentLink } from '../agent-link/link.js';
 import type { ImageRegistry } from '../images/registry.js';
 import type { Runtime, SandboxSpec } from '../runtimes/runtime.js';
+import type { SpriteNetwork } from '../network/sprite-networks.js';
 import type { SpriteRecord } from '../store/sprites.js';
 import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
 import { CHECKPOINTS_DIR_MODE, makeMountedDir, type SpritePaths } from './layout.js';
 import type { SpriteRegistry } from './registry.js';
 import { mountRunDir, unmountRunDir } from './run-dir.js';
 
+/** The part of the sprite networks a sandbox needs: made before it boots, removed with it. */
+export interface SandboxNetworks {
+  ensure(spriteId: string): Promise<SpriteNetwork>;
+  remove(spriteId: string): Promise<void>;
+}
+
 export interface SandboxesDeps {
   registry: SpriteRegistry;
+  network: SandboxNetworks;
   runtime: Runtime;
   pool: BtrfsPool;
   images: ImageRegistry;
@@ -53,6 +61,7 @@ export class SpriteSandboxes {
     await mountRunDir(paths.runDir, this.deps.sandboxRootUid);
     const id = this.deps.registry.containerId(record);
     this.links.delete(record.id);
+    const network = await this.deps.network.ensure(record.id);
     await this.deps.runtime.start({
       id,
       hostname,
@@ -61,6 +70,7 @@ export class SpriteSandboxes {
       runDir: paths.runDir,
       checkpointsDir: paths.mountedDir,
       logFile: paths.agentLog,
+      network,
       resources: limitsOf(record.config),
     });
     try {
@@ -76,7 +86,7 @@ export class SpriteSandboxes {
     }
   }
 
-  /** Stops every process of a sprite; its files stay. */
+  /** Stops every process of a sprite; its files and its network (so its address) stay. */
   async halt(record: Pick<SpriteRecord, 'id'>): Promise<void> {
     this.links.delete(record.id);
     await this.deps.runtime.destroy(this.deps.registry.containerId(record));
@@ -103,11 +113,12 @@ export class SpriteSandboxes {
   }
 
   /**
-   * Removes everything a sprite has on the host (sandbox, root, checkpoints, quota group); what
+   * Removes everything a sprite has on the host (sandbox, network, root, checkpoints, quota group); what
    * is gone already is skipped, so it is safe to repeat.
    */
   async remove(record: Pick<SpriteRecord, 'id' | 'qgroup'>): Promise<void> {
     await this.halt(record);
+    await this.deps.network.remove(record.id);
     await this.deps.pool.deleteTree(this.deps.registry.paths(record).poolDir);
     if (record.qgroup !== null) await this.deps.pool.destroyQgroup(record.qgroup);
     rmSync(join(this.deps.dataDir, 'sprites', record.id), { recursive: true, force: true });

@@ -55,6 +55,16 @@ const MIGRATIONS: readonly string[] = [
     value INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE network_leases (
+    sprite_id TEXT PRIMARY KEY,
+    slot INTEGER NOT NULL UNIQUE
+  );
+  `,
 ];
 
 export function openDatabase(path: string): Db {

@@ -117,7 +117,12 @@ export function inProcessApp(): InProcessApp {
     onReady: () => undefined,
   } as unknown as ImageRegistry;
   const registry = new SpriteRegistry({ store: new SpriteStore(db), dataDir, poolSpritesDir: pool.spritesDir, containerPrefix: 'fake' });
-  const sandboxes = new SpriteSandboxes({ registry, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
+  // The fake runtime joins nothing, so a sprite's network is only the paths it would be given.
+  const network = {
+    ensure: (id: string) => Promise.resolve({ netnsPath: join(dataDir, 'netns', id), usernsPath: join(dataDir, 'userns', id), resolvConfPath: join(dataDir, 'resolv.conf'), address: '', gateway: '' }),
+    remove: () => Promise.resolve(),
+  };
+  const sandboxes = new SpriteSandboxes({ registry, network, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
   const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
   const checkpointStore = new CheckpointStore(db);
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: checkpointStore, pool, runtime, sandboxRootUid: 100000, log });

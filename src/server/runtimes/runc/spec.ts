@@ -1,14 +1,17 @@
 import type { SandboxSpec } from '../runtime.js';
 import { defaultSeccompProfile, type LinuxSeccomp } from './seccomp.js';
 
-/** Docker's default capability set: what a root process in a sprite keeps (inside its user namespace). */
+/**
+ * Docker's default capability set without CAP_NET_RAW (sprites are online, so no raw or packet
+ * sockets; ping uses unprivileged ICMP sockets): what a root process in a sprite keeps (inside
+ * its user namespace).
+ */
 export const DEFAULT_CAPABILITIES = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
   'CAP_FSETID',
   'CAP_FOWNER',
   'CAP_MKNOD',
-  'CAP_NET_RAW',
   'CAP_SETGID',
   'CAP_SETUID',
   'CAP_SETFCAP',
@@ -63,7 +66,7 @@ export interface OciSpec {
   linux: {
     uidMappings: { containerID: number; hostID: number; size: number }[];
     gidMappings: { containerID: number; hostID: number; size: number }[];
-    namespaces: { type: string }[];
+    namespaces: { type: string; path?: string }[];
     cgroupsPath: string;
     resources: {
       devices: { allow: boolean; access: string }[];
@@ -94,7 +97,8 @@ export function cgroupLimits(resources: SandboxSpec['resources']) {
 
 /**
  * The OCI spec of a sprite: every namespace including a user namespace (root in the sprite is
- * an unprivileged uid on the host), Docker's default capabilities and seccomp profile,
+ * an unprivileged uid on the host); the network namespace is the one the server made and owns
+ * from the host's user namespace, so root in the sprite cannot change its addresses or routes, Docker's default capabilities and seccomp profile,
  * no_new_privileges, masked kernel paths, and cgroup limits from the sprite's config.
  */
 export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
@@ -142,11 +146,13 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
       { destination: `${AGENT_MOUNT}/run`, type: 'bind', source: spec.runDir, options: ['bind', 'rw', 'nosuid', 'nodev', 'noexec'] },
       // A plain bind, not a mount per checkpoint: checkpoints made while the sprite runs appear in it.
       { destination: CHECKPOINTS_IN_SPRITE, type: 'bind', source: spec.checkpointsDir, options: ['bind', 'ro', 'nosuid', 'nodev'] },
+      // Names resolve only through Hob's forwarder; runc makes the file (and /etc) if the image has none.
+      { destination: '/etc/resolv.conf', type: 'bind', source: spec.network.resolvConfPath, options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] },
     ],
     linux: {
       uidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
       gidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }, { type: 'cgroup' }],
+      namespaces: [{ type: 'pid' }, { type: 'network', path: spec.network.netnsPath }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user', path: spec.network.usernsPath }, { type: 'cgroup' }],
       cgroupsPath: `/${spec.id}`,
       resources: { devices: [{ allow: false, access: 'rwm' }], ...cgroupLimits(spec.resources) },
       seccomp: defaultSeccompProfile(),

@@ -1,0 +1,75 @@
+/**
+ * The servers of a test's "fake internet", run inside its network namespace (`ip netns exec`):
+ * DNS (UDP and TCP port 53) answering A records from argv's JSON map, HTTP on port 80 that
+ * echoes who connected (so a test sees NAT), and a TCP banner on every address at the given port.
+ * Prints "ready" once all listen.
+ */
+import { createSocket } from 'node:dgram';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+
+const [dnsAddress = '', recordsJson = '{}', banner = '', bannerPort = ''] = process.argv.slice(2);
+const records = JSON.parse(recordsJson) as Record<string, string>; // built by fake-internet.ts
+
+/** The question's name and where the question section ends. */
+function question(query: Buffer): { name: string; end: number } {
+  const labels: string[] = [];
+  let offset = 12;
+  while (offset < query.length && query[offset] !== 0) {
+    const length = query[offset] ?? 0;
+    labels.push(query.subarray(offset + 1, offset + 1 + length).toString());
+    offset += 1 + length;
+  }
+  return { name: labels.join('.').toLowerCase(), end: offset + 5 };
+}
+
+function answer(query: Buffer): Buffer {
+  const { name, end } = question(query);
+  const qtype = query.readUInt16BE(end - 4);
+  const address = records[name];
+  const found = address !== undefined && qtype === 1;
+  const header = Buffer.from(query.subarray(0, 12));
+  header.writeUInt16BE(0x8180 | (address === undefined ? 3 : 0), 2); // response, RD+RA, NXDOMAIN when unknown
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(found ? 1 : 0, 6);
+  header.writeUInt32BE(0, 8);
+  const parts = [header, query.subarray(12, end)];
+  if (found) {
+    const rr = Buffer.alloc(16);
+    rr.writeUInt16BE(0xc00c, 0);
+    rr.writeUInt16BE(1, 2);
+    rr.writeUInt16BE(1, 4);
+    rr.writeUInt32BE(30, 6);
+    rr.writeUInt16BE(4, 10);
+    address.split('.').forEach((octet, i) => rr.writeUInt8(Number(octet), 12 + i));
+    parts.push(rr);
+  }
+  return Buffer.concat(parts);
+}
+
+const udp = createSocket('udp4');
+udp.on('message', (query, from) => udp.send(answer(query), from.port, from.address));
+await new Promise<void>((resolve) => udp.bind(53, dnsAddress, resolve));
+
+const tcpDns = createServer((socket) => {
+  let buffered = Buffer.alloc(0);
+  socket.on('data', (data: Buffer) => {
+    buffered = Buffer.concat([buffered, data]);
+    while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+      const reply = answer(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
+      buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
+      const length = Buffer.alloc(2);
+      length.writeUInt16BE(reply.length);
+      socket.write(Buffer.concat([length, reply]));
+    }
+  });
+  socket.on('error', () => socket.destroy());
+});
+await new Promise<void>((resolve) => tcpDns.listen(53, dnsAddress, resolve));
+
+const http = createHttpServer((request, response) => response.end(`fake-internet from=${request.socket.remoteAddress ?? ''} host=${request.headers.host ?? ''}\n`));
+await new Promise<void>((resolve) => http.listen(80, '0.0.0.0', resolve));
+
+const bannerServer = createServer((socket) => socket.end(`${banner}\n`));
+await new Promise<void>((resolve) => bannerServer.listen(Number(bannerPort), '0.0.0.0', resolve));
+console.log('ready');
