@@ -57,11 +57,14 @@ export class SpriteSandboxes {
   /** Starts a sprite's sandbox and waits for its agent; nothing is left running if that fails. */
   async boot(record: SpriteRecord, hostname = record.name): Promise<void> {
     const paths = this.deps.registry.paths(record);
-    // The agent (root in the sprite, this uid on the host) creates its socket here.
-    await mountRunDir(paths.runDir, this.deps.sandboxRootUid);
     const id = this.deps.registry.containerId(record);
     this.links.delete(record.id);
-    const network = await this.deps.network.ensure(record.id);
+    // Independent steps, each a few process spawns: side by side, they cost the longest of them.
+    const [network] = await Promise.all([
+      this.deps.network.ensure(record.id),
+      // The agent (root in the sprite, this uid on the host) creates its socket here.
+      mountRunDir(paths.runDir, this.deps.sandboxRootUid),
+    ]);
     await this.deps.runtime.start({
       id,
       hostname,
@@ -99,11 +102,17 @@ export class SpriteSandboxes {
     mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
     mkdirSync(paths.checkpointsDir, { recursive: true, mode: CHECKPOINTS_DIR_MODE });
     makeMountedDir(paths, this.deps.sandboxRootUid);
-    if (record.qgroup !== null) {
-      await this.deps.pool.createQgroup(record.qgroup);
-      await this.deps.pool.setQgroupLimit(record.qgroup, record.config.storageGiB);
-    }
-    await makeRoot(paths);
+    // The network is made while the root is: boot then finds it ready.
+    await Promise.all([
+      this.deps.network.ensure(record.id),
+      (async () => {
+        if (record.qgroup !== null) {
+          await this.deps.pool.createQgroup(record.qgroup);
+          await this.deps.pool.setQgroupLimit(record.qgroup, record.config.storageGiB);
+        }
+        await makeRoot(paths);
+      })(),
+    ]);
     await this.boot(record, hostname);
   }
 
