@@ -126,7 +126,6 @@ export function checkpointAnalysis(r: BenchResults): string[] {
   const verdict = (t: { target: string; met: boolean } | undefined): string => `target ${t?.target ?? ''}: ${t?.met ? 'met' : 'not met'}`;
   const steps = c.restoreSteps;
   const replayedBoot = r.phases.runcRun.medianMs + r.phases.agentBoot.medianMs;
-  const stopSaving = r.phases.stop.medianMs - r.phases.stopKill.medianMs;
   const out: string[] = [];
   out.push(
     `**Checkpoint** (p50 ${m(c.checkpointLarge)} with ${LARGE} written, ${m(c.checkpointSmall)} with ${SMALL}; ${verdict(large)}). ` +
@@ -142,14 +141,9 @@ export function checkpointAnalysis(r: BenchResults): string[] {
   out.push(
     `**Restore → running** (p50 ${m(c.restore)}; ${verdict(restore)}; the first exec after it adds ${m(c.restoreFirstExec)}). ` +
       `Split by the server's progress lines: ${RESTORE_STEPS.map((s) => `${RESTORE_STEP_LABELS[s]} ${m(steps[s])}`).join('; ')}. ` +
-      `Of the stop + automatic checkpoint step, the stop replayed by hand as the server does it (\`runc delete --force\` of a running ` +
-      `sprite, then \`runc state\`) takes ${m(r.phases.stop)}, and a bare snapshot ${m(c.rawSnapshot)}. ` +
-      (stopSaving >= 50
-        ? 'runc 1.1\'s `delete --force` sends SIGKILL and then sleeps 100 ms before it first looks whether init is gone, so that ' +
-          `stop can never take less; replayed as \`runc kill KILL\`, waiting for init to exit (1 ms polls of /proc) and a plain ` +
-          `\`runc delete\`, it takes ${m(r.phases.stopKill)}. Stopping that way in \`RuncRuntime.destroy\` would take about ` +
-          `${formatMs(stopSaving)} ms off every restore (and every destroy). `
-        : `Replayed as \`runc kill KILL\`, waiting for init to exit and a plain \`runc delete\`, the stop takes ${m(r.phases.stopKill)}. `) +
+      `Of the stop + automatic checkpoint step, the stop is \`RuncRuntime.destroy\` (\`runc kill KILL\`, polling /proc until init ` +
+      `has exited, a plain \`runc delete\`), which takes ${m(r.phases.stop)} when the bench calls it on a ` +
+      `replayed sprite, and a bare snapshot takes ${m(c.rawSnapshot)}. ` +
       `The boot is the same work as a cold create's (replayed by hand: \`runc run -d\` ${m(r.phases.runcRun)} + agent boot ` +
       `${m(r.phases.agentBoot)} = ${formatMs(replayedBoot)} ms). The new root itself (one writable snapshot of the checkpoint, two ` +
       'renames, deleting the old root) is the small part.',

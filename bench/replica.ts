@@ -3,7 +3,8 @@
  * the bench can say where create → first exec spends its time without timing code in src/.
  * Every step does what SpriteService.create / RuncRuntime.start do, with the server's own
  * artefacts: its image subvolume, its agent runtime dir and the OCI config it generated for a
- * real sprite (copied with a new id, root, run dir and cgroup). The same config, with
+ * real sprite (copied with a new id, root, run dir and cgroup). The stop that ends each run is
+ * RuncRuntime.destroy itself, which every restore and destroy pays. The same config, with
  * `args: ["/bin/true"]`, is the `runc run` reference.
  */
 import { spawn } from 'node:child_process';
@@ -12,10 +13,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentLink } from '../src/server/agent-link/link.js';
 import { UnixSocketTransport } from '../src/server/agent-link/unix-socket.js';
+import { RuncRuntime } from '../src/server/runtimes/runc/index.js';
 import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
 import { agentExecTrue, mustSucceed, runLocal } from './exec-clients.js';
 
-export const PHASES = ['snapshot', 'runcRun', 'agentBoot', 'firstExec', 'secondExec', 'stop', 'stopKill'] as const;
+export const PHASES = ['snapshot', 'runcRun', 'agentBoot', 'firstExec', 'secondExec', 'stop'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const PHASE_LABELS: Record<Phase, string> = {
@@ -24,8 +26,7 @@ export const PHASE_LABELS: Record<Phase, string> = {
   agentBoot: 'agent boot (node start → /health answers)',
   firstExec: 'first exec `true` on the agent socket',
   secondExec: 'second exec `true` on the agent socket',
-  stop: 'stop: `runc delete --force` + `runc state`',
-  stopKill: 'stop: `runc kill KILL`, init exits, `runc delete`',
+  stop: 'stop: `RuncRuntime.destroy` (kill, wait, delete)',
 };
 
 const AGENT_RUN_MOUNT = '/.hob/run';
@@ -40,9 +41,11 @@ export interface ReplicaOptions {
 
 export class Replica {
   private readonly benchDir: string;
+  private readonly bundlesDir: string;
   private readonly snapshotsDir: string;
   private readonly runcRoot: string;
   private readonly uid: number;
+  private readonly runtime: RuncRuntime;
   private readonly containers = new Set<string>();
   private readonly subvolumes = new Set<string>();
   private refBundle: string | undefined;
@@ -52,11 +55,14 @@ export class Replica {
     // helpers' cleanupDataDir removes whatever a crashed bench leaves behind.
     this.runcRoot = join(options.dataDir, 'runc');
     this.benchDir = join(options.dataDir, 'bench');
+    this.bundlesDir = join(this.benchDir, 'bundles');
     this.snapshotsDir = join(options.dataDir, 'pool', 'bench');
     for (const dir of [this.benchDir, this.snapshotsDir]) mkdirSync(dir, { recursive: true, mode: 0o711 });
     const mapping = options.template.linux.uidMappings[0];
     if (mapping === undefined) throw new Error('the template spec has no uid mapping');
     this.uid = mapping.hostID;
+    // Bundles laid out as the server lays them out (<bundles>/<id>, init.pid inside), so its destroy finds them.
+    this.runtime = new RuncRuntime(this.runcRoot, this.bundlesDir, this.uid);
   }
 
   private runc(args: string[], stdio: 'ignore' | number = 'ignore'): Promise<number> {
@@ -71,7 +77,7 @@ export class Replica {
   private prepare(name: string, args?: string[]): { id: string; root: string; bundle: string; runDir: string; log: string } {
     const id = `${this.options.prefix}-${name}`;
     const root = join(this.snapshotsDir, name);
-    const bundle = join(this.benchDir, `bundle-${name}`);
+    const bundle = join(this.bundlesDir, id);
     const runDir = join(this.benchDir, `run-${name}`);
     rmSync(runDir, { recursive: true, force: true });
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -94,10 +100,7 @@ export class Replica {
     await mustSucceed('btrfs snapshot', runLocal('btrfs', ['-q', 'subvolume', 'snapshot', this.options.imagePath, root], 'ignore'));
   }
 
-  /**
-   * One create → first exec, by hand, then a stop: the server's on even runs, the alternative
-   * (`stopKill`) on odd ones. Returns the duration of each phase it went through, in ms.
-   */
+  /** One create → first exec, by hand, then the server's stop. Returns the duration of each phase, in ms. */
   async createOnce(n: number): Promise<Partial<Record<Phase, number>>> {
     const p = this.prepare(`bench-c${n}`);
     const times: Partial<Record<Phase, number>> = {};
@@ -124,13 +127,9 @@ export class Replica {
     lap('firstExec');
     await mustSucceed('second exec', agentExecTrue(join(p.runDir, 'agent.sock')));
     lap('secondExec');
-    if (n % 2 === 0) {
-      await this.stop(p.id);
-      lap('stop');
-    } else {
-      await this.killAndDelete(p.id, Number(readFileSync(join(p.bundle, 'init.pid'), 'utf8').trim()));
-      lap('stopKill');
-    }
+    await this.runtime.destroy(p.id);
+    this.containers.delete(p.id);
+    lap('stop');
     await this.dropSnapshot(p.root);
     return times;
   }
@@ -148,29 +147,6 @@ export class Replica {
     if (code !== 0) throw new Error(`runc run ${id} exited with ${code}`);
   }
 
-  /** A running sprite's stop, as RuncRuntime.destroy does it: `runc delete --force`, then `runc state` to confirm it is gone. */
-  private async stop(id: string): Promise<void> {
-    await this.runc(['delete', '--force', id]);
-    if ((await this.runc(['state', id])) === 0) throw new Error(`runc delete --force left ${id} behind`);
-    this.containers.delete(id);
-  }
-
-  /**
-   * The same stop without `--force`, whose runc 1.1 sleeps 100 ms after its SIGKILL before it
-   * first looks whether init is gone: kill, watch init exit (1 ms polls), delete the stopped container.
-   */
-  private async killAndDelete(id: string, initPid: number): Promise<void> {
-    if (!Number.isInteger(initPid) || initPid <= 1) throw new Error(`container ${id} has no init pid`);
-    if ((await this.runc(['kill', id, 'KILL'])) !== 0) throw new Error(`runc kill ${id} failed`);
-    const deadline = performance.now() + 10_000;
-    while (isAlive(initPid)) {
-      if (performance.now() > deadline) throw new Error(`init of ${id} did not exit within 10 s of SIGKILL`);
-      await sleep(1);
-    }
-    if ((await this.runc(['delete', id])) !== 0) throw new Error(`runc delete ${id} failed`);
-    this.containers.delete(id);
-  }
-
   private async dropSnapshot(root: string): Promise<void> {
     if (existsSync(root)) await runLocal('btrfs', ['-q', 'subvolume', 'delete', root], 'ignore');
     this.subvolumes.delete(root);
@@ -185,18 +161,6 @@ export class Replica {
     }
     this.subvolumes.clear();
     rmSync(this.benchDir, { recursive: true, force: true });
-  }
-}
-
-/** Whether a process is still running: present and neither a zombie nor dead (runc counts those as stopped). */
-function isAlive(pid: number): boolean {
-  try {
-    // The state is the first field after the command name, which is in parentheses and may hold spaces.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
   }
 }
 

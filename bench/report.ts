@@ -1,5 +1,7 @@
 /** The bench's results as a console table and as BENCHMARKS.md. */
 import type { CheckpointResults } from './checkpoints.js';
+import type { CliResults } from './cli.js';
+import { cliAnalysis, cliMethod, cliRatios, cliRows, cliTargets } from './cli-report.js';
 import { checkpointAnalysis, checkpointMethod, checkpointRatios, checkpointRows, checkpointTargets } from './checkpoints-report.js';
 import type { MachineFacts } from './machine.js';
 import { PHASE_LABELS, PHASES, type Phase } from './replica.js';
@@ -25,6 +27,8 @@ export interface BenchResults {
   phases: Record<Phase, Summary>;
   /** (d)–(g): checkpoint, restore and fork, and copying the same tree. */
   checkpoints: CheckpointResults;
+  /** (h): the CLI as whole processes. */
+  cli: CliResults;
 }
 
 export const TARGETS = {
@@ -37,6 +41,13 @@ export const COMMAND = 'sudo npm run bench';
 interface Row {
   label: string;
   summary: Summary;
+}
+
+interface Target {
+  what: string;
+  target: string;
+  measured: string;
+  met: boolean;
 }
 
 function rows(r: BenchResults): { section: string; rows: Row[] }[] {
@@ -71,10 +82,11 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
       rows: PHASES.map((phase) => ({ label: PHASE_LABELS[phase], summary: r.phases[phase] })),
     },
     ...checkpointRows(r.checkpoints),
+    ...cliRows(r.cli),
   ];
 }
 
-function ratio(a: number, b: number): string {
+export function ratio(a: number, b: number): string {
   if (!(b > 0) || !Number.isFinite(a)) return 'n/a';
   // Below 1, two significant digits: a checkpoint is a small fraction of a copy.
   return a / b >= 1 ? `${(a / b).toFixed(1)}×` : `${(a / b).toPrecision(2)}×`;
@@ -89,10 +101,11 @@ function ratios(r: BenchResults): [string, string][] {
     ['raw ws through the server ÷ agent socket', ratio(r.rawExec.medianMs, r.agentExec.medianMs)],
     ['SDK exec ÷ local spawn', ratio(r.sdkExec.medianMs, r.spawnTrue.medianMs)],
     ...checkpointRatios(r.checkpoints, ratio),
+    ...cliRatios(r.cli, ratio),
   ];
 }
 
-function targets(r: BenchResults): { what: string; target: string; measured: string; met: boolean }[] {
+function targets(r: BenchResults): Target[] {
   return [
     {
       what: 'create → first exec p50 (warm pool, the default)',
@@ -113,6 +126,7 @@ function targets(r: BenchResults): { what: string; target: string; measured: str
       met: r.sdkExec.medianMs <= TARGETS.execRoundTripP50Ms,
     },
     ...checkpointTargets(r.checkpoints),
+    ...cliTargets(r.cli),
   ];
 }
 
@@ -124,11 +138,16 @@ function busyNote(r: BenchResults): string | undefined {
 }
 
 export function renderConsole(r: BenchResults): string {
+  return renderTables(rows(r), ratios(r), targets(r), busyNote(r));
+}
+
+/** The console form of any part of the results: tables, ratios, an optional warning, targets. */
+export function renderTables(groups: { section: string; rows: Row[] }[], ratioList: [string, string][], targetList: Target[], busy?: string): string {
   const lines: string[] = [];
   const pad = (s: string, n: number): string => s.padEnd(n);
   const num = (ms: number): string => formatMs(ms).padStart(8);
   lines.push(`${pad('', 52)}${'n'.padStart(4)}${'p50'.padStart(8)}${'p90'.padStart(8)}${'min'.padStart(8)}${'max'.padStart(8)}   (ms)`);
-  for (const group of rows(r)) {
+  for (const group of groups) {
     lines.push(group.section);
     for (const row of group.rows) {
       const s = row.summary;
@@ -136,11 +155,10 @@ export function renderConsole(r: BenchResults): string {
     }
   }
   lines.push('ratios of medians');
-  for (const [label, value] of ratios(r)) lines.push(`  ${pad(label, 50)}${value.padStart(8)}`);
-  const busy = busyNote(r);
+  for (const [label, value] of ratioList) lines.push(`  ${pad(label, 50)}${value.padStart(8)}`);
   if (busy !== undefined) lines.push(busy);
   lines.push('targets');
-  for (const t of targets(r)) lines.push(`  ${pad(`${t.what} ${t.target}`, 50)}${t.measured.padStart(10)}  ${t.met ? 'met' : 'NOT met'}`);
+  for (const t of targetList) lines.push(`  ${pad(`${t.what} ${t.target}`, 50)}${t.measured.padStart(10)}  ${t.met ? 'met' : 'NOT met'}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -183,7 +201,8 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('## Results', '');
   out.push(
     `Milliseconds. (a), (c) runc and the profile: ${r.createN} runs each; exec round trips: ${r.execN} runs each; ` +
-      `(d)–(f) and the snapshot floor: ${r.checkpoints.n} runs each; copies in (g): ${r.checkpoints.copyN} runs each; warm-up runs are not counted.`,
+      `(d)–(f) and the snapshot floor: ${r.checkpoints.n} runs each; copies in (g): ${r.checkpoints.copyN} runs each; ` +
+      `CLI processes in (h): ${r.cli.n} runs each; warm-up runs are not counted.`,
     '',
   );
   out.push('| | n | p50 | p90 | min | max |', '|---|---:|---:|---:|---:|---:|');
@@ -214,16 +233,16 @@ export function renderMarkdown(r: BenchResults): string {
       'image; and a local `child_process.spawn("true")` with piped stdio, to its `close` event.',
     '- **profile**: the steps of `SpriteService.create` replayed by hand with the server\'s own artefacts (image ' +
       'subvolume, agent runtime dir, generated config.json), each timed: snapshot, `runc run -d`, polling the agent ' +
-      'until `/health` answers (1 ms steps), and the first and second exec on the agent socket; then, on every other ' +
-      'run, the stop `RuncRuntime.destroy` does (`runc delete --force` of the running container, `runc state` to ' +
-      'confirm), which a restore pays, and on the others `runc kill KILL`, polling /proc until init has exited, and a ' +
-      'plain `runc delete`. No timing code is added to `src/`.',
+      'until `/health` answers (1 ms steps), and the first and second exec on the agent socket; then the stop, by the ' +
+      'server\'s own `RuncRuntime.destroy` (`runc kill KILL`, polling /proc until init has exited, `runc delete`, removing ' +
+      'the bundle), which every restore and destroy pays. No timing code is added to `src/`.',
     '- **warm**: the server restarted on the same data dir with `--warm-pool 1`; before each create the bench waits ' +
       'until the server has recorded a booted spare, then times create → first exec as in (a).',
     '- The measurements take turns: each run of (a) is followed by one replay and one `runc run`, and the clients of (b) ' +
       'and the local spawn alternate, so load from elsewhere on the host falls on all of them alike.',
     '- **server handling** is the `responseTime` the server itself logs for each create request (fastify\'s request log).',
     ...checkpointMethod(r.checkpoints),
+    ...cliMethod(r.cli),
     '',
   );
 
@@ -233,7 +252,7 @@ export function renderMarkdown(r: BenchResults): string {
 }
 
 /** The phases on the path of a create (the second exec and the stop are measured for comparison). */
-type CreatePhase = Exclude<Phase, 'secondExec' | 'stop' | 'stopKill'>;
+type CreatePhase = Exclude<Phase, 'secondExec' | 'stop'>;
 
 /** What would cut each phase of create, named when that phase is among the largest. */
 const REMEDIES: Record<CreatePhase, string> = {
@@ -252,7 +271,7 @@ const REMEDIES: Record<CreatePhase, string> = {
 function analysis(r: BenchResults): string[] {
   const p = r.phases;
   const m = (s: Summary): string => `${formatMs(s.medianMs)} ms`;
-  const createPhases = PHASES.filter((x): x is CreatePhase => x !== 'secondExec' && x !== 'stop' && x !== 'stopKill');
+  const createPhases = PHASES.filter((x): x is CreatePhase => x !== 'secondExec' && x !== 'stop');
   const replayed = createPhases.reduce((sum, x) => sum + p[x].medianMs, 0);
   const bootReplayed = replayed - p.firstExec.medianMs;
   const serverOwn = r.serverCreate.medianMs - bootReplayed;
@@ -310,5 +329,6 @@ function analysis(r: BenchResults): string[] {
     );
   }
   paragraphs.push(...checkpointAnalysis(r));
+  paragraphs.push(cliAnalysis(r));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

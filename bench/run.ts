@@ -2,10 +2,12 @@ import Database from 'better-sqlite3';
 /**
  * `npm run bench` (as root): starts a private Hob server, builds the tiny image through the API,
  * measures create → first exec and exec round trips through the unmodified @fly/sprites SDK next
- * to runc and child-process references, then checkpoint, restore and fork next to copying the
- * same tree (bench/checkpoints.ts), prints the results and rewrites BENCHMARKS.md. Everything
- * it made (sprites, containers, cgroups, the pool, the data dir) is removed at the end, also when
- * it fails or is interrupted.
+ * to runc and child-process references, the `hob` CLI as whole processes next to `node -e 0`
+ * (bench/cli.ts), then checkpoint, restore and fork next to copying the same tree
+ * (bench/checkpoints.ts), prints the results and rewrites BENCHMARKS.md. `npm run bench -- cli`
+ * measures only the CLI and prints it, leaving BENCHMARKS.md alone. Everything it made
+ * (sprites, containers, cgroups, the pool, the data dir) is removed at the end, also when it
+ * fails or is interrupted.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,26 +18,36 @@ import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
 import { sdkClient } from '../test/helpers/sdk.js';
 import { REPO_ROOT, cleanupDataDir, ensureImage, makeRunDir, startServer, uniquePrefix, type TestServer } from '../test/helpers/server.js';
 import { CheckpointBench } from './checkpoints.js';
+import { measureCli, type CliResults } from './cli.js';
+import { cliRatios, cliRows, cliTargets } from './cli-report.js';
 import { agentExecTrue, mustSucceed, runLocal, serverExecTrue } from './exec-clients.js';
 import { loadAverage, machineFacts } from './machine.js';
 import { PHASES, Replica, type Phase } from './replica.js';
-import { renderConsole, renderMarkdown, type BenchResults } from './report.js';
+import { ratio, renderConsole, renderMarkdown, renderTables, type BenchResults } from './report.js';
 import { responseTimes } from './server-log.js';
 import { sampleRoundRobin, summarize } from './stats.js';
 
-const { values: flags } = parseArgs({
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     'create-iterations': { type: 'string', default: '20' },
     'exec-iterations': { type: 'string', default: '30' },
     'checkpoint-iterations': { type: 'string', default: '10' },
     'copy-iterations': { type: 'string', default: '3' },
+    'cli-iterations': { type: 'string', default: '30' },
     'no-write': { type: 'boolean', default: false },
   },
 });
+const part = positionals[0];
+if (positionals.length > 1 || (part !== undefined && part !== 'cli')) {
+  process.stderr.write('bench: the only part that runs alone is `cli` (npm run bench -- cli)\n');
+  process.exit(2);
+}
 const createN = positiveInt(flags['create-iterations'], 'create-iterations');
 const execN = positiveInt(flags['exec-iterations'], 'exec-iterations');
 const checkpointN = positiveInt(flags['checkpoint-iterations'], 'checkpoint-iterations');
 const copyN = positiveInt(flags['copy-iterations'], 'copy-iterations');
+const cliN = positiveInt(flags['cli-iterations'], 'cli-iterations');
 
 function positiveInt(raw: string, what: string): number {
   const n = Number(raw);
@@ -152,6 +164,9 @@ async function main(): Promise<BenchResults> {
     agent: () => mustSucceed('agent exec', agentExecTrue(agentSocket)),
     spawn: () => mustSucceed('spawn true', runLocal('true')),
   });
+
+  log(`(h) the hob CLI as whole processes next to node -e 0, ${cliN} times each`);
+  const cli = await measureCliOn(server, benchName);
   await sdk.deleteSprite(benchName);
 
   // The server saw the create of the (b) sprite first, then those of (a), warm-ups first.
@@ -192,16 +207,39 @@ async function main(): Promise<BenchResults> {
     spawnTrue: summarize(exec.spawn),
     phases: Object.fromEntries(PHASES.map((p) => [p, summarize(phases[p])])) as BenchResults['phases'], // one summary per phase
     checkpoints,
+    cli,
   };
+}
+
+function measureCliOn(running: TestServer, sprite: string): Promise<CliResults> {
+  return measureCli({ url: running.url, token: running.token, sprite, cacheDir: join(runDir, 'cli-cache'), n: cliN });
+}
+
+/** `npm run bench -- cli`: a server, one running sprite, and the CLI measured against it. */
+async function mainCli(): Promise<string> {
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0'] });
+  log(`private server at ${server.url}, container prefix ${prefix}, data dir ${dataDir}`);
+  const hob = new HobClient({ url: server.url, token: server.token });
+  await ensureImage(hob, 'tiny');
+  const name = `${prefix}-bench-cli`;
+  await hob.createSprite({ name });
+  log(`(h) the hob CLI as whole processes next to node -e 0, ${cliN} times each`);
+  const cli = await measureCliOn(server, name);
+  await hob.deleteSprite(name);
+  return renderTables(cliRows(cli), cliRatios(cli, ratio), cliTargets(cli));
 }
 
 let exitCode = 0;
 try {
-  const results = await main();
-  process.stdout.write(renderConsole(results));
-  if (!flags['no-write']) {
-    writeFileSync(join(REPO_ROOT, 'BENCHMARKS.md'), renderMarkdown(results));
-    log('wrote BENCHMARKS.md');
+  if (part === 'cli') {
+    process.stdout.write(await mainCli());
+  } else {
+    const results = await main();
+    process.stdout.write(renderConsole(results));
+    if (!flags['no-write']) {
+      writeFileSync(join(REPO_ROOT, 'BENCHMARKS.md'), renderMarkdown(results));
+      log('wrote BENCHMARKS.md');
+    }
   }
 } catch (error) {
   exitCode = 1;

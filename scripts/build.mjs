@@ -1,23 +1,57 @@
-// Bundles the CLI/server (dependencies stay in node_modules) and the agent (one self-contained
-// file, but node-pty, a native module, is shipped beside it in the sprite's /.hob).
+// Four bundles. The CLI is CommonJS with its few dependencies inside, so a client command reads
+// one file and resolves no packages: dist/hob.js, the executable, runs dist/cli.js through V8's
+// code cache (src/cli/bin.ts). The CLI does not contain the server, which is its own ESM bundle
+// (dist/server.mjs, dependencies left in node_modules) that only `hob serve` imports. The agent
+// is one self-contained file, but node-pty, a native module, is shipped beside it in the
+// sprite's /.hob.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
-
-const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
-// TypeBox is bundled: from node_modules it is 266 small modules to load at every CLI start.
-const external = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies)].filter((name) => name !== '@sinclair/typebox');
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
+
+// What the CLI imports lazily. The server (src/server/bundle.ts) becomes an import() of the
+// server bundle. A built-in module imported with import() becomes a require() that runs where
+// the import() was: the launcher compiles the CLI with vm.Script, whose import() goes through an
+// experimental Node API that prints a warning, and built-ins need no ESM loader.
+const lazyImports = {
+  name: 'lazy-imports',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /\/server\/bundle\.js$/ }, () => ({ path: './server.mjs', external: true }));
+    pluginBuild.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'lazy-builtin' } : undefined));
+    pluginBuild.onResolve({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ path: args.path, external: true }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});` }));
+  },
+};
+
+// package.json says "type": "module"; this makes Node read dist/*.js (CLI, agent) as CommonJS.
+mkdirSync('dist', { recursive: true });
+writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
+
+await build({
+  ...common,
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: 'dist/hob.js',
+  format: 'cjs',
+  sourcemap: false,
+  banner: { js: '#!/usr/bin/env node' },
+});
+chmodSync('dist/hob.js', 0o755);
 
 await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/hob.js',
-  format: 'esm',
-  external,
-  banner: { js: '#!/usr/bin/env node' },
+  outfile: 'dist/cli.js',
+  format: 'cjs',
+  plugins: [lazyImports],
 });
-chmodSync('dist/hob.js', 0o755);
+
+await build({
+  ...common,
+  entryPoints: ['src/server/bundle.ts'],
+  outfile: 'dist/server.mjs',
+  format: 'esm',
+  packages: 'external',
+});
 
 await build({
   ...common,

@@ -7,6 +7,8 @@ import type { RunningCommand } from './exec/command.js';
 import { signalSession } from './exec/process-group.js';
 import { execRoutes } from './exec/routes.js';
 import { healthRoutes } from './health/routes.js';
+import { portsRoutes } from './ports/routes.js';
+import { tcpRoutes } from './tcp/routes.js';
 import { errorText, type Log } from './log.js';
 import { refuseUpgrade, sendError, type AgentRoutes, type HttpHandler, type UpgradeHandler } from './routes.js';
 
@@ -62,7 +64,12 @@ export function createAgentServer(deps: AgentDeps): AgentServer {
   const { config, log } = deps;
   const running = new Set<RunningCommand>();
   let closing = false;
-  const { http: httpRoutes, upgrade: upgradeRoutes } = mount([healthRoutes(deps.startedAtMs), execRoutes({ config, log, running })]);
+  const { http: httpRoutes, upgrade: upgradeRoutes } = mount([
+    healthRoutes(deps.startedAtMs),
+    execRoutes({ config, log, running }),
+    portsRoutes({ log }),
+    tcpRoutes(),
+  ]);
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     try {

@@ -36,6 +36,16 @@ export function readCliEnvironment(env: NodeJS.ProcessEnv, cwd: string): CliEnvi
   };
 }
 
+/**
+ * Where the `hob` executable keeps V8's code cache of the CLI bundle (src/cli/bin.ts):
+ * $XDG_CACHE_HOME/hob/v8, else ~/.cache/hob/v8. HOB_COMPILE_CACHE=0 turns it off.
+ */
+export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.HOB_COMPILE_CACHE === '0') return undefined;
+  const cacheHome = env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), '.cache');
+  return join(cacheHome, 'hob', 'v8');
+}
+
 export function resolveConnection(environment: CliEnvironment): { url: string; token: string } {
   let file: { url?: unknown; token?: unknown } = {};
   if (existsSync(environment.configPath)) {

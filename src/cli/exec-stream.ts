@@ -1,5 +1,4 @@
-import WebSocket from 'ws';
-import { errorFromBody } from '../client/errors.js';
+import type { ExecSocket } from '../client/exec-socket.js';
 import { HobError } from '../shared/errors.js';
 import { StreamId, decodeFrame, encodeFrame, exitCodeFromCloseCode } from '../shared/frames.js';
 
@@ -18,7 +17,7 @@ export const LOST_EXIT_CODE = 255;
  * Drives one WebSocket exec from the terminal: stdin out, stdout/stderr in, Ctrl-C and window
  * size changes passed on. Resolves with the command's exit code.
  */
-export function runExecStream(ws: WebSocket, options: ExecStreamOptions): Promise<number> {
+export function runExecStream(ws: ExecSocket, options: ExecStreamOptions): Promise<number> {
   const { stdin, stdout, stderr, tty } = options;
   return new Promise((resolve, reject) => {
     let exitCode: number | undefined;
@@ -26,19 +25,19 @@ export function runExecStream(ws: WebSocket, options: ExecStreamOptions): Promis
     const rawMode = tty && stdin.isTTY;
 
     const sendSignal = (signal: string): void => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'signal', signal }));
+      if (ws.isOpen) ws.send(JSON.stringify({ type: 'signal', signal }));
     };
     const onSigint = (): void => sendSignal('INT');
     const onSigterm = (): void => sendSignal('TERM');
     const onResize = (): void => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'resize', cols: stdout.columns, rows: stdout.rows }));
+      if (ws.isOpen) ws.send(JSON.stringify({ type: 'resize', cols: stdout.columns, rows: stdout.rows }));
     };
     const onStdinData = (chunk: Buffer): void => {
-      if (ws.readyState !== WebSocket.OPEN) return;
+      if (!ws.isOpen) return;
       ws.send(tty ? chunk : encodeFrame(StreamId.Stdin, chunk));
     };
     const onStdinEnd = (): void => {
-      if (!tty && ws.readyState === WebSocket.OPEN) ws.send(encodeFrame(StreamId.StdinEof));
+      if (!tty && ws.isOpen) ws.send(encodeFrame(StreamId.StdinEof));
     };
 
     const cleanup = (): void => {
@@ -79,20 +78,11 @@ export function runExecStream(ws: WebSocket, options: ExecStreamOptions): Promis
       }
     });
 
-    ws.on('unexpected-response', (_req, res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        cleanup();
-        reject(errorFromBody(res.statusCode ?? 0, res.statusMessage ?? '', Buffer.concat(chunks).toString()));
-      });
-    });
-
     ws.on('error', (error) => {
-      if (!opened) {
-        cleanup();
-        reject(new HobError('sprite_unavailable', `cannot reach the Hob server: ${error.message}`));
-      }
+      if (opened) return;
+      cleanup();
+      // A refused exec arrives with the server's own code; anything else means no connection.
+      reject(error instanceof HobError ? error : new HobError('sprite_unavailable', `cannot reach the Hob server: ${error.message}`));
     });
 
     ws.on('close', (code) => {

@@ -14,6 +14,9 @@ import { registerUse } from './commands/sprite/use.js';
 import { registerImage } from './commands/image/index.js';
 import { registerCheckpoint, registerRestore } from './commands/checkpoint/index.js';
 import { registerFork } from './commands/sprite/fork.js';
+import { registerPorts } from './commands/ports/index.js';
+import { registerUrl } from './commands/url/index.js';
+import { registerProxy } from './commands/proxy/index.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctx = new CliContext(process.env, process.cwd());
@@ -35,6 +38,9 @@ export async function main(argv: string[]): Promise<void> {
   registerCheckpoint(program, ctx);
   registerRestore(program, ctx);
   registerFork(program, ctx);
+  registerPorts(program, ctx);
+  registerUrl(program, ctx);
+  registerProxy(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (error) {

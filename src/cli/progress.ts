@@ -1,11 +1,13 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import type { ProgressEvent } from '../shared/protocol.js';
 
 /**
  * Shows an NDJSON progress stream: a bar while counts are known (on a terminal), plain lines
- * otherwise, so logs of non-interactive runs stay readable.
+ * otherwise, so logs of non-interactive runs stay readable. The bar library is loaded only for
+ * a terminal, so scripts never pay for it.
  */
-export function progressPrinter(stream: NodeJS.WriteStream): { onEvent: (event: ProgressEvent) => void; stop: () => void } {
+export async function progressPrinter(stream: NodeJS.WriteStream): Promise<{ onEvent: (event: ProgressEvent) => void; stop: () => void }> {
+  const bars = stream.isTTY ? (await import('cli-progress')).default : undefined;
   let bar: cliProgress.SingleBar | undefined;
   let lastLine = '';
   const stop = (): void => {
@@ -13,11 +15,11 @@ export function progressPrinter(stream: NodeJS.WriteStream): { onEvent: (event: 
     bar = undefined;
   };
   const onEvent = (event: ProgressEvent): void => {
-    if (event.type === 'progress' && stream.isTTY) {
+    if (event.type === 'progress' && bars !== undefined) {
       if (bar === undefined) {
-        bar = new cliProgress.SingleBar(
+        bar = new bars.SingleBar(
           { stream, format: '{bar} {percentage}% | {value}/{total} | {message}', hideCursor: true, clearOnComplete: true },
-          cliProgress.Presets.shades_classic,
+          bars.Presets.shades_classic,
         );
         bar.start(event.total, event.done, { message: event.data });
       }

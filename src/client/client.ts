@@ -1,5 +1,7 @@
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Static, TSchema } from '@sinclair/typebox';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { HobError } from '../shared/errors.js';
 import { encodeExecQuery, type ExecRequest } from '../shared/exec-request.js';
 import type {
@@ -10,14 +12,17 @@ import type {
   HealthJson,
   ImageJson,
   ListSpritesResponse,
+  PortMessageJson,
   ProgressEvent,
   SpriteJson,
   SpriteSourceJson,
   UpdateSpriteBody,
 } from '../shared/protocol.js';
+import { PortMessage } from '../shared/schemas/ports.js';
 import { routes, type HttpMethod, type RouteContract } from '../shared/schemas/routes.js';
 import { checked } from './check.js';
-import { errorFromResponse, progressEventFrom } from './errors.js';
+import { errorFromBody, progressEventFrom } from './errors.js';
+import type { ExecSocket } from './exec-socket.js';
 
 /** How a progress stream ended: its `complete` line, or its `error` line (with the error's code). */
 export type ProgressOutcome = Extract<ProgressEvent, { type: 'complete' | 'error' }>;
@@ -37,28 +42,46 @@ export class HobClient {
     this.baseUrl = options.url.replace(/\/+$/, '');
   }
 
-  private async fetch(method: string, path: string, init: { body?: BodyInit; json?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
+  /**
+   * One API request; non-2xx answers become HobErrors. The HTTP module (src/client/http.ts) is
+   * loaded on the first request, so commands that never make one (--help, exec) do not load it.
+   */
+  private async request(method: string, path: string, init: { body?: string | Readable; json?: unknown; headers?: Record<string, string> } = {}): Promise<IncomingMessage> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.options.token}`, ...init.headers };
     let body = init.body;
     if (init.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
       body = JSON.stringify(init.json);
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
     }
-    let response: Response;
+    const { httpRequest, readText } = await import('./http.js');
+    let response: IncomingMessage;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, duplex: 'half' } as RequestInit); // `duplex` is required for streamed bodies but missing from the DOM typings
+      response = await httpRequest(new URL(`${this.baseUrl}${path}`), { method, headers, body });
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      const cause = error instanceof Error ? error.message : String(error);
       throw new HobError('sprite_unavailable', `cannot reach the Hob server at ${this.baseUrl} (${cause}); is \`hob serve\` running?`);
     }
-    if (!response.ok) throw await errorFromResponse(response);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw errorFromBody(status, response.statusMessage ?? '', await readText(response).catch(() => ''));
     return response;
+  }
+
+  /** A request whose answer is not needed beyond its status. */
+  private async send(method: string, path: string): Promise<void> {
+    (await this.request(method, path)).resume();
   }
 
   /** Calls a JSON route of the contract and checks the answer against the route's response schema. */
   private async call<R extends JsonRoute>(route: R, path: string, json?: unknown): Promise<Static<R['response']['json']>> {
-    const response = await this.fetch(route.method, path, json === undefined ? {} : { json });
-    const body: unknown = await response.json().catch(() => undefined);
+    const response = await this.request(route.method, path, json === undefined ? {} : { json });
+    const { readText } = await import('./http.js');
+    let body: unknown;
+    try {
+      body = JSON.parse(await readText(response));
+    } catch {
+      body = undefined;
+    }
     return checked(route.response.json, body, `${route.method} ${path.split('?')[0] ?? path}`);
   }
 
@@ -98,8 +121,8 @@ export class HobClient {
     return all;
   }
 
-  async deleteSprite(name: string): Promise<void> {
-    await this.fetch('DELETE', `/v1/sprites/${encodeURIComponent(name)}`);
+  deleteSprite(name: string): Promise<void> {
+    return this.send('DELETE', `/v1/sprites/${encodeURIComponent(name)}`);
   }
 
   /** Creates a sprite as a copy-on-write fork of another one (its current files, or one of its checkpoints). */
@@ -110,7 +133,7 @@ export class HobClient {
   /** Checkpoints a sprite; resolves with the last event (complete, carrying the new id, or error). */
   async createCheckpoint(name: string, comment: string | undefined, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
     const body: CreateCheckpointBody = comment === undefined ? {} : { comment };
-    const response = await this.fetch('POST', `/v1/sprites/${encodeURIComponent(name)}/checkpoint`, { json: body });
+    const response = await this.request('POST', `/v1/sprites/${encodeURIComponent(name)}/checkpoint`, { json: body });
     return readProgress(response, onEvent);
   }
 
@@ -127,13 +150,13 @@ export class HobClient {
     return this.call(routes.getCheckpoint, checkpointPath(name, id));
   }
 
-  async deleteCheckpoint(name: string, id: string): Promise<void> {
-    await this.fetch('DELETE', checkpointPath(name, id));
+  deleteCheckpoint(name: string, id: string): Promise<void> {
+    return this.send('DELETE', checkpointPath(name, id));
   }
 
   /** Restores a sprite's files to a checkpoint (restarting it); resolves with the last event. */
   async restoreCheckpoint(name: string, id: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
-    const response = await this.fetch('POST', `${checkpointPath(name, id)}/restore`);
+    const response = await this.request('POST', `${checkpointPath(name, id)}/restore`);
     return readProgress(response, onEvent);
   }
 
@@ -154,31 +177,91 @@ export class HobClient {
     return this.call(routes.getImage, `/v1/images/${encodeURIComponent(name)}`);
   }
 
-  async removeImage(name: string): Promise<void> {
-    await this.fetch('DELETE', `/v1/images/${encodeURIComponent(name)}`);
+  removeImage(name: string): Promise<void> {
+    return this.send('DELETE', `/v1/images/${encodeURIComponent(name)}`);
   }
 
   /** Starts or follows an image build; resolves with the last event (complete or error). */
   async buildImage(name: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
-    const response = await this.fetch('POST', `/v1/images/${encodeURIComponent(name)}/build`);
+    const response = await this.request('POST', `/v1/images/${encodeURIComponent(name)}/build`);
     return readProgress(response, onEvent);
   }
 
-  async importImage(name: string, tarball: ReadableStream<Uint8Array>, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
-    const response = await this.fetch('POST', `/v1/images/${encodeURIComponent(name)}/import`, {
+  async importImage(name: string, tarball: Readable, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
+    const response = await this.request('POST', `/v1/images/${encodeURIComponent(name)}/import`, {
       body: tarball,
       headers: { 'Content-Type': 'application/octet-stream' },
     });
     return readProgress(response, onEvent);
   }
 
-  /** Opens a WebSocket exec; the caller speaks the stream protocol on it. */
-  openExec(name: string, request: ExecRequest): WebSocket {
-    const wsBase = this.baseUrl.replace(/^http/, 'ws');
-    return new WebSocket(`${wsBase}/v1/sprites/${encodeURIComponent(name)}/exec?${encodeExecQuery(request).toString()}`, {
+  /**
+   * Watches the TCP ports listening in a sprite: `onMessage` gets the `port_list` snapshot, then
+   * each `port_opened` / `port_closed`, every one checked against the contract. Resolves when the
+   * server ends the watch or `signal` aborts it.
+   */
+  async watchPorts(name: string, onMessage: (message: PortMessageJson) => void, signal?: AbortSignal): Promise<void> {
+    const ws = await this.webSocket(`/v1/sprites/${encodeURIComponent(name)}/ports/watch`);
+    return new Promise<void>((resolve, reject) => {
+      let failure: HobError | undefined;
+      const stop = (): void => ws.close(1000);
+      signal?.addEventListener('abort', stop, { once: true });
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        if (isBinary || failure !== undefined) return;
+        try {
+          onMessage(checked(PortMessage, JSON.parse(data.toString()), 'a port watch'));
+        } catch (error) {
+          failure = error instanceof HobError ? error : new HobError('internal', `a port watch message is not JSON: ${String(error)}`);
+          ws.terminate();
+        }
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => {
+          failure = errorFromBody(res.statusCode ?? 0, res.statusMessage ?? '', text);
+          ws.terminate();
+        });
+      });
+      ws.on('error', (error) => {
+        // Closing a socket still connecting is how an early abort looks; that is no failure.
+        if (signal?.aborted === true) return;
+        failure ??= new HobError('sprite_unavailable', `cannot reach the Hob server at ${this.baseUrl} (${error.message}); is \`hob serve\` running?`);
+      });
+      ws.on('close', () => {
+        signal?.removeEventListener('abort', stop);
+        if (failure === undefined) resolve();
+        else reject(failure);
+      });
+      if (signal?.aborted === true) stop();
+    });
+  }
+
+  /**
+   * Opens a port-forwarding WebSocket (one per TCP connection); the caller sends
+   * `{"host","port"}`, waits for `{"status":"connected"}` and then relays binary frames.
+   */
+  openProxy(name: string): Promise<WebSocket> {
+    return this.webSocket(`/v1/sprites/${encodeURIComponent(name)}/proxy`);
+  }
+
+  /** A `ws` WebSocket to an API path; `ws` is loaded here, so commands that need none never load it. */
+  private async webSocket(path: string): Promise<WebSocket> {
+    const { WebSocket } = await import('ws');
+    return new WebSocket(`${this.baseUrl.replace(/^http/, 'ws')}${path}`, {
       headers: { Authorization: `Bearer ${this.options.token}` },
       perMessageDeflate: false,
     });
+  }
+
+  /**
+   * Opens a WebSocket exec; the caller speaks the stream protocol on it once it emits `open`.
+   * The socket module (and with it node:net and node:crypto) is loaded here, not at start-up.
+   */
+  async openExec(name: string, request: ExecRequest): Promise<ExecSocket> {
+    const { openExecSocket } = await import('./exec-socket.js');
+    const url = new URL(`${this.baseUrl}/v1/sprites/${encodeURIComponent(name)}/exec?${encodeExecQuery(request).toString()}`);
+    return openExecSocket(url, { Authorization: `Bearer ${this.options.token}` });
   }
 }
 
@@ -190,10 +273,9 @@ function checkpointPath(name: string, id: string): string {
   return `${checkpointsPath(name)}/${encodeURIComponent(id)}`;
 }
 
-async function readProgress(response: Response, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
+async function readProgress(response: IncomingMessage, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
   // A stream cut before its last line: the server went away mid-operation.
   const cut: ProgressOutcome = { type: 'error', error: 'the server ended the stream without a result', code: 'sprite_unavailable' };
-  if (response.body === null) return cut;
   let last: ProgressEvent | undefined;
   const decoder = new TextDecoder();
   let buffered = '';
@@ -210,8 +292,8 @@ async function readProgress(response: Response, onEvent: (event: ProgressEvent) 
     last = event;
     onEvent(event);
   };
-  for await (const chunk of response.body) {
-    buffered += decoder.decode(chunk, { stream: true });
+  for await (const chunk of response) {
+    buffered += decoder.decode(chunk as Buffer, { stream: true }); // an IncomingMessage yields Buffers
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
     lines.forEach(handle);

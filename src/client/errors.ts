@@ -3,13 +3,10 @@ import { matches } from './check.js';
 import { HobError, isErrorCode, type ErrorCode } from '../shared/errors.js';
 import type { ProgressEvent } from '../shared/protocol.js';
 
-/** The one place where a non-2xx response becomes an error the caller can branch on by code. */
-export async function errorFromResponse(response: Response): Promise<HobError> {
-  const text = await response.text().catch(() => '');
-  return errorFromBody(response.status, response.statusText, text);
-}
-
-/** A refusal's status and body (JSON `{error, message, details}` from Hob) as a HobError. */
+/**
+ * The one place where a non-2xx response (an API answer or a refused WebSocket upgrade) becomes
+ * an error the caller can branch on by code.
+ */
 export function errorFromBody(status: number, statusText: string, text: string): HobError {
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown; details?: unknown }; // fields checked below

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifySchema } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HOB_VERSION } from '../shared/version.js';
 import type { RouteSpec } from '../shared/protocol.js';
@@ -14,8 +16,14 @@ import type { TokenStore } from './store/tokens.js';
 import { authenticate } from './api/auth.js';
 import { acceptJsonBodies } from './api/body.js';
 import { installErrorHandling, replyWithError } from './api/errors.js';
-import { EXEC_WS_ROUTE, handleUpgrade, RelaySet } from './api/exec-ws.js';
+import { createServer } from 'node:http';
+import { execUpgradeRoute } from './api/exec-ws.js';
+import { proxyUpgradeRoute } from './api/proxy-ws.js';
+import { RelaySet, upgradeRouter, type UpgradeRoute } from './api/upgrades.js';
+import { Ingress } from './ingress/ingress.js';
+import { randomBytes } from 'node:crypto';
 import { registerHttpExecRoute } from './api/exec-http.js';
+import { portsWatchUpgradeRoute } from './api/ports-ws.js';
 import { registerCheckpointRoutes } from './api/checkpoints.js';
 import { registerImageRoutes } from './api/images.js';
 import { registerHealthRoute } from './api/health.js';
@@ -38,31 +46,54 @@ export interface AppDeps {
   exclusiveBytes: (qgroup: number) => number | null;
   /** The pool, for the health route's disk report. */
   pool: BtrfsPool;
+  /** Key of sprite URL sign-in cookies; kept in the data dir so sign-ins survive a restart. Default: a fresh one. */
+  signinKey?: Buffer;
 }
 
 export interface App {
   fastify: FastifyInstance;
   relays: RelaySet;
+  ingress: Ingress;
   /** Every route really registered (HTTP, and the WebSocket upgrade paths) with its schema, for the contract test. */
   routes: (RouteSpec & { schema?: FastifySchema })[];
 }
 
 /** Builds the HTTP + WebSocket API. Only the caller listens, so tests can drive it in-process. */
 export function createApp(deps: AppDeps): App {
+  const relays = new RelaySet();
+  const { registry, lifecycle, creator, checkpoints, tokens, log } = deps;
+  const ingress = new Ingress({ baseDomain: deps.config.baseDomain, registry, lifecycle, tokens, signinKey: deps.signinKey ?? randomBytes(32), relays, log });
   const fastify = Fastify({
+    // A request for a sprite's URL is the sprite's, not the API's: it is taken before fastify
+    // routes or authenticates anything. The server is otherwise made as fastify would make it.
+    serverFactory: (handler) => {
+      // Exec argv travels in the query string (up to 128 KiB of arguments), past Node's 16 KiB default.
+      const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
+        const sprite = ingress.spriteOf(req);
+        if (sprite === undefined) handler(req, res);
+        else ingress.handleRequest(sprite, req, res);
+      });
+      // fastify's own defaults for the server it would make: long-lived streams are not cut.
+      server.keepAliveTimeout = 72_000;
+      server.requestTimeout = 0;
+      server.setTimeout(0);
+      return server;
+    },
     // Widened to fastify's logger type so route modules take a plain FastifyInstance; tsc needs
     // it (pino's Logger makes a FastifyInstance of another type) though the linter's program does not.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc fails without it, see above
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.maxBodyBytes,
-    // Exec argv travels in the query string (up to 128 KiB of arguments), past Node's 16 KiB default.
-    http: { maxHeaderSize: 1024 * 1024 },
     // Sprite names are plain DNS labels; a percent-encoded slash must not split a path segment.
     routerOptions: { ignoreTrailingSlash: true },
     // A path the router cannot decode is answered like any other error, not in fastify's own shape.
     frameworkErrors: replyWithError,
   });
-  const routes: App['routes'] = [{ method: 'WS', path: EXEC_WS_ROUTE }];
+  const upgradeRoutes: UpgradeRoute[] = [
+    execUpgradeRoute({ registry, lifecycle, relays }), proxyUpgradeRoute({ registry, lifecycle, relays }),
+    portsWatchUpgradeRoute({ lifecycle, relays }),
+  ];
+  const routes: App['routes'] = upgradeRoutes.map((route) => ({ method: 'WS', path: route.path }));
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routes.push({ method: method as RouteSpec['method'], path: route.url, schema: route.schema }); // fastify methods are upper-case HTTP verbs
@@ -83,7 +114,6 @@ export function createApp(deps: AppDeps): App {
     publicPort: () => (fastify.server.address() as AddressInfo | null)?.port ?? deps.config.listenPort, // a TCP listener's address is an AddressInfo
     exclusiveBytes: deps.exclusiveBytes,
   };
-  const { registry, lifecycle, creator, checkpoints } = deps;
   registerHealthRoute(fastify, { pool: deps.pool });
   registerOpenApiRoute(fastify, HOB_VERSION);
   registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
@@ -91,7 +121,12 @@ export function createApp(deps: AppDeps): App {
   registerHttpExecRoute(fastify, { lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
 
-  const relays = new RelaySet();
-  fastify.server.on('upgrade', handleUpgrade({ registry, lifecycle, tokens: deps.tokens, log: deps.log }, relays));
-  return { fastify, relays, routes };
+  const api = upgradeRouter({ tokens, log }, upgradeRoutes);
+  fastify.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const sprite = ingress.spriteOf(req);
+    if (sprite === undefined) api(req, socket, head);
+    else ingress.handleUpgrade(sprite, req, socket, head);
+  });
+  fastify.addHook('onClose', () => ingress.close());
+  return { fastify, relays, ingress, routes };
 }

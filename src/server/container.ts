@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
@@ -38,8 +40,23 @@ export interface Services {
   checkpoints: CheckpointService;
   spares: Spares;
   creator: SpriteCreator;
+  /** Key of sprite URL sign-in cookies, kept in the data dir so sign-ins survive restarts. */
+  signinKey: Buffer;
   /** Makes the store agree with what really runs; called once before the API listens. */
   reconcile(): Promise<void>;
+}
+
+/** A 32-byte secret from a file only root reads, made on first use. */
+function loadOrCreateKey(path: string): Buffer {
+  try {
+    const key = readFileSync(path);
+    if (key.length === 32) return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // fs errors carry a code
+  }
+  const key = randomBytes(32);
+  writeFileSync(path, key, { mode: 0o600 });
+  return key;
 }
 
 /**
@@ -108,6 +125,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     log,
   });
   return {
+    signinKey: loadOrCreateKey(join(config.dataDir, 'url-signin.key')),
     config,
     log,
     db,

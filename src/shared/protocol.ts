@@ -7,6 +7,7 @@
 import type { Static } from '@sinclair/typebox';
 import type * as checkpoints from './schemas/checkpoints.js';
 import type * as images from './schemas/images.js';
+import type * as ports from './schemas/ports.js';
 import type * as sprites from './schemas/sprites.js';
 import type * as system from './schemas/system.js';
 import { ROUTES } from './schemas/routes.js';
@@ -35,6 +36,10 @@ export type DiffChange = Static<typeof checkpoints.DiffChange>;
 export type DiffEntryJson = Static<typeof checkpoints.DiffEntry>;
 export type DiffJson = Static<typeof checkpoints.Diff>;
 
+export type PortEventJson = Static<typeof ports.PortEvent>;
+export type PortListJson = Static<typeof ports.PortList>;
+export type PortMessageJson = Static<typeof ports.PortMessage>;
+
 export type HealthJson = Static<typeof system.Health>;
 export type StorageHealthJson = Static<typeof system.StorageHealth>;
 export type DiskSpaceJson = Static<typeof system.DiskSpace>;
@@ -59,4 +64,7 @@ export const API_ROUTES: readonly RouteSpec[] = ROUTES.map(({ method, path }) =>
 export const AGENT_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/health' },
   { method: 'WS', path: '/exec' },
+  { method: 'WS', path: '/ports/watch' },
+  /** An upgrade to a raw TCP pipe (`Upgrade: tcp`), dialled from inside the sprite. */
+  { method: 'WS', path: '/tcp' },
 ];

@@ -7,8 +7,16 @@ export const HOB_VERSION = '0.1.0';
  * one it is talking to. Feature gates keyed on it live here too.
  *
  * 2: exec accepts client messages up to MAX_EXEC_MESSAGE_BYTES (version 1 closed at 1 MiB).
+ * 3: `WS /ports/watch` reports the sprite's listening TCP ports, and `GET /tcp?host=&port=`
+ *    upgrades to a raw TCP pipe dialled inside the sprite (URLs, /proxy).
  */
-export const AGENT_VERSION = 2;
+export const AGENT_VERSION = 3;
+
+/** The first agent version with `WS /ports/watch`; older ones are told to restart. */
+export const PORTS_WATCH_AGENT_VERSION = 3;
+
+/** The first agent version with the `/tcp` dial route. */
+export const AGENT_TCP_VERSION = 3;
 
 /** The oldest agent protocol this server still speaks; older agents are refused until their sprite restarts. */
 export const OLDEST_AGENT_VERSION = 1;

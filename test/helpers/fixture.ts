@@ -91,8 +91,8 @@ export interface ExecResult {
 }
 
 /** Runs a non-TTY command over the WebSocket exec and collects its output. */
-export function execCollect(client: HobClient, name: string, cmd: string[], options: Partial<ExecRequest> & { input?: string } = {}): Promise<ExecResult> {
-  const ws = client.openExec(name, { cmd, env: {}, dir: undefined, tty: false, rows: 24, cols: 80, stdin: true, ...options });
+export async function execCollect(client: HobClient, name: string, cmd: string[], options: Partial<ExecRequest> & { input?: string } = {}): Promise<ExecResult> {
+  const ws = await client.openExec(name, { cmd, env: {}, dir: undefined, tty: false, rows: 24, cols: 80, stdin: true, ...options });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   return new Promise((resolve, reject) => {
@@ -113,12 +113,7 @@ export function execCollect(client: HobClient, name: string, cmd: string[], opti
         ws.close(1000);
       }
     });
-    ws.on('unexpected-response', (_req, res) => {
-      // The JSON error body says why; a bare status hides it.
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => reject(new Error(`exec refused with ${String(res.statusCode)}: ${body}`)));
-    });
+    // A refused exec is a HobError carrying the server's JSON error.
     ws.on('error', reject);
     ws.on('close', () => {
       if (code === undefined) reject(new Error(`exec of ${cmd.join(' ')} closed without an exit frame`));

@@ -14,9 +14,9 @@ export interface BodyPoison {
 
 // The schemas walked here are TypeBox's JSON Schema objects; these read their keywords.
 const asSchema = (value: unknown): Schema => value as Schema;
-const propertiesOf = (schema: Schema): Record<string, Schema> => (schema.properties ?? {}) as Record<string, Schema>;
-const requiredOf = (schema: Schema): string[] => (schema.required ?? []) as string[];
-const patternValuesOf = (schema: Schema): Schema[] => Object.values((schema.patternProperties ?? {}) as Record<string, Schema>);
+const propertiesOf = (schema: Schema): Record<string, Schema> => (schema.properties ?? {}) as Record<string, Schema>; // JSON Schema: name -> schema
+const requiredOf = (schema: Schema): string[] => (schema.required ?? []) as string[]; // JSON Schema: a list of property names
+const patternValuesOf = (schema: Schema): Schema[] => Object.values((schema.patternProperties ?? {}) as Record<string, Schema>); // JSON Schema: pattern -> schema
 const asRecord = (value: unknown): Record<string, unknown> => value as Record<string, unknown>; // bodies built here are objects where this is used
 const label = (path: Path): string => (path.length === 0 ? 'the body' : path.join('.'));
 

@@ -172,7 +172,12 @@ function upgradePoisons(route: RouteContract, targets: FuzzTargets): Mutation[] 
   if (route.method !== 'WS') return [];
   const exec = `/v1/sprites/${targets.sprite}/exec`;
   return [
-    { label: 'upgrade without Sec-WebSocket-Key', apply: (d) => void delete d.headers['sec-websocket-key'] },
+    {
+      label: 'upgrade without Sec-WebSocket-Key',
+      apply: (d) => {
+        delete d.headers['sec-websocket-key'];
+      },
+    },
     { label: 'session id badly encoded', apply: (d) => void (d.target = `${exec}/%zz?cmd=true`) },
     { label: 'missing session', apply: (d) => void (d.target = `${exec}/nope?cmd=true`) },
     { label: 'control endpoint', apply: (d) => void (d.target = `/v1/sprites/${targets.sprite}/control`) },
@@ -193,7 +198,12 @@ const NOISE: Mutation[] = [
   { label: 'Content-Type malformed', apply: (d) => void (d.headers['content-type'] = ';;;') },
   { label: 'Content-Type UTF-16', apply: (d) => void (d.headers['content-type'] = 'application/json; charset=utf-16') },
   { label: 'chunked body', apply: (d) => void (d.chunked = true) },
-  { label: 'a body on any method', apply: (d) => void (d.json === NO_JSON && d.raw === undefined ? (d.raw = Buffer.from('{"zz":1}')) : undefined) },
+  {
+    label: 'a body on any method',
+    apply: (d) => {
+      if (d.json === NO_JSON && d.raw === undefined) d.raw = Buffer.from('{"zz":1}');
+    },
+  },
   {
     label: 'unknown and prototype fields',
     apply: (d) => {
@@ -215,7 +225,9 @@ function base(route: RouteContract, targets: FuzzTargets): Draft {
 function build(route: RouteContract, draft: Draft, label: string): Variant {
   const path = route.path.replace(/:(\w+)/g, (_, name: string) => draft.params[name] ?? '');
   const target = draft.target ?? (draft.query.length > 0 ? `${path}?${draft.query.join('&')}` : path);
-  const body = draft.json !== NO_JSON ? Buffer.from(JSON.stringify(draft.json) ?? 'null') : draft.raw;
+  // JSON.stringify(undefined) is undefined, whatever its declared type says; bodies hold no functions or symbols.
+  const json = draft.json === undefined ? 'null' : JSON.stringify(draft.json);
+  const body = draft.json !== NO_JSON ? Buffer.from(json) : draft.raw;
   return {
     route: route.id,
     label,

@@ -1,9 +1,4 @@
 import type { Command } from 'commander';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { resolveServerConfig } from '../../server/config.js';
-import { startServer } from '../../server/start.js';
-import { startupError } from '../../server/startup-error.js';
 import { HobError } from '../../shared/errors.js';
 
 export function registerServe(program: Command): void {
@@ -25,6 +20,8 @@ export function registerServe(program: Command): void {
     .option('--log-format <format>', 'json or pretty (env HOB_LOG_FORMAT; default pretty on a terminal, json otherwise)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       if (process.getuid?.() !== 0) throw new HobError('invalid_config', 'hob serve must run as root (it drives runc, mounts and btrfs); run it with sudo');
+      // A separate bundle (scripts/build.mjs): no other command loads the server.
+      const { resolveServerConfig, startServer, startupError, distDir } = await import('../../server/bundle.js');
       const config = resolveServerConfig(
         {
           listen: flags.listen as string | undefined, // commander types option values loosely; each is a string flag
@@ -44,7 +41,7 @@ export function registerServe(program: Command): void {
         process.env,
         process.stdout.isTTY,
       );
-      const server = await startServer(config, { distDir: dirname(fileURLToPath(import.meta.url)) }).catch((error: unknown) => {
+      const server = await startServer(config, { distDir }).catch((error: unknown) => {
         throw startupError(error, config);
       });
       const stop = (): void => {

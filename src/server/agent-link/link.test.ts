@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import test from 'node:test';
 import { parseAgentArgs } from '../../agent/config.js';
 import { createAgentServer } from '../../agent/server.js';
@@ -84,6 +85,46 @@ test('both exec openers reach the same agent exec', async () => {
     assert.ok(raw.socket.readable, 'the raw opener hands back the upgraded connection');
     raw.socket.destroy();
     await assert.rejects(link.openExec({ ...exec, cmd: [] }), (error: unknown) => error instanceof HobError && error.code === 'bad_request');
+  });
+});
+
+/** The first WebSocket frame the agent sends on a raw upgraded socket: unmasked, so its payload is readable as is. */
+function firstFrame(socket: Duplex, head: Buffer): Promise<{ opcode: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let buffered = head;
+    const tryParse = (): void => {
+      if (buffered.length < 2) return;
+      const short = (buffered[1] ?? 0) & 0x7f;
+      const [offset, length] = short === 126 ? [4, buffered.readUInt16BE(2)] : [2, short];
+      if (buffered.length < offset + length) return;
+      socket.off('data', onData);
+      resolve({ opcode: (buffered[0] ?? 0) & 0x0f, text: buffered.subarray(offset, offset + length).toString() });
+    };
+    const onData = (chunk: Buffer): void => {
+      buffered = Buffer.concat([buffered, chunk]);
+      tryParse();
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    tryParse();
+  });
+}
+
+test('the port watch opens as a raw upgraded connection whose first message is the port list', async () => {
+  await withAgent(async (link) => {
+    const raw = await link.openPortsWatch();
+    const frame = await firstFrame(raw.socket, raw.head);
+    raw.socket.destroy();
+    assert.equal(frame.opcode, 1, 'a text frame');
+    const message = JSON.parse(frame.text) as { type: string; ports: unknown[] }; // checked just below
+    assert.equal(message.type, 'port_list');
+    assert.ok(Array.isArray(message.ports));
+  });
+});
+
+test('an agent older than the port watch is told to restart, not asked for a route it lacks', async () => {
+  await withFakeAgent(JSON.stringify({ agent_version: 2, pid: 1, uptime_ms: 1 }), async (link) => {
+    await assert.rejects(link.openPortsWatch(), (error: unknown) => error instanceof HobError && error.code === 'agent_incompatible' && /restart the sprite/.test(error.message));
   });
 });
 

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { HobError, isErrorCode } from '../../shared/errors.js';
 import { encodeExecQuery, type ExecRequest } from '../../shared/exec-request.js';
 import type { AgentHealth } from '../../shared/protocol.js';
-import { AGENT_VERSION, OLDEST_AGENT_VERSION } from '../../shared/version.js';
+import { AGENT_TCP_VERSION, AGENT_VERSION, OLDEST_AGENT_VERSION, PORTS_WATCH_AGENT_VERSION } from '../../shared/version.js';
 import { AgentConnectionLost, agentConnectError, type AgentTransport } from './transport.js';
 
 /** The longest JSON answer a plain call reads from an agent; it runs next to user code. */
@@ -25,8 +25,8 @@ export interface CallOptions<T> {
   parse: (value: unknown) => T;
 }
 
-/** A raw upgraded connection to the agent's exec: the relay pipes it to the client byte for byte. */
-export interface UpgradedExec {
+/** A raw upgraded connection to the agent (an exec, a port watch, a TCP dial): the relay pipes it byte for byte. */
+export interface UpgradedSocket {
   socket: Duplex;
   /** Bytes the agent sent right after its handshake, to be passed on first. */
   head: Buffer;
@@ -115,10 +115,22 @@ export class AgentLink {
   }
 
   /** Opens an exec as a raw upgraded connection, for the WebSocket relay. */
-  async openExec(exec: ExecRequest): Promise<UpgradedExec> {
+  openExec(exec: ExecRequest): Promise<UpgradedSocket> {
+    return this.openUpgrade(execPath(exec), 'exec');
+  }
+
+  /** Opens the agent's port watch as a raw upgraded connection, for the WebSocket relay. */
+  async openPortsWatch(): Promise<UpgradedSocket> {
+    await this.ready();
+    this.requireVersion(PORTS_WATCH_AGENT_VERSION, 'port watching');
+    return this.openUpgrade('/ports/watch', 'port watch');
+  }
+
+  /** A WebSocket handshake with the agent, answered by the upgraded socket itself (the relay speaks the protocol, not this link). */
+  private async openUpgrade(path: string, what: string): Promise<UpgradedSocket> {
     await this.ready();
     return new Promise((resolve, reject) => {
-      const req = this.request(execPath(exec), {
+      const req = this.request(path, {
         headers: {
           Connection: 'Upgrade',
           Upgrade: 'websocket',
@@ -126,9 +138,33 @@ export class AgentLink {
           'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
         },
       });
-      req.setTimeout(EXEC_HANDSHAKE_TIMEOUT_MS, () => req.destroy(new Error('the agent did not answer the exec handshake in time')));
+      req.setTimeout(EXEC_HANDSHAKE_TIMEOUT_MS, () => req.destroy(new Error(`the agent did not answer the ${what} handshake in time`)));
       req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
-      req.on('response', (res) => void refusal(res).then(reject));
+      req.on('response', (res) => void refusal(res, what).then(reject));
+      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
+      req.end();
+    });
+  }
+
+  /**
+   * Opens a TCP connection dialled by the agent inside the sprite (so its loopback is reachable)
+   * and hands back the raw stream; a dial that fails is refused with the agent's message, which
+   * names host:port.
+   */
+  async openTcp(host: string, port: number): Promise<UpgradedSocket> {
+    await this.ready();
+    if ((this.checkedVersion ?? 0) < AGENT_TCP_VERSION) {
+      throw new HobError('agent_incompatible', `sprite ${this.spriteName} runs an agent without TCP forwarding; restart the sprite to give it this server's agent`);
+    }
+    return new Promise((resolve, reject) => {
+      const query = new URLSearchParams({ host, port: String(port) });
+      const req = this.request(`/tcp?${query.toString()}`, { headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
+      req.setTimeout(EXEC_HANDSHAKE_TIMEOUT_MS + 1000, () => req.destroy(new Error(`the agent did not dial ${host}:${port} in time`)));
+      req.on('upgrade', (_res, socket, head) => {
+        socket.setTimeout(0);
+        resolve({ socket, head });
+      });
+      req.on('response', (res) => void refusal(res, 'connection').then(reject));
       req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
       req.end();
     });
@@ -145,7 +181,7 @@ export class AgentLink {
     });
     return new Promise<WebSocket>((resolve, reject) => {
       socket.once('open', () => resolve(socket));
-      socket.once('unexpected-response', (_req, res) => void refusal(res).then(reject));
+      socket.once('unexpected-response', (_req, res) => void refusal(res, 'exec').then(reject));
       socket.once('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
     });
   }
@@ -160,6 +196,12 @@ export class AgentLink {
       method: options.method ?? 'GET',
       headers: options.headers,
     });
+  }
+
+  /** A feature newer than the agent a persistent sprite still runs: restarting it brings this server's agent. */
+  private requireVersion(version: number, feature: string): void {
+    if (this.checkedVersion !== undefined && this.checkedVersion >= version) return;
+    throw new HobError('agent_incompatible', `sprite ${this.spriteName} runs agent protocol ${String(this.checkedVersion)}, which has no ${feature} (it came in ${version}); restart the sprite to give it this server's agent`);
   }
 
   private checkVersion(version: number): void {
@@ -206,8 +248,8 @@ function agentRefusal(status: number | undefined, value: unknown, fallback: stri
   return new HobError('agent_error', message);
 }
 
-async function refusal(res: IncomingMessage): Promise<HobError> {
-  const fallback = `the agent refused the exec (${String(res.statusCode)})`;
+async function refusal(res: IncomingMessage, what: string): Promise<HobError> {
+  const fallback = `the agent refused the ${what} (${String(res.statusCode)})`;
   try {
     const text = await readBounded(res, MAX_REFUSAL_BYTES);
     return agentRefusal(res.statusCode, JSON.parse(text), fallback);

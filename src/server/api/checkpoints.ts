@@ -26,7 +26,7 @@ export function registerCheckpointRoutes(app: FastifyInstance, deps: { registry:
     );
   });
 
-  api.get(routes.listCheckpoints.path, routeOptions(routes.listCheckpoints), async (request) => {
+  api.get(routes.listCheckpoints.path, routeOptions(routes.listCheckpoints), (request) => {
     const history = request.query.history;
     return checkpoints.list(request.params.name, {
       includeAuto: request.query.includeAuto ?? request.query.include_auto ?? false,
@@ -34,7 +34,7 @@ export function registerCheckpointRoutes(app: FastifyInstance, deps: { registry:
     });
   });
 
-  api.get(routes.getCheckpoint.path, routeOptions(routes.getCheckpoint), async (request) => checkpoints.get(request.params.name, request.params.id));
+  api.get(routes.getCheckpoint.path, routeOptions(routes.getCheckpoint), (request) => checkpoints.get(request.params.name, request.params.id));
 
   api.delete(routes.deleteCheckpoint.path, routeOptions(routes.deleteCheckpoint), async (request, reply) => {
     await checkpoints.delete(request.params.name, request.params.id);

@@ -20,6 +20,8 @@ export function toHobError(error: unknown): HobError {
       return new HobError('bad_request', 'the URL path is not valid percent-encoding');
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new HobError('bad_request', 'a path segment is too long');
+    // No code of its own: judged by its status below.
+    case undefined:
     default:
       break;
   }

@@ -27,7 +27,7 @@ interface NameParams {
  * and followed by a short pause; that is the protocol's limit, and why WebSocket exec is preferred.
  */
 export function registerHttpExecRoute(app: FastifyInstance, deps: { lifecycle: SpriteLifecycle; maxExecBodyBytes: number }): void {
-  void app.register(async (raw) => {
+  void app.register((raw, _options, done) => {
     acceptRawBodies(raw);
     raw.post<{ Params: NameParams }>(
       routes.execHttp.path,
@@ -43,6 +43,7 @@ export function registerHttpExecRoute(app: FastifyInstance, deps: { lifecycle: S
         if (exec.stdin && body !== undefined) pumpStdin(body, agent);
       },
     );
+    done();
   });
 }
 

@@ -12,9 +12,9 @@ export function registerImageRoutes(app: FastifyInstance, deps: { images: ImageR
   const { images } = deps;
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.get(routes.listImages.path, routeOptions(routes.listImages), async () => ({ images: images.list() }));
+  api.get(routes.listImages.path, routeOptions(routes.listImages), () => ({ images: images.list() }));
 
-  api.get(routes.getImage.path, routeOptions(routes.getImage), async (request) => images.toJson(request.params.name));
+  api.get(routes.getImage.path, routeOptions(routes.getImage), (request) => images.toJson(request.params.name));
 
   /** Starts a build, or follows the one in flight; NDJSON progress until it ends. */
   api.post(routes.buildImage.path, routeOptions(routes.buildImage), async (request, reply) => {
@@ -27,7 +27,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: { images: ImageR
   });
 
   // The import body is a tarball streamed straight to tar, so it gets a context without the JSON parser.
-  void app.register(async (rawContext) => {
+  void app.register((rawContext, _options, done) => {
     acceptRawBodies(rawContext);
     const raw = rawContext.withTypeProvider<TypeBoxTypeProvider>();
     raw.post(routes.importImage.path, { ...routeOptions(routes.importImage), bodyLimit: deps.maxImportBytes }, async (request, reply) => {
@@ -37,6 +37,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: { images: ImageR
       const job = images.import(request.params.name, limitStream(request.body as Readable, deps.maxImportBytes)); // the raw parser passes the request stream
       streamJob(reply, job);
     });
+    done();
   });
 }
 

@@ -16,8 +16,9 @@ const DESCRIPTION = [
 
 /**
  * The OpenAPI 3.1 document, assembled from the same route table and schemas that validate
- * requests. Titled schemas become components; the WebSocket exec, which OpenAPI cannot describe
- * as an operation of its own, is folded into the GET of its path.
+ * requests. Titled schemas become components; a WebSocket route, which OpenAPI cannot describe
+ * as an operation of its own, is folded into the GET of its path (or is that GET, if the path
+ * has no plain one).
  */
 export function openApiDocument(version: string): Json {
   const components = new ComponentSet();
@@ -25,14 +26,13 @@ export function openApiDocument(version: string): Json {
   for (const route of ROUTES) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     const item = (paths[path] ??= {});
-    if (route.method === 'WS') continue;
+    if (route.method === 'WS') {
+      // A WebSocket route with no plain GET of its own is documented as that GET, upgraded.
+      if (!ROUTES.some((other) => other.method === 'GET' && other.path === route.path)) item.get = { ...operation(route, components), 'x-websocket': { operationId: route.id, summary: route.summary } };
+      continue;
+    }
     const upgrade = route.method === 'GET' ? ROUTES.find((other) => other.method === 'WS' && other.path === route.path) : undefined;
     item[route.method.toLowerCase()] = upgrade === undefined ? operation(route, components) : withWebSocket(route, upgrade, components);
-  }
-  for (const route of ROUTES) {
-    if (route.method === 'WS' && !ROUTES.some((other) => other.method === 'GET' && other.path === route.path)) {
-      throw new Error(`the WebSocket route ${route.path} needs a GET route of the same path to be described on`);
-    }
   }
   components.add(ErrorBody);
   return {
@@ -49,7 +49,7 @@ export function openApiDocument(version: string): Json {
 
 export function registerOpenApiRoute(app: FastifyInstance, version: string): void {
   let document: Json | undefined;
-  app.withTypeProvider<TypeBoxTypeProvider>().get(routes.openapi.path, routeOptions(routes.openapi), async () => {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(routes.openapi.path, routeOptions(routes.openapi), () => {
     document ??= openApiDocument(version);
     return document as { openapi: '3.1.0' }; // built above with exactly this version field
   });
@@ -124,6 +124,9 @@ function success(route: RouteContract, components: ComponentSet): Json {
     return { description: `${response.description} One JSON object per line:`, content: { [response.stream]: { schema: components.add(response.lines) } } };
   }
   if ('stream' in response) return { description: response.description, content: { [response.stream]: { schema: { type: 'string', contentMediaType: response.stream } } } };
+  if ('messages' in response && response.messages !== undefined) {
+    return { description: `${response.description} Each text frame holds one JSON object:`, content: { 'application/json': { schema: components.add(response.messages) } } };
+  }
   return { description: response.description };
 }
 

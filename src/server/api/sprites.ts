@@ -38,7 +38,7 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
     return reply.status(201).send(spriteJson(record, view));
   });
 
-  api.get(routes.listSprites.path, routeOptions(routes.listSprites), async (request) => {
+  api.get(routes.listSprites.path, routeOptions(routes.listSprites), (request) => {
     const limit = request.query.max_results ?? LIST_MAX_RESULTS;
     const after = decodeContinuation(request.query.continuation_token);
     const page = registry.store.page(request.query.prefix ?? '', after, limit);
@@ -58,7 +58,7 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
 
   api.get(routes.getSprite.path, routeOptions(routes.getSprite), (request) => spriteJson(registry.get(request.params.name), view));
 
-  api.put(routes.updateSprite.path, routeOptions(routes.updateSprite), async (request) => {
+  api.put(routes.updateSprite.path, routeOptions(routes.updateSprite), (request) => {
     const changes = parseUpdateBody(request.body);
     return spriteJson(lifecycle.update(request.params.name, changes), view);
   });
@@ -68,7 +68,7 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
     return reply.status(204).send();
   });
 
-  api.get(routes.listExecSessions.path, routeOptions(routes.listExecSessions), async (request) => {
+  api.get(routes.listExecSessions.path, routeOptions(routes.listExecSessions), (request) => {
     registry.get(request.params.name);
     // Detachable sessions are not kept yet; every exec ends with its connection.
     const body: SessionListResponse = { sessions: [], count: 0 };

@@ -19,6 +19,18 @@ export class TokenStore {
     return token;
   }
 
+  /** The id of a valid token (what a sign-in cookie names instead of the token), or undefined. */
+  idOf(token: string): string | undefined {
+    if (!this.verify(token)) return undefined;
+    const row = this.db.prepare('SELECT id FROM tokens WHERE hash = ?').get(hashToken(token)) as { id: string } | undefined; // column typed by the query
+    return row?.id;
+  }
+
+  /** Whether the token with this id still exists, so a sign-in cookie dies with its token. */
+  exists(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM tokens WHERE id = ?').get(id) !== undefined;
+  }
+
   verify(token: string): boolean {
     const hash = hashToken(token);
     const row = this.db.prepare('SELECT hash FROM tokens WHERE hash = ?').get(hash) as { hash: string } | undefined; // column typed by the query

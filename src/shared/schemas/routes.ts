@@ -4,6 +4,7 @@ import { CheckpointList, Checkpoint, CreateCheckpointBody, Diff, DiffQuery, List
 import { CheckpointParams, ImageNameParams, NameParams } from './common.js';
 import { EXEC_STREAM_DESCRIPTION, ExecQuery } from './exec.js';
 import { Image, ImageList } from './images.js';
+import { PORTS_WATCH_DESCRIPTION, PortMessage } from './ports.js';
 import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, SessionListResponse, Sprite, UpdateSpriteBody } from './sprites.js';
 import { Health, OpenApiDocument } from './system.js';
 
@@ -15,7 +16,7 @@ export type SuccessResponse =
   | { readonly status: 200; readonly description: string; readonly stream: 'application/x-ndjson'; readonly lines: TSchema }
   | { readonly status: 200; readonly description: string; readonly stream: 'application/octet-stream' }
   | { readonly status: 204; readonly description: string }
-  | { readonly status: 101; readonly description: string };
+  | { readonly status: 101; readonly description: string; readonly messages?: TSchema };
 
 export type RequestBody =
   | { readonly json: TSchema; readonly required: boolean }
@@ -194,6 +195,27 @@ export const routes = {
     execQuery: ExecQuery,
     response: { status: 101, description: 'Switching Protocols: the exec stream.' },
     errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'sprite_unavailable', 'agent_error'],
+  }),
+  watchPorts: route({
+    id: 'watchPorts',
+    method: 'WS',
+    path: '/v1/sprites/:name/ports/watch',
+    summary: "Watch the TCP ports listening in a sprite",
+    description: PORTS_WATCH_DESCRIPTION,
+    params: NameParams,
+    response: { status: 101, description: 'Switching Protocols: a `port_list` message, then `port_opened` and `port_closed` messages.', messages: PortMessage },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'sprite_unavailable', 'agent_error', 'agent_incompatible'],
+  }),
+  proxyWebSocket: route({
+    id: 'proxyWebSocket',
+    method: 'WS',
+    path: '/v1/sprites/:name/proxy',
+    summary: 'Forward a TCP connection to a port inside a sprite',
+    description:
+      'Send a text frame `{"host":"localhost","port":5432}` first. The answer is a text frame `{"status":"connected","target":"host:port"}` within 10 s once the sprite has dialled the port from inside (so a server bound to 127.0.0.1 there is reachable), or `{"status":"error",...}` and a close. After that, binary frames carry the bytes both ways; a close on either side closes the other. One WebSocket per TCP connection.',
+    params: NameParams,
+    response: { status: 101, description: 'Switching Protocols: the byte stream.' },
+    errors: ['bad_request', 'invalid_name', 'not_found'],
   }),
   listImages: route({
     id: 'listImages',

@@ -107,6 +107,7 @@ test('checkpoint errors: unknown ids, the current checkpoint, bad bodies', async
   const withExtra = await api('POST', `${base}/checkpoint`, { comment: 'x', extra: 1 });
   assert.equal(withExtra.status, 200);
   assert.equal(ndjson(withExtra.text).at(-1)?.type, 'complete');
+  // test-only: the checkpoint as the API documents it, which the assertion checks
   assert.equal(((await api('GET', `${base}/checkpoints/v0`)).json() as { comment?: string }).comment, 'x');
 
   ndjson((await api('POST', `${base}/checkpoint`)).text);

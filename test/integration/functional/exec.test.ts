@@ -50,7 +50,7 @@ test('stdin, EOF, env, dir and no leak of the caller environment', async (t) => 
 test('a signal message reaches the command', async (t) => {
   const { client, create } = spriteFixture(t, server);
   const sprite = await create();
-  const ws = client.openExec(sprite.name, { cmd: ['sleep', '30'], env: {}, dir: undefined, tty: false, rows: 24, cols: 80, stdin: true });
+  const ws = await client.openExec(sprite.name, { cmd: ['sleep', '30'], env: {}, dir: undefined, tty: false, rows: 24, cols: 80, stdin: true });
   const code = await new Promise<number>((resolve, reject) => {
     ws.on('open', () => setTimeout(() => ws.send(JSON.stringify({ type: 'signal', signal: 'TERM' })), 200));
     ws.on('message', (data: Buffer) => {
@@ -66,13 +66,13 @@ test('a signal message reaches the command', async (t) => {
 test('tty exec: a real terminal, resize, and the exit status in the close code', async (t) => {
   const { client, create } = spriteFixture(t, server);
   const sprite = await create();
-  const ws = client.openExec(sprite.name, { cmd: ['sh'], env: { TERM: 'xterm' }, dir: undefined, tty: true, rows: 20, cols: 70, stdin: true });
+  const ws = await client.openExec(sprite.name, { cmd: ['sh'], env: { TERM: 'xterm' }, dir: undefined, tty: true, rows: 20, cols: 70, stdin: true });
   let output = '';
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) output += data.toString();
   });
-  await new Promise((resolve) => ws.on('open', resolve));
+  await new Promise<void>((resolve) => ws.on('open', () => resolve()));
   const waitFor = async (pattern: RegExp) => {
     for (let i = 0; i < 100 && !pattern.test(output); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(output, pattern);

@@ -13,7 +13,7 @@ export function registerCheckpointCreate(group: Command, program: Command, ctx: 
     .action(async (flags: { comment?: string; json?: boolean }) => {
       const name = selectedSprite(program, ctx);
       const client = ctx.client();
-      const printer = progressPrinter(process.stderr);
+      const printer = await progressPrinter(process.stderr);
       const last = await client.createCheckpoint(name, flags.comment, printer.onEvent).finally(printer.stop);
       const done = resultOf(last, 'checkpoint');
       const id = done.id ?? /checkpoint (\S+)/i.exec(done.data)?.[1] ?? '?';

@@ -7,7 +7,7 @@ const DESCRIPTION = 'restore the sprite’s files to a checkpoint (restarts it; 
 
 async function restore(program: Command, ctx: CliContext, id: string): Promise<void> {
   const name = selectedSprite(program, ctx);
-  const printer = progressPrinter(process.stderr);
+  const printer = await progressPrinter(process.stderr);
   const last = await ctx.client().restoreCheckpoint(name, id, printer.onEvent).finally(printer.stop);
   const done = resultOf(last, `restore of ${id}`);
   process.stdout.write(`Checkpoint restored: ${done.id ?? id}\n`);

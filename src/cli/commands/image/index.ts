@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { HobError } from '../../../shared/errors.js';
 import type { ProgressOutcome } from '../../../client/client.js';
 import { errorFromEvent } from '../../../client/errors.js';
@@ -42,7 +41,7 @@ export function registerImage(program: Command, ctx: CliContext): void {
     .command('build <name>')
     .description('build a built-in image (tiny, debian), or follow its build in progress')
     .action(async (name: string) => {
-      const printer = progressPrinter(process.stderr);
+      const printer = await progressPrinter(process.stderr);
       const result = await ctx.client().buildImage(name, printer.onEvent);
       printer.stop();
       finish(result);
@@ -53,9 +52,8 @@ export function registerImage(program: Command, ctx: CliContext): void {
     .description('import a root filesystem tarball (.tar or .tar.gz) as an image')
     .action(async (name: string, file: string) => {
       if (!existsSync(file) || !statSync(file).isFile()) throw new HobError('bad_request', `${file} is not a file`);
-      const printer = progressPrinter(process.stderr);
-      const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>; // a file stream yields bytes
-      const result = await ctx.client().importImage(name, body, printer.onEvent);
+      const printer = await progressPrinter(process.stderr);
+      const result = await ctx.client().importImage(name, createReadStream(file), printer.onEvent);
       printer.stop();
       finish(result);
     });

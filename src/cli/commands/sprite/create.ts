@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
 import { HobError } from '../../../shared/errors.js';
 import { errorFromEvent } from '../../../client/errors.js';
 import type { CliContext } from '../../context.js';
@@ -17,7 +16,7 @@ export function registerCreate(program: Command, ctx: CliContext): void {
     .option('--json', 'print the sprite as JSON')
     .action(async (nameArg: string | undefined, flags: { image?: string; ramMb?: string; cpus?: string; label?: string[]; json?: boolean }) => {
       const client = ctx.client();
-      const name = nameArg ?? `sprite-${randomBytes(3).toString('hex')}`;
+      const name = nameArg ?? (await defaultName());
       const config: Record<string, number> = {};
       if (flags.ramMb !== undefined) config.ram_mb = Number(flags.ramMb);
       if (flags.cpus !== undefined) config.cpus = Number(flags.cpus);
@@ -35,7 +34,7 @@ export function registerCreate(program: Command, ctx: CliContext): void {
         if (!(error instanceof HobError) || error.code !== 'image_not_ready') throw error;
         const image = flags.image ?? (typeof error.details?.image === 'string' ? error.details.image : undefined) ?? imageFromMessage(error.message);
         process.stderr.write(`${error.message}\nbuilding image ${image} first (once; it is cached)…\n`);
-        const printer = progressPrinter(process.stderr);
+        const printer = await progressPrinter(process.stderr);
         const result = await client.buildImage(image, printer.onEvent);
         printer.stop();
         if (result.type === 'error') throw errorFromEvent(result);
@@ -44,6 +43,12 @@ export function registerCreate(program: Command, ctx: CliContext): void {
       if (flags.json === true) printJson(sprite);
       else process.stdout.write(`created sprite ${sprite.name} (${sprite.image}, ${sprite.status})\n`);
     });
+}
+
+/** A fresh name; node:crypto is loaded only here, not by every command's start-up. */
+async function defaultName(): Promise<string> {
+  const { randomBytes } = await import('node:crypto');
+  return `sprite-${randomBytes(3).toString('hex')}`;
 }
 
 function imageFromMessage(message: string): string {

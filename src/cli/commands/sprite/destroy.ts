@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createInterface } from 'node:readline/promises';
 import { HobError } from '../../../shared/errors.js';
 import type { CliContext } from '../../context.js';
 
@@ -12,6 +11,7 @@ export function registerDestroy(program: Command, ctx: CliContext): void {
       const name = ctx.sprite(nameArg ?? (program.opts().sprite as string | undefined)); // global -s option, a string
       if (flags.force !== true) {
         if (!process.stdin.isTTY) throw new HobError('bad_request', `destroying ${name} deletes its data; pass --force to confirm`);
+        const { createInterface } = await import('node:readline/promises');
         const rl = createInterface({ input: process.stdin, output: process.stderr });
         const answer = await rl.question(`Destroy sprite ${name} and all its data? Type its name to confirm: `);
         rl.close();

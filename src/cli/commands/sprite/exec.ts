@@ -31,7 +31,7 @@ export async function execInSprite(ctx: CliContext, name: string, cmd: string[],
     cols: (tty && process.stdout.columns) || DEFAULT_TTY_COLS,
     stdin: true,
   };
-  const ws = ctx.client().openExec(name, request);
+  const ws = await ctx.client().openExec(name, request);
   return runExecStream(ws, { tty, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
 }
 
