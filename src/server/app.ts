@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { registerHttpExecRoute } from './api/exec-http.js';
 import { portsWatchUpgradeRoute } from './api/ports-ws.js';
 import { registerCheckpointRoutes } from './api/checkpoints.js';
+import { registerPolicyRoutes, type NetworkPolicies } from './api/policy.js';
 import { registerImageRoutes } from './api/images.js';
 import { registerHealthRoute } from './api/health.js';
 import { registerOpenApiRoute } from './api/openapi.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   lifecycle: SpriteLifecycle;
   creator: SpriteCreator;
   checkpoints: CheckpointService;
+  /** Sprites' egress name policies. */
+  network: NetworkPolicies;
   runtimeName: string;
   /** Bytes held by a sprite's quota group, or null when the host cannot count. */
   exclusiveBytes: (qgroup: number) => number | null;
@@ -118,6 +121,7 @@ export function createApp(deps: AppDeps): App {
   registerOpenApiRoute(fastify, HOB_VERSION);
   registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
+  registerPolicyRoutes(fastify, { registry, network: deps.network });
   registerHttpExecRoute(fastify, { lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
 

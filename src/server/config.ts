@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isIPv4, isIPv6 } from 'node:net';
 import { HobError } from '../shared/errors.js';
 import { nameProblem } from '../shared/names.js';
+import { Check } from '@sinclair/typebox/value';
+import { NetworkPolicy } from '../shared/schemas/policy.js';
 import { parseCidr, type Cidr } from './network/ipv4.js';
+import type { Policy } from './network/policy/rules.js';
 
 /**
  * Everything the server process is configured with, resolved once from flags, environment and
@@ -60,6 +64,11 @@ export interface ServerConfig {
    * sprites' DNS forwarder asks. Default: the nameservers of the host's /etc/resolv.conf.
    */
   readonly dnsUpstreams: readonly { host: string; port: number }[] | undefined;
+  /**
+   * `--default-network-policy FILE` / HOB_DEFAULT_NETWORK_POLICY; the egress name policy of
+   * every sprite that has not been given its own. Default `{"rules": []}`: no enforcement.
+   */
+  readonly defaultNetworkPolicy: Policy;
   /** `--log-level` / HOB_LOG_LEVEL: trace, debug, info, warn, error, fatal or silent. Default info. */
   readonly logLevel: string;
   /**
@@ -83,6 +92,7 @@ export interface ServeFlags {
   baseDomain?: string;
   spriteNetwork?: string;
   dnsUpstream?: string;
+  defaultNetworkPolicy?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -164,6 +174,18 @@ function dnsUpstreams(value: Setting | undefined): { host: string; port: number 
   });
 }
 
+function networkPolicyFile(file: Setting | undefined): Policy {
+  if (file === undefined) return { rules: [] };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file.value, 'utf8'));
+  } catch (error) {
+    throw new HobError('invalid_config', `${file.source}: cannot read ${file.value} as JSON: ${(error as Error).message}`); // readFileSync and JSON.parse throw Errors
+  }
+  if (!Check(NetworkPolicy, parsed)) throw invalid(file, 'a file holding a network policy, {"rules":[{"domain":"…","action":"allow"|"deny"}|{"include":"defaults"}]}');
+  return parsed;
+}
+
 /** `stdoutIsTerminal` picks the log format when neither flag nor environment does. */
 export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, stdoutIsTerminal = false): ServerConfig {
   const listen = parseListen(setting(flags.listen, '--listen', env.HOB_LISTEN, 'HOB_LISTEN', '127.0.0.1:7070'));
@@ -195,6 +217,7 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, s
     baseDomain: flags.baseDomain ?? env.HOB_BASE_DOMAIN ?? 'localhost',
     spriteNetwork: ipv4Range(setting(flags.spriteNetwork, '--sprite-network', env.HOB_SPRITE_NETWORK, 'HOB_SPRITE_NETWORK', '10.208.0.0/12')),
     dnsUpstreams: dnsUpstreams(given(flags.dnsUpstream, '--dns-upstream', env.HOB_DNS_UPSTREAM, 'HOB_DNS_UPSTREAM')),
+    defaultNetworkPolicy: networkPolicyFile(given(flags.defaultNetworkPolicy, '--default-network-policy', env.HOB_DEFAULT_NETWORK_POLICY, 'HOB_DEFAULT_NETWORK_POLICY')),
     logLevel: logLevel(setting(flags.logLevel, '--log-level', env.HOB_LOG_LEVEL, 'HOB_LOG_LEVEL', 'info')),
     logFormat: logFormat(given(flags.logFormat, '--log-format', env.HOB_LOG_FORMAT, 'HOB_LOG_FORMAT'), stdoutIsTerminal),
   });

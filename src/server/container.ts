@@ -20,6 +20,8 @@ import { ImageStore } from './store/images.js';
 import { SpriteStore } from './store/sprites.js';
 import { TokenStore } from './store/tokens.js';
 import { NetworkStore } from './store/network.js';
+import { NetworkPolicyStore } from './store/network-policies.js';
+import { PolicyBook } from './network/policy/book.js';
 import { resolversOf } from './network/dns/upstream.js';
 import { SpriteNetworks } from './network/sprite-networks.js';
 import { BtrfsPool } from './volumes/pool.js';
@@ -74,6 +76,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
 
   const network = await SpriteNetworks.open({
     store: new NetworkStore(db),
+    policies: new PolicyBook(new NetworkPolicyStore(db), config.defaultNetworkPolicy),
     containerPrefix: config.containerPrefix,
     range: config.spriteNetwork,
     dnsUpstreams: config.dnsUpstreams ?? resolversOf(),

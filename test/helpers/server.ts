@@ -198,7 +198,8 @@ export function cleanupNetwork(prefix: string): void {
   }
   for (const line of execFileSync('ip', ['-o', 'link', 'show', 'type', 'veth']).toString().split('\n')) {
     const name = /^\d+: ([^:@\s]+)/.exec(line)?.[1];
-    if (name !== undefined && line.includes(` alias hob:${prefix}:`)) execFileSync('ip', ['link', 'del', 'dev', name], { stdio: 'ignore' });
+    // A namespace deleted just above takes its veth with it a moment later, so this may find it gone.
+    if (name !== undefined && line.includes(` alias hob:${prefix}:`)) spawnSync('ip', ['link', 'del', 'dev', name], { stdio: 'ignore' });
   }
 }
 

@@ -16,6 +16,7 @@ export function registerServe(program: Command): void {
     .option('--base-domain <domain>', 'sprite URLs are http://<name>.<domain>:<port>/ (default localhost)')
     .option('--sprite-network <cidr>', "IPv4 range this server takes a /20 of for sprite links (default 10.208.0.0/12)")
     .option('--dns-upstream <addrs>', "resolvers the sprites' DNS forwarder asks, ADDR[:PORT],... (default: the host's /etc/resolv.conf)")
+    .option('--default-network-policy <file>', 'JSON network policy ({"rules":[...]}) for sprites that have not been given one (env HOB_DEFAULT_NETWORK_POLICY; default: none)')
     .option('--log-level <level>', 'trace, debug, info, warn or error (default info)')
     .option('--log-format <format>', 'json or pretty (env HOB_LOG_FORMAT; default pretty on a terminal, json otherwise)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
@@ -35,6 +36,7 @@ export function registerServe(program: Command): void {
           baseDomain: flags.baseDomain as string | undefined,
           spriteNetwork: flags.spriteNetwork as string | undefined,
           dnsUpstream: flags.dnsUpstream as string | undefined,
+          defaultNetworkPolicy: flags.defaultNetworkPolicy as string | undefined,
           logLevel: flags.logLevel as string | undefined,
           logFormat: flags.logFormat as string | undefined,
         },

@@ -167,3 +167,45 @@ test('checkpoints list as a bare array', async () => {
     assert.deepEqual(JSON.parse(res.body), []);
   });
 });
+
+test('network policy: none at first, POST replaces the whole set with exactly 204, GET answers it as given', async () => {
+  await withApp(async (ctx, call) => {
+    ctx.addSprite('guarded');
+    const url = '/v1/sprites/guarded/policy/network';
+    assert.deepEqual(JSON.parse((await call({ method: 'GET', url })).body), { rules: [] });
+    const policy = { rules: [{ domain: 'allowed.test', action: 'allow' }, { domain: '*.wild.test', action: 'deny' }, { include: 'defaults' }] };
+    const set = await call({ method: 'POST', url, payload: policy });
+    assert.equal(set.statusCode, 204, set.body);
+    assert.equal(set.body, '');
+    assert.deepEqual(JSON.parse((await call({ method: 'GET', url })).body), policy);
+    assert.equal((await call({ method: 'POST', url, payload: { rules: [{ domain: 'only.test', action: 'deny' }] } })).statusCode, 204);
+    assert.deepEqual(JSON.parse((await call({ method: 'GET', url })).body), { rules: [{ domain: 'only.test', action: 'deny' }] });
+    assert.equal((await call({ method: 'POST', url, payload: { rules: [] } })).statusCode, 204);
+    assert.deepEqual(JSON.parse((await call({ method: 'GET', url })).body), { rules: [] });
+    assert.equal((await call({ method: 'GET', url: '/v1/sprites/missing/policy/network' })).statusCode, 404);
+  });
+});
+
+test('network policy: a bad body is 400 and changes nothing', async () => {
+  await withApp(async (ctx, call) => {
+    ctx.addSprite('strict');
+    const url = '/v1/sprites/strict/policy/network';
+    const kept = { rules: [{ domain: 'kept.test', action: 'allow' }] };
+    assert.equal((await call({ method: 'POST', url, payload: kept })).statusCode, 204);
+    for (const payload of [
+      {},
+      { rules: 'all' },
+      { rules: [{ domain: 'x.test', action: 'maybe' }] },
+      { rules: [{ domain: 'x.test' }] },
+      { rules: [{ include: 'everything' }] },
+      { rules: [{ domain: 'x.test', action: 'allow', include: 'defaults' }] },
+      { rules: [{ domain: 'bad name!', action: 'allow' }] },
+      { rules: [{ domain: 'a.*.test', action: 'allow' }] },
+    ]) {
+      const res = await call({ method: 'POST', url, payload });
+      assert.equal(res.statusCode, 400, JSON.stringify(payload));
+      assert.equal(errorBody(res.body).error, 'bad_request');
+    }
+    assert.deepEqual(JSON.parse((await call({ method: 'GET', url })).body), kept);
+  });
+});

@@ -22,18 +22,23 @@ export interface FenceElement {
   hostIf: string;
   gateway: string;
   address: string;
+  /** The sprite has a name policy: new connections only to addresses its allowed names resolved to. */
+  enforced?: boolean;
 }
 
 /**
  * Hob's nftables table (family inet, named after the container prefix so parallel servers and
  * the host's own rules never meet). Sets keyed by the host end of each sprite's link say which
  * interfaces are sprites, which source address each may use and which gateway address is its
- * DNS forwarder; the chains are fixed. An egress policy would add a jump from the forward chain
- * after the fences, so nothing it allows can open them.
+ * DNS forwarder; the chains are fixed. The name policy's rule comes after the fences, so
+ * nothing it allows can open them: `policy_ifs` holds the sprites that have a policy and
+ * `policy_allowed` the addresses each may open connections to (see policy/enforcer.ts).
  *
  * input: a sprite reaches the host only at its own gateway, port 53.
  * forward: no traffic into a sprite unless it answers the sprite; no spoofed source, no IPv6,
- * no fenced range (which holds every sprite), no DNS but the forwarder's.
+ * no fenced range (which holds every sprite), no DNS but the forwarder's, and for a sprite
+ * with a policy no new connection to an address none of its allowed names resolved to (open
+ * ones outlive their record's TTL; a policy change cuts those it forbids by itself).
  * postrouting: NAT for whatever leaves towards anything but another sprite.
  */
 export function tableRuleset(table: string, block: string, elements: FenceElement[]): string {
@@ -44,6 +49,8 @@ table inet ${table} {
   set sprite_ifs { type ifname;${list(elements.map((e) => `"${e.hostIf}"`))} }
   set sprite_sources { type ifname . ipv4_addr;${list(elements.map((e) => `"${e.hostIf}" . ${e.address}`))} }
   set sprite_gateways { type ifname . ipv4_addr;${list(elements.map((e) => `"${e.hostIf}" . ${e.gateway}`))} }
+  set policy_ifs { type ifname;${list(elements.filter((e) => e.enforced === true).map((e) => `"${e.hostIf}"`))} }
+  set policy_allowed { type ifname . ipv4_addr; flags timeout; }
   set fenced_ipv4 { type ipv4_addr; flags interval; auto-merge; elements = { ${[...FENCED_IPV4, block].join(', ')} } }
   chain input {
     type filter hook input priority filter - 1; policy accept;
@@ -63,6 +70,7 @@ table inet ${table} {
     iifname . ip saddr != @sprite_sources drop
     ip daddr @fenced_ipv4 ${REJECT}
     meta l4proto { tcp, udp } th dport ${DNS_PORTS} ${REJECT}
+    iifname @policy_ifs ct state new iifname . ip daddr != @policy_allowed ${REJECT}
   }
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;

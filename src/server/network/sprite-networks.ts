@@ -5,13 +5,19 @@ import { HobError } from '../../shared/errors.js';
 import type { NetworkStore } from '../store/network.js';
 import { claimBlock } from './block.js';
 import { DnsForwarder } from './dns/listener.js';
+import { PolicyAnswerer } from './dns/policy-answerer.js';
 import { UpstreamAnswerer, type Upstream } from './dns/upstream.js';
+import type { PolicyBook } from './policy/book.js';
+import { PolicyEnforcer, type PolicyLink } from './policy/enforcer.js';
+import type { Policy } from './policy/rules.js';
 import { addElement, loadTable, removeElement, type FenceElement } from './fences.js';
 import { formatAddress, formatCidr, size, type Cidr } from './ipv4.js';
 import { createLink, linkExists, listLinksByAlias, listNamespaces, netnsPath, removeLink, usernsPath, type LinkSpec } from './links.js';
 
 export interface SpriteNetworksDeps {
   store: NetworkStore;
+  /** Each sprite's egress name policy. */
+  policies: PolicyBook;
   containerPrefix: string;
   /** The range this server's address block is taken from. */
   range: Cidr;
@@ -47,19 +53,23 @@ const ID_RANGE_SIZE = 65536;
 export class SpriteNetworks {
   /** Sprites whose link, fence entries and forwarder this process has seen in place. */
   private readonly ready = new Set<string>();
+  private readonly forwarder: DnsForwarder;
+  private readonly enforcer: PolicyEnforcer;
 
   private constructor(
     private readonly deps: SpriteNetworksDeps,
     private readonly block: Cidr,
-    private readonly forwarder: DnsForwarder,
-  ) {}
+  ) {
+    this.enforcer = new PolicyEnforcer(this.table, deps.policies, (spriteId) => this.policyLink(spriteId));
+    this.forwarder = new DnsForwarder(new PolicyAnswerer(new UpstreamAnswerer(deps.dnsUpstreams), this.enforcer), deps.log);
+  }
 
   /** Claims the address block, turns on forwarding and loads the table with the links that exist. */
   static async open(deps: SpriteNetworksDeps): Promise<SpriteNetworks> {
     const block = await claimBlock(deps.range, deps.store, deps.dataDir);
     writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     mkdirSync(join(deps.dataDir, 'network'), { recursive: true, mode: 0o711 });
-    const networks = new SpriteNetworks(deps, block, new DnsForwarder(new UpstreamAnswerer(deps.dnsUpstreams), deps.log));
+    const networks = new SpriteNetworks(deps, block);
     await loadTable(networks.table, formatCidr(block), networks.elementsWithLinks());
     deps.log.info({ block: formatCidr(block), table: networks.table }, 'sprite network ready');
     return networks;
@@ -81,6 +91,7 @@ export class SpriteNetworks {
     this.ready.delete(spriteId);
     if (!linkExists(spec)) await createLink(spec);
     await addElement(this.table, spec);
+    if (this.enforcer.enforced(spriteId)) await this.enforcer.apply(spriteId);
     await this.forwarder.listen(spriteId, spec.gateway);
     writeFileSync(network.resolvConfPath, `nameserver ${spec.gateway}\n`, { mode: 0o644 });
     this.ready.add(spriteId);
@@ -91,6 +102,8 @@ export class SpriteNetworks {
   async remove(spriteId: string): Promise<void> {
     this.ready.delete(spriteId);
     await this.forwarder.close(spriteId);
+    await this.enforcer.remove(spriteId);
+    this.deps.policies.forget(spriteId);
     const lease = this.deps.store.lease(spriteId);
     if (lease !== undefined) {
       const spec = this.linkSpec(spriteId, lease.slot);
@@ -140,6 +153,16 @@ export class SpriteNetworks {
     return this.forwarder.closeAll();
   }
 
+  policy(spriteId: string): Policy {
+    return this.deps.policies.get(spriteId);
+  }
+
+  /** Replaces a sprite's name policy; it holds at once, cutting open connections it forbids. */
+  async setPolicy(spriteId: string, policy: Policy): Promise<void> {
+    this.deps.policies.set(spriteId, policy);
+    await this.enforcer.apply(spriteId);
+  }
+
   /** Whether the forwarder listens for a sprite (for tests of teardown). */
   forwarding(spriteId: string): boolean {
     return this.forwarder.listening(spriteId);
@@ -148,8 +171,16 @@ export class SpriteNetworks {
   private elementsWithLinks(): FenceElement[] {
     return this.deps.store
       .leases()
-      .map((lease) => this.linkSpec(lease.spriteId, lease.slot))
+      .map((lease) => ({ ...this.linkSpec(lease.spriteId, lease.slot), enforced: this.enforcer.enforced(lease.spriteId) }))
       .filter((spec) => linkExists(spec));
+  }
+
+  /** Where a sprite's policy is enforced, if its link exists. */
+  private policyLink(spriteId: string): PolicyLink | undefined {
+    const lease = this.deps.store.lease(spriteId);
+    if (lease === undefined) return undefined;
+    const spec = this.linkSpec(spriteId, lease.slot);
+    return linkExists(spec) ? { hostIf: spec.hostIf, netnsPath: netnsPath(spec.netns), address: spec.address, gateway: spec.gateway } : undefined;
   }
 
   private linkSpec(spriteId: string, slot: number): LinkSpec {

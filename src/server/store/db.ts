@@ -65,6 +65,12 @@ const MIGRATIONS: readonly string[] = [
     slot INTEGER NOT NULL UNIQUE
   );
   `,
+  `
+  CREATE TABLE network_policies (
+    sprite_id TEXT PRIMARY KEY REFERENCES sprites(id) ON DELETE CASCADE,
+    rules TEXT NOT NULL
+  );
+  `,
 ];
 
 export function openDatabase(path: string): Db {

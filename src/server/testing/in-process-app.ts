@@ -1,3 +1,6 @@
+import { PolicyBook } from '../network/policy/book.js';
+import type { Policy } from '../network/policy/rules.js';
+import { NetworkPolicyStore } from '../store/network-policies.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,7 +131,16 @@ export function inProcessApp(): InProcessApp {
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: checkpointStore, pool, runtime, sandboxRootUid: 100000, log });
   const spares = new Spares({ registry, sandboxes, runtime, images, pool, size: 0, image: config.defaultImage, defaults: config.spriteDefaults, log });
   const creator = new SpriteCreator({ registry, sandboxes, spares, checkpoints, images, capacity: pool.capacity, defaultImage: config.defaultImage, spriteDefaults: config.spriteDefaults, log });
-  const app = createApp({ config, log, tokens, images, pool, registry, lifecycle, creator, checkpoints, runtimeName: runtime.name, exclusiveBytes: () => 4096 });
+  // Policies are stored for real; there is no link to enforce them on.
+  const policies = new PolicyBook(new NetworkPolicyStore(db), config.defaultNetworkPolicy);
+  const policyRoutes = {
+    policy: (id: string) => policies.get(id),
+    setPolicy: (id: string, policy: Policy) => {
+      policies.set(id, policy);
+      return Promise.resolve();
+    },
+  };
+  const app = createApp({ config, log, tokens, images, pool, registry, lifecycle, creator, checkpoints, network: policyRoutes, runtimeName: runtime.name, exclusiveBytes: () => 4096 });
   return {
     app,
     token,

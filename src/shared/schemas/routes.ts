@@ -4,6 +4,7 @@ import { CheckpointList, Checkpoint, CreateCheckpointBody, Diff, DiffQuery, List
 import { CheckpointParams, ImageNameParams, NameParams } from './common.js';
 import { EXEC_STREAM_DESCRIPTION, ExecQuery } from './exec.js';
 import { Image, ImageList } from './images.js';
+import { NetworkPolicy } from './policy.js';
 import { PORTS_WATCH_DESCRIPTION, PortMessage } from './ports.js';
 import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, SessionListResponse, Sprite, UpdateSpriteBody } from './sprites.js';
 import { Health, OpenApiDocument } from './system.js';
@@ -216,6 +217,28 @@ export const routes = {
     params: NameParams,
     response: { status: 101, description: 'Switching Protocols: the byte stream.' },
     errors: ['bad_request', 'invalid_name', 'not_found'],
+  }),
+  getNetworkPolicy: route({
+    id: 'getNetworkPolicy',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/network',
+    summary: "A sprite's egress name policy",
+    description: 'The rules as they were set (presets unexpanded); `{"rules": []}` when there are none. A sprite that was never given a policy has the server\'s default one.',
+    params: NameParams,
+    response: { status: 200, description: 'The policy.', json: NetworkPolicy },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setNetworkPolicy: route({
+    id: 'setNetworkPolicy',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/network',
+    summary: "Replace a sprite's egress name policy",
+    description:
+      'The whole rule set is replaced and holds at once: denied names are answered REFUSED by the sprite\'s resolver, new connections go only to addresses an allowed name resolved to for this sprite, and open connections the new policy forbids are cut. `{"rules": []}` lifts enforcement. The fences (private ranges, the host, other sprites) hold whatever the policy says.',
+    params: NameParams,
+    body: { json: NetworkPolicy, required: true },
+    response: { status: 204, description: 'Replaced; no body.' },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'body_too_large'],
   }),
   listImages: route({
     id: 'listImages',

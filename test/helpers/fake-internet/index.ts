@@ -39,7 +39,8 @@ function freeSubnet(): number {
   throw new Error('no free /30 in 198.51.100.0/24');
 }
 
-export async function startFakeInternet(names: string[]): Promise<FakeInternet> {
+/** `fencedNames` maps further names to the fenced address they answer with (a key of `fenced`). */
+export async function startFakeInternet(names: string[], fencedNames: Record<string, string> = {}): Promise<FakeInternet> {
   const tag = randomBytes(3).toString('hex');
   const netns = `fakenet-${tag}`;
   const hostIf = `fkn${tag}`;
@@ -77,7 +78,7 @@ export async function startFakeInternet(names: string[]): Promise<FakeInternet> 
       run('ip', ['route', 'add', `${target}/32`, 'via', address, 'dev', hostIf]);
       routes.push(target);
     }
-    const records = Object.fromEntries(names.map((name) => [name, address]));
+    const records = { ...Object.fromEntries(names.map((name) => [name, address])), ...Object.fromEntries(Object.entries(fencedNames).map(([name, key]) => [name, fenced[key] ?? ''])) };
     const started = spawn('ip', ['netns', 'exec', netns, process.execPath, '--import', 'tsx', SERVERS, address, JSON.stringify(records), banner, String(BANNER_PORT)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,0 +1,102 @@
+/**
+ * Egress name policy against a "fake internet" on this machine: its DNS answers several names,
+ * three of them at one address and one at a fenced (RFC 1918) address bound inside the fake
+ * internet's namespace, so a policy that opened a fence would still reach nothing off this
+ * machine.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { HobClient } from '../../../src/client/client.js';
+import { BANNER_PORT, startFakeInternet, type FakeInternet } from '../../helpers/fake-internet/index.js';
+import { cleanupDataDir, makeRunDir, startServer, uniquePrefix, type TestServer } from '../../helpers/server.js';
+import { sections, sh } from '../../helpers/shell.js';
+
+const ALLOWED = 'allowed.fake.test';
+const TWIN = 'twin.fake.test';
+const WILD = 'api.wild.fake.test';
+const PRIVATE = 'private.fake.test';
+const prefix = uniquePrefix();
+const runDir = makeRunDir(prefix);
+const dataDir = join(runDir, 'data');
+let fake: FakeInternet;
+let server: TestServer;
+let client: HobClient;
+
+before(async () => {
+  fake = await startFakeInternet([ALLOWED, TWIN, WILD], { [PRIVATE]: 'rfc1918_10' });
+  server = await startServer({ dataDir, prefix, extraArgs: ['--dns-upstream', fake.address, '--warm-pool', '0'] });
+  client = new HobClient({ url: server.url, token: server.token });
+});
+
+after(async () => {
+  await server.stop().catch(() => undefined);
+  cleanupDataDir(dataDir, prefix);
+  fake.close();
+});
+
+async function setPolicy(name: string, rules: unknown[]): Promise<void> {
+  const res = await fetch(`${server.url}/v1/sprites/${name}/policy/network`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ rules }),
+  });
+  assert.equal(res.status, 204, await res.text());
+}
+
+/** nslookup's verdict on a name: the address, or the error it printed. */
+function lookup(label: string, name: string): string {
+  return `echo @@${label}; nslookup ${name} 2>&1 | grep -E 'Address: |REFUSED|NXDOMAIN|can.t find' | tail -1`;
+}
+
+function banner(label: string, host: string, port = BANNER_PORT): string {
+  return `echo @@${label}; timeout 6 nc -w 3 ${host} ${port} 2>&1; echo "rc=$?"`;
+}
+
+test('rules decide by precedence; denied names are REFUSED; raw IPs open only once an allowed name resolved to them', { timeout: 120_000 }, async () => {
+  await client.createSprite({ name: 'pol-a' });
+  await setPolicy('pol-a', [
+    { domain: '*', action: 'deny' },
+    { domain: ALLOWED, action: 'allow' },
+    { domain: '*.wild.fake.test', action: 'allow' },
+    { domain: WILD.toUpperCase() + '.', action: 'deny' },
+  ]);
+  const out = sections(
+    (await sh(client, 'pol-a', [banner('rawbefore', fake.address), lookup('twin', TWIN), lookup('wild', WILD), lookup('allowed', ALLOWED.toUpperCase()), banner('rawafter', fake.address)].join('\n'))).stdout,
+  );
+  assert.match(out.rawbefore ?? '', /rc=[1-9]/, `a raw IP nothing resolved to was reached: ${String(out.rawbefore)}`);
+  assert.doesNotMatch(out.rawbefore ?? '', new RegExp(fake.banner));
+  assert.match(out.twin ?? '', /REFUSED/, `twin: ${String(out.twin)}`);
+  assert.match(out.wild ?? '', /REFUSED/, `an exact deny beats *.x: ${String(out.wild)}`);
+  assert.match(out.allowed ?? '', new RegExp(`Address: ${fake.address.replaceAll('.', '\\.')}`), `allowed: ${String(out.allowed)}`);
+  assert.match(out.rawafter ?? '', new RegExp(fake.banner), `the allowed name's address is reachable: ${String(out.rawafter)}`);
+});
+
+test('an allowed name that resolves to a private address stays fenced', { timeout: 60_000 }, async () => {
+  await client.createSprite({ name: 'pol-b' });
+  await setPolicy('pol-b', [{ domain: '*', action: 'allow' }]);
+  const target = fake.fenced.rfc1918_10 ?? '';
+  const out = sections((await sh(client, 'pol-b', [lookup('private', PRIVATE), banner('reach', target)].join('\n'))).stdout);
+  assert.match(out.private ?? '', new RegExp(`Address: ${target.replaceAll('.', '\\.')}`), `private: ${String(out.private)}`);
+  assert.doesNotMatch(out.reach ?? '', new RegExp(fake.banner), `the fence opened: ${String(out.reach)}`);
+  assert.match(out.reach ?? '', /rc=[1-9]/);
+});
+
+test('a policy change cuts open connections it forbids at once; {"rules": []} lifts enforcement', { timeout: 120_000 }, async () => {
+  await client.createSprite({ name: 'pol-c' });
+  await setPolicy('pol-c', [{ domain: ALLOWED, action: 'allow' }]);
+  // A connection held open to the HTTP server (it waits for a request).
+  await sh(client, 'pol-c', `nslookup ${ALLOWED} >/dev/null; setsid sh -c 'sleep 60 | nc ${fake.address} 80' >/dev/null 2>&1 </dev/null & sleep 0.5`);
+  // Established (state 01) TCP connections to port 80 (0050), from the kernel's own table.
+  const established = async () => (await sh(client, 'pol-c', `awk '$4 == "01" && $3 ~ /:0050$/' /proc/net/tcp | wc -l`)).stdout.trim();
+  assert.equal(await established(), '1');
+  await setPolicy('pol-c', [{ domain: TWIN, action: 'allow' }]);
+  assert.equal(await established(), '0', 'the connection the new policy forbids is still open');
+  const denied = sections((await sh(client, 'pol-c', [lookup('old', ALLOWED), banner('raw', fake.address)].join('\n'))).stdout);
+  assert.match(denied.old ?? '', /REFUSED/);
+  assert.match(denied.raw ?? '', /rc=[1-9]/, `raw: ${String(denied.raw)}`);
+  await setPolicy('pol-c', []);
+  const open = sections((await sh(client, 'pol-c', [lookup('old', ALLOWED), banner('raw', fake.address)].join('\n'))).stdout);
+  assert.match(open.old ?? '', /Address: /);
+  assert.match(open.raw ?? '', new RegExp(fake.banner), `with no rules the address is reachable: ${String(open.raw)}`);
+});
