@@ -17,6 +17,7 @@ import { registerFork } from './commands/sprite/fork.js';
 import { registerPorts } from './commands/ports/index.js';
 import { registerUrl } from './commands/url/index.js';
 import { registerProxy } from './commands/proxy/index.js';
+import { registerPolicy } from './commands/policy/index.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctx = new CliContext(process.env, process.cwd());
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
   registerPorts(program, ctx);
   registerUrl(program, ctx);
   registerProxy(program, ctx);
+  registerPolicy(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (error) {

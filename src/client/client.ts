@@ -12,6 +12,7 @@ import type {
   HealthJson,
   ImageJson,
   ListSpritesResponse,
+  NetworkPolicyJson,
   PortMessageJson,
   ProgressEvent,
   SpriteJson,
@@ -68,8 +69,8 @@ export class HobClient {
   }
 
   /** A request whose answer is not needed beyond its status. */
-  private async send(method: string, path: string): Promise<void> {
-    (await this.request(method, path)).resume();
+  private async send(method: string, path: string, json?: unknown): Promise<void> {
+    (await this.request(method, path, json === undefined ? {} : { json })).resume();
   }
 
   /** Calls a JSON route of the contract and checks the answer against the route's response schema. */
@@ -99,6 +100,15 @@ export class HobClient {
 
   updateSprite(name: string, body: UpdateSpriteBody): Promise<SpriteJson> {
     return this.call(routes.updateSprite, `/v1/sprites/${encodeURIComponent(name)}`, body);
+  }
+
+  getNetworkPolicy(name: string): Promise<NetworkPolicyJson> {
+    return this.call(routes.getNetworkPolicy, networkPolicyPath(name));
+  }
+
+  /** Replaces the sprite's whole rule set; the server answers 204. */
+  setNetworkPolicy(name: string, policy: NetworkPolicyJson): Promise<void> {
+    return this.send(routes.setNetworkPolicy.method, networkPolicyPath(name), policy);
   }
 
   listSprites(options: { prefix?: string; maxResults?: number; continuationToken?: string } = {}): Promise<ListSpritesResponse> {
@@ -300,4 +310,8 @@ async function readProgress(response: IncomingMessage, onEvent: (event: Progress
   }
   handle(buffered);
   return last?.type === 'complete' || last?.type === 'error' ? last : cut;
+}
+
+function networkPolicyPath(name: string): string {
+  return `/v1/sprites/${encodeURIComponent(name)}/policy/network`;
 }

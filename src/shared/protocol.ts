@@ -7,6 +7,7 @@
 import type { Static } from '@sinclair/typebox';
 import type * as checkpoints from './schemas/checkpoints.js';
 import type * as images from './schemas/images.js';
+import type * as policy from './schemas/policy.js';
 import type * as ports from './schemas/ports.js';
 import type * as sprites from './schemas/sprites.js';
 import type * as system from './schemas/system.js';
@@ -39,6 +40,8 @@ export type DiffJson = Static<typeof checkpoints.Diff>;
 export type PortEventJson = Static<typeof ports.PortEvent>;
 export type PortListJson = Static<typeof ports.PortList>;
 export type PortMessageJson = Static<typeof ports.PortMessage>;
+
+export type NetworkPolicyJson = Static<typeof policy.NetworkPolicy>;
 
 export type HealthJson = Static<typeof system.Health>;
 export type StorageHealthJson = Static<typeof system.StorageHealth>;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { HealthJson, SpriteJson } from '../../../shared/protocol.js';
 import type { CliContext } from '../../context.js';
 import { formatBytes, printJson } from '../../output.js';
+import { policySummary } from '../policy/describe.js';
 
 function storage(sprite: SpriteJson, health: HealthJson): string {
   const bytes = sprite.storage.exclusive_bytes;
@@ -33,7 +34,7 @@ export function registerInfo(program: Command, ctx: CliContext): void {
         printJson(await client.getSprite(name));
         return;
       }
-      const [sprite, health] = await Promise.all([client.getSprite(name), client.health()]);
+      const [sprite, health, policy] = await Promise.all([client.getSprite(name), client.health(), client.getNetworkPolicy(name)]);
       const fields: [string, string][] = [
         ['Name', sprite.name],
         ['ID', sprite.id],
@@ -47,8 +48,9 @@ export function registerInfo(program: Command, ctx: CliContext): void {
         ['Created', sprite.created_at],
         ['Labels', sprite.labels.join(', ') || '-'],
         ['URL', sprite.url],
+        ['Network policy', policySummary(policy)],
       ];
-      process.stdout.write(`${fields.map(([label, value]) => `${`${label}:`.padEnd(13)}${value}`).join('\n')}\n`);
+      process.stdout.write(`${fields.map(([label, value]) => `${`${label}:`.padEnd(16)}${value}`).join('\n')}\n`);
       for (const line of hostWarnings(health)) process.stderr.write(`${line}\n`);
     });
 }
