@@ -9,6 +9,7 @@ import { PolicyAnswerer } from './dns/policy-answerer.js';
 import { UpstreamAnswerer, type Upstream } from './dns/upstream.js';
 import type { PolicyBook } from './policy/book.js';
 import { PolicyEnforcer, type PolicyLink } from './policy/enforcer.js';
+import { writePolicyFile } from './policy/file.js';
 import type { Policy } from './policy/rules.js';
 import { addElement, loadTable, removeElement, type FenceElement } from './fences.js';
 import { formatAddress, formatCidr, size, type Cidr } from './ipv4.js';
@@ -37,6 +38,8 @@ export interface SpriteNetwork {
   usernsPath: string;
   /** Mounted over /etc/resolv.conf: the forwarder on the gateway. */
   resolvConfPath: string;
+  /** Mounted read-only at /.sprite/policy: the sprite's policy as network.json. */
+  policyDir: string;
   address: string;
   gateway: string;
 }
@@ -86,7 +89,9 @@ export class SpriteNetworks {
     const lease = this.deps.store.acquire(spriteId, slots);
     if (lease === undefined) throw new HobError('sprite_unavailable', `all ${slots} sprite addresses of ${formatCidr(this.block)} are in use`);
     const spec = this.linkSpec(spriteId, lease.slot);
-    const network = { netnsPath: netnsPath(spec.netns), usernsPath: usernsPath(spec.netns), resolvConfPath: this.resolvConfPath(spriteId), address: spec.address, gateway: spec.gateway };
+    const network = { netnsPath: netnsPath(spec.netns), usernsPath: usernsPath(spec.netns), resolvConfPath: this.resolvConfPath(spriteId), policyDir: this.policyDir(spriteId), address: spec.address, gateway: spec.gateway };
+    // Every boot: the server's default policy may have changed since the last one.
+    writePolicyFile(network.policyDir, this.policy(spriteId));
     if (this.ready.has(spriteId) && linkExists(spec)) return network;
     this.ready.delete(spriteId);
     if (!linkExists(spec)) await createLink(spec);
@@ -113,13 +118,15 @@ export class SpriteNetworks {
       await removeLink({ netns: this.netnsName(spriteId), hostIf: this.hostIf(spriteId) });
     }
     rmSync(this.resolvConfPath(spriteId), { force: true });
+    rmSync(this.policyDir(spriteId), { recursive: true, force: true });
     this.deps.store.release(spriteId);
   }
 
   /**
    * After a restart: leases, namespaces and links of this server that no sprite in `owned`
    * holds are removed, the table is written again with exactly the owned links, and the
-   * forwarder listens again for every owned sprite whose link exists.
+   * forwarder listens again for every owned sprite whose link exists (and its policy file is
+   * written again, in case the server's default policy changed).
    */
   async reconcile(owned: ReadonlySet<string>): Promise<void> {
     for (const lease of this.deps.store.leases()) {
@@ -142,6 +149,7 @@ export class SpriteNetworks {
     for (const lease of this.deps.store.leases()) {
       const spec = this.linkSpec(lease.spriteId, lease.slot);
       if (linkExists(spec)) {
+        writePolicyFile(this.policyDir(lease.spriteId), this.policy(lease.spriteId));
         await this.forwarder.listen(lease.spriteId, spec.gateway);
         this.ready.add(lease.spriteId);
       }
@@ -160,6 +168,7 @@ export class SpriteNetworks {
   /** Replaces a sprite's name policy; it holds at once, cutting open connections it forbids. */
   async setPolicy(spriteId: string, policy: Policy): Promise<void> {
     this.deps.policies.set(spriteId, policy);
+    writePolicyFile(this.policyDir(spriteId), policy);
     await this.enforcer.apply(spriteId);
   }
 
@@ -211,6 +220,10 @@ export class SpriteNetworks {
 
   private resolvConfPath(spriteId: string): string {
     return join(this.deps.dataDir, 'network', `${spriteId}.resolv.conf`);
+  }
+
+  private policyDir(spriteId: string): string {
+    return join(this.deps.dataDir, 'network', `${spriteId}.policy`);
   }
 }
 

@@ -34,6 +34,8 @@ export interface SandboxSpec {
     readonly usernsPath: string;
     /** Host file mounted read-only over /etc/resolv.conf. */
     readonly resolvConfPath: string;
+    /** Host directory mounted read-only at /.sprite/policy. */
+    readonly policyDir: string;
   };
   readonly resources: {
     readonly memoryMiB: number;

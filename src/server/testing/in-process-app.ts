@@ -122,7 +122,7 @@ export function inProcessApp(): InProcessApp {
   const registry = new SpriteRegistry({ store: new SpriteStore(db), dataDir, poolSpritesDir: pool.spritesDir, containerPrefix: 'fake' });
   // The fake runtime joins nothing, so a sprite's network is only the paths it would be given.
   const network = {
-    ensure: (id: string) => Promise.resolve({ netnsPath: join(dataDir, 'netns', id), usernsPath: join(dataDir, 'userns', id), resolvConfPath: join(dataDir, 'resolv.conf'), address: '', gateway: '' }),
+    ensure: (id: string) => Promise.resolve({ netnsPath: join(dataDir, 'netns', id), usernsPath: join(dataDir, 'userns', id), resolvConfPath: join(dataDir, 'resolv.conf'), policyDir: join(dataDir, 'policy'), address: '', gateway: '' }),
     remove: () => Promise.resolve(),
   };
   const sandboxes = new SpriteSandboxes({ registry, network, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });

@@ -85,6 +85,7 @@ export const AGENT_SOCKET_NAME = 'agent.sock';
 export const AGENT_SOCKET_IN_SPRITE = `${AGENT_MOUNT}/run/${AGENT_SOCKET_NAME}`;
 const CPU_PERIOD_US = 100_000;
 export const CHECKPOINTS_IN_SPRITE = '/.sprite/checkpoints';
+export const POLICY_IN_SPRITE = '/.sprite/policy';
 
 /** The cgroup limits of a sprite's config, as runc takes them at start and in `runc update`. */
 export function cgroupLimits(resources: SandboxSpec['resources']) {
@@ -148,6 +149,8 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
       { destination: CHECKPOINTS_IN_SPRITE, type: 'bind', source: spec.checkpointsDir, options: ['bind', 'ro', 'nosuid', 'nodev'] },
       // Names resolve only through Hob's forwarder; runc makes the file (and /etc) if the image has none.
       { destination: '/etc/resolv.conf', type: 'bind', source: spec.network.resolvConfPath, options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] },
+      // The directory, not the file: an update renamed into it is seen inside without a remount.
+      { destination: POLICY_IN_SPRITE, type: 'bind', source: spec.network.policyDir, options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] },
     ],
     linux: {
       uidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
