@@ -174,6 +174,7 @@ export function cleanupDataDir(dataDir: string, prefix: string): void {
     }
   }
   cleanupNetwork(prefix);
+  releaseNetworkBlocks(dataDir);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[4])
@@ -181,6 +182,16 @@ export function cleanupDataDir(dataDir: string, prefix: string): void {
     .sort((a, b) => b.length - a.length);
   for (const mount of mounts) execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** The host-wide claims of address blocks (src/server/network/block.ts) that the run's server holds. */
+function releaseNetworkBlocks(dataDir: string): void {
+  const claims = '/run/hob/network-blocks';
+  for (const entry of existsSync(claims) ? safeReaddir(claims) : []) {
+    const file = join(claims, entry);
+    const owner = readFileSync(file, 'utf8').trim();
+    if (owner === dataDir || owner.startsWith(`${dataDir}/`)) rmSync(file, { force: true });
+  }
 }
 
 /** The run's nftables table, sprite namespaces and links (a server that was killed leaves them). */
