@@ -4,31 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import test from 'node:test';
 import { clientFor, sharedServer, spriteFixture } from '../helpers/fixture.js';
 import { sdkClient } from '../helpers/sdk.js';
 import { ensureImage } from '../helpers/server.js';
-import { startSpriteServer } from '../helpers/sprite-http.js';
+import { echoThrough, startSpriteServer } from '../helpers/sprite-http.js';
 
 const server = sharedServer();
-
-/** Sends bytes through a local port and collects what comes back until as many arrived. */
-function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, 'localhost');
-    const got: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => {
-      got.push(chunk);
-      if (Buffer.concat(got).length >= payload.length) {
-        socket.end();
-        resolve(Buffer.concat(got));
-      }
-    });
-    socket.on('error', reject);
-    socket.write(payload);
-  });
-}
 
 test('proxyPort reaches a loopback-only server inside the sprite', { timeout: 120_000 }, async (t) => {
   await ensureImage(clientFor(server), 'tiny');
@@ -40,9 +22,9 @@ test('proxyPort reaches a loopback-only server inside the sprite', { timeout: 12
     const port = Number(/:(\d+)$/.exec(session.localAddr() ?? '')?.[1]);
     assert.ok(port > 0, `listening at ${String(session.localAddr())}`);
     const payload = randomBytes(3 * 1024 * 1024);
-    assert.ok((await roundTrip(port, payload)).equals(payload));
+    assert.ok((await echoThrough(port, payload, 'localhost')).equals(payload));
     // One WebSocket per connection: several at once each get their own stream.
-    const many = await Promise.all([1, 2, 3].map((n) => roundTrip(port, Buffer.from(`connection ${n}`))));
+    const many = await Promise.all([1, 2, 3].map((n) => echoThrough(port, Buffer.from(`connection ${n}`), 'localhost')));
     assert.deepEqual(many.map(String), ['connection 1', 'connection 2', 'connection 3']);
   } finally {
     session.close();

@@ -1,4 +1,5 @@
 import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import type { HobClient } from '../../src/client/client.js';
 import { shStdout } from './shell.js';
 
@@ -79,5 +80,22 @@ export function urlRequest(
     });
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/** Sends bytes to a local port (a forwarded one) and collects what comes back until as many arrived. */
+export function echoThrough(port: number, payload: Buffer, host = '127.0.0.1'): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, host);
+    const got: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      got.push(chunk);
+      if (Buffer.concat(got).length >= payload.length) {
+        socket.end();
+        resolve(Buffer.concat(got));
+      }
+    });
+    socket.on('error', reject);
+    socket.write(payload);
   });
 }

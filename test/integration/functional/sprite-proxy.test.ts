@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import test from 'node:test';
 import WebSocket from 'ws';
 import { runHob } from '../../helpers/cli.js';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
 import { ensureImage, HOB_BIN } from '../../helpers/server.js';
-import { startSpriteServer } from '../../helpers/sprite-http.js';
+import { echoThrough, startSpriteServer } from '../../helpers/sprite-http.js';
 
 const server = sharedServer();
 
@@ -35,22 +35,6 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as { port: number }; // a TCP listener's address
   await new Promise((resolve) => probe.close(resolve));
   return port;
-}
-
-function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const got: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => {
-      got.push(chunk);
-      if (Buffer.concat(got).length >= payload.length) {
-        socket.end();
-        resolve(Buffer.concat(got));
-      }
-    });
-    socket.on('error', reject);
-    socket.write(payload);
-  });
 }
 
 test('WS /proxy dials inside the sprite, then relays bytes; failures are a status and a close', { timeout: 120_000 }, async (t) => {
