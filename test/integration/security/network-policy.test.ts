@@ -5,6 +5,7 @@
  * machine.
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HobClient } from '../../../src/client/client.js';
@@ -32,6 +33,7 @@ before(async () => {
 after(async () => {
   await server.stop().catch(() => undefined);
   cleanupDataDir(dataDir, prefix);
+  rmSync(runDir, { recursive: true, force: true });
   fake.close();
 });
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ before(async () => {
 after(async () => {
   await server.stop().catch(() => undefined);
   cleanupDataDir(dataDir, prefix);
+  rmSync(runDir, { recursive: true, force: true });
   fake.close();
 });
 
