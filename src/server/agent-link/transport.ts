@@ -12,8 +12,6 @@ export interface AgentTransport {
    * connect to; connection errors arrive as 'error' events on the stream.
    */
   connect(): Socket;
-  /** Where the agent is, for messages. */
-  readonly describe: string;
 }
 
 /** The agent is not (or no longer) listening: the sprite should be checked and restarted. */

@@ -19,10 +19,6 @@ export class UnixSocketTransport implements AgentTransport {
     private readonly ownerUid: number,
   ) {}
 
-  get describe(): string {
-    return this.socketPath;
-  }
-
   connect(): Socket {
     const pin = this.pin();
     const socket = connect({ path: `/proc/self/fd/${pin}` });

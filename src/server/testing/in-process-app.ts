@@ -32,7 +32,6 @@ export class FakeRuntime implements Runtime {
 
   agentTransport(): AgentTransport {
     return {
-      describe: 'nowhere',
       connect: () => {
         throw new AgentUnreachable('the fake runtime runs no agents');
       },
