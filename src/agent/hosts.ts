@@ -15,15 +15,26 @@ export async function ensureHostnameResolves(hostsFile = '/etc/hosts'): Promise<
   return true;
 }
 
-let ensuredFor: string | undefined;
+let ensured: { name: string; settled: boolean; done: Promise<void> } | undefined;
 
 /**
  * Keeps /etc/hosts in step with the host name, which can change after the agent starts (a
- * warm spare takes its sprite's name when it is handed over). Cheap when nothing changed.
+ * warm spare takes its sprite's name when it is handed over). Returns the pending update, if
+ * one is under way, so that a command started now sees the new entry; undefined when nothing
+ * changed, which is the common, free case.
  */
-export function keepHostnameResolvable(onError: (err: unknown) => void): void {
+export function keepHostnameResolvable(onError: (err: unknown) => void): Promise<void> | undefined {
   const name = hostname();
-  if (name === ensuredFor) return;
-  ensuredFor = name;
-  ensureHostnameResolves().catch(onError);
+  if (ensured?.name === name) return ensured.settled ? undefined : ensured.done;
+  const entry = {
+    name,
+    settled: false,
+    done: ensureHostnameResolves().then(
+      () => undefined,
+      (err: unknown) => onError(err),
+    ),
+  };
+  void entry.done.finally(() => (entry.settled = true));
+  ensured = entry;
+  return entry.done;
 }

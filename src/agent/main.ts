@@ -32,7 +32,7 @@ function main(): void {
     (remove) => {
       removeSocket = remove;
       log('start', { agent_version: AGENT_VERSION, pid: process.pid, socket: config.socketPath, startup_ms: Math.round(performance.now()) });
-      if (config.sandboxed) keepHostnameResolvable((err) => log('hosts_failed', { error: errorText(err) }));
+      if (config.sandboxed) void keepHostnameResolvable((err) => log('hosts_failed', { error: errorText(err) }));
     },
     (err: unknown) => {
       log('listen_failed', { socket: config.socketPath, error: errorText(err) });

@@ -30,7 +30,6 @@ function toBuffer(data: RawData): Buffer {
 export function serveExec(ws: WebSocket, req: ExecRequest, deps: ExecDeps): void {
   const id = nextExecId++;
   const { log } = deps;
-  if (deps.config.sandboxed) keepHostnameResolvable((err) => log('hosts_failed', { error: errorText(err) }));
   const channel = new ExecChannel(ws, deps.config.keepaliveMs);
   let command: RunningCommand | undefined;
   // A TTY command starts asynchronously (node-pty loads lazily); input that arrives before
@@ -87,12 +86,19 @@ export function serveExec(ws: WebSocket, req: ExecRequest, deps: ExecDeps): void
     for (const { data, isBinary } of early.splice(0)) handle(data, isBinary);
   };
 
-  if (!req.tty) {
-    started(new PipeCommand(req, channel, { id, log }));
-    return;
-  }
-  startPty(req, channel, { id, log }).then(started, (err: unknown) => {
-    log('exec_error', { id, error: errorText(err) });
-    channel.close(1011);
-  });
+  const begin = (): void => {
+    if (!req.tty) {
+      started(new PipeCommand(req, channel, { id, log }));
+      return;
+    }
+    startPty(req, channel, { id, log }).then(started, (err: unknown) => {
+      log('exec_error', { id, error: errorText(err) });
+      channel.close(1011);
+    });
+  };
+  // Right after a warm spare is handed over, its new name may not be in /etc/hosts yet; the
+  // command waits for that (a file append), so it never sees the spare's old name only.
+  const hostsUpdate = deps.config.sandboxed ? keepHostnameResolvable((err) => log('hosts_failed', { error: errorText(err) })) : undefined;
+  if (hostsUpdate === undefined) begin();
+  else void hostsUpdate.then(begin);
 }
