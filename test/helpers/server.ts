@@ -198,6 +198,8 @@ function releaseNetworkBlocks(dataDir: string): void {
 export function cleanupNetwork(prefix: string): void {
   // Absent when the server never got as far as its network; that is not an error here.
   spawnSync('nft', ['delete', 'table', 'inet', prefix], { stdio: 'ignore' });
+  // The name check's source address (SpriteNetworks.nameCheckSource), labelled after the prefix.
+  spawnSync('ip', ['-4', 'addr', 'flush', 'dev', 'lo', 'label', `lo:${prefix}`.slice(0, 15)], { stdio: 'ignore' });
   for (const netns of existsSync('/run/netns') ? safeReaddir('/run/netns') : []) {
     if (netns.startsWith(`${prefix}-`)) execFileSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { UpgradedSocket } from '../agent-link/link.js';
+import { pipeBothWays } from '../util/pipe-both-ways.js';
 import { requireWebSocket, type RelaySet, type UpgradeRequest, type UpgradeRoute } from './upgrades.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -44,25 +45,4 @@ export function agentRelayRoute(route: AgentRelayRoute, relays: RelaySet): Upgra
       pipeBothWays(client, agent.socket);
     },
   };
-}
-
-/**
- * pipe() ends each side after flushing what the other sent, so the exit frame and the close
- * frame always reach the client; an error on either side cuts both.
- */
-export function pipeBothWays(client: Duplex, agent: Duplex): void {
-  client.pipe(agent);
-  agent.pipe(client);
-  const cut = (): void => {
-    client.destroy();
-    agent.destroy();
-  };
-  client.on('error', cut);
-  agent.on('error', cut);
-  for (const [from, to] of [[client, agent], [agent, client]] as const) {
-    from.on('close', () => {
-      to.end();
-      setTimeout(() => to.destroy(), 5000).unref();
-    });
-  }
 }

@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
-import { pipeBothWays } from '../api/agent-relay.js';
+import { pipeBothWays } from '../util/pipe-both-ways.js';
 import { toHobError } from '../api/errors.js';
 import { refuse, type RelaySet } from '../api/upgrades.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';

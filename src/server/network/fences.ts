@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { runCommand } from '../util/command.js';
+import { NAME_CHECKED_PORTS } from './name-check/proxy.js';
 
 /**
  * Ranges a sprite never reaches, whatever its policy: "this network", RFC 1918, CGNAT,
@@ -7,6 +8,8 @@ import { runCommand } from '../util/command.js';
  * Documentation ranges are absent on purpose: package registries answer there on some hosts.
  */
 export const FENCED_IPV4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/3'];
+
+const CHECKED_PORTS = `{ ${NAME_CHECKED_PORTS.http}, ${NAME_CHECKED_PORTS.tls} }`;
 
 /** Resolvers and DNS-over-TLS anywhere but Hob's forwarder. */
 const DNS_PORTS = '{ 53, 853 }';
@@ -34,14 +37,19 @@ export interface FenceElement {
  * nothing it allows can open them: `policy_ifs` holds the sprites that have a policy and
  * `policy_allowed` the addresses each may open connections to (see policy/enforcer.ts).
  *
- * input: a sprite reaches the host only at its own gateway, port 53.
+ * prerouting: a sprite with a policy has its new connections to port 80 and 443 of allowed
+ * addresses redirected to its name-check listeners (`name_check_ports`, see name-check/proxy.ts).
+ * input: a sprite reaches the host only at its own gateway: port 53, and the name check.
  * forward: no traffic into a sprite unless it answers the sprite; no spoofed source, no IPv6,
  * no fenced range (which holds every sprite), no DNS but the forwarder's, and for a sprite
  * with a policy no new connection to an address none of its allowed names resolved to (open
- * ones outlive their record's TTL; a policy change cuts those it forbids by itself).
+ * ones outlive their record's TTL; a policy change cuts those it forbids by itself), none to
+ * port 80 or 443 that missed the name check, and no QUIC (its names are not readable here).
+ * output: what leaves from the name check's own source address (its onward connections, see
+ * nameCheckSource) is fenced like the sprites: no fenced range, no address of the host.
  * postrouting: NAT for whatever leaves towards anything but another sprite.
  */
-export function tableRuleset(table: string, block: string, elements: FenceElement[]): string {
+export function tableRuleset(table: string, block: string, nameCheckSource: string, elements: FenceElement[]): string {
   const list = (items: string[]) => (items.length === 0 ? '' : ` elements = { ${items.join(', ')} }`);
   return `table inet ${table}
 delete table inet ${table}
@@ -51,13 +59,19 @@ table inet ${table} {
   set sprite_gateways { type ifname . ipv4_addr;${list(elements.map((e) => `"${e.hostIf}" . ${e.gateway}`))} }
   set policy_ifs { type ifname;${list(elements.filter((e) => e.enforced === true).map((e) => `"${e.hostIf}"`))} }
   set policy_allowed { type ifname . ipv4_addr; flags timeout; }
+  map name_check_ports { type ifname . inet_service : inet_service; }
   set fenced_ipv4 { type ipv4_addr; flags interval; auto-merge; elements = { ${[...FENCED_IPV4, block].join(', ')} } }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname . ip daddr @policy_allowed tcp dport ${CHECKED_PORTS} redirect to : iifname . tcp dport map @name_check_ports
+  }
   chain input {
     type filter hook input priority filter - 1; policy accept;
     iifname != @sprite_ifs accept
     meta nfproto != ipv4 drop
     iifname . ip saddr != @sprite_sources drop
     iifname . ip daddr @sprite_gateways meta l4proto { tcp, udp } th dport 53 accept
+    iifname . ip daddr @sprite_gateways meta l4proto tcp ct status dnat accept
     ct state established,related accept
     ${REJECT}
   }
@@ -71,6 +85,16 @@ table inet ${table} {
     ip daddr @fenced_ipv4 ${REJECT}
     meta l4proto { tcp, udp } th dport ${DNS_PORTS} ${REJECT}
     iifname @policy_ifs ct state new iifname . ip daddr != @policy_allowed ${REJECT}
+    iifname @policy_ifs ct state new tcp dport ${CHECKED_PORTS} ${REJECT}
+    iifname @policy_ifs udp dport ${NAME_CHECKED_PORTS.tls} ${REJECT}
+  }
+  chain output {
+    type filter hook output priority filter - 1; policy accept;
+    meta nfproto != ipv4 accept
+    ip saddr != ${nameCheckSource} accept
+    ct state established,related accept
+    ip daddr @fenced_ipv4 ${REJECT}
+    fib daddr type local ${REJECT}
   }
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
@@ -81,8 +105,8 @@ table inet ${table} {
 }
 
 /** Writes the whole table in one transaction: the fixed chains and exactly these sprites. */
-export async function loadTable(table: string, block: string, elements: FenceElement[]): Promise<void> {
-  await nft(tableRuleset(table, block, elements));
+export async function loadTable(table: string, block: string, nameCheckSource: string, elements: FenceElement[]): Promise<void> {
+  await nft(tableRuleset(table, block, nameCheckSource, elements));
 }
 
 export async function addElement(table: string, element: FenceElement): Promise<void> {

@@ -171,3 +171,8 @@ async function batch(commands: string[], netns: string | undefined, options: { f
     stdin: Readable.from([`${commands.join('\n')}\n`]),
   });
 }
+
+/** Puts a /32 on the host's loopback under `label` (present already is fine). */
+export async function addLocalAddress(address: string, label: string): Promise<void> {
+  await runCommand('ip', ['-4', 'addr', 'replace', `${address}/32`, 'dev', 'lo', 'label', label], { timeoutMs: 10_000 });
+}

@@ -13,7 +13,7 @@ import { writePolicyFile } from './policy/file.js';
 import type { Policy } from './policy/rules.js';
 import { addElement, loadTable, removeElement, type FenceElement } from './fences.js';
 import { formatAddress, formatCidr, size, type Cidr } from './ipv4.js';
-import { createLink, linkExists, listLinksByAlias, listNamespaces, netnsPath, removeLink, usernsPath, type LinkSpec } from './links.js';
+import { addLocalAddress, createLink, linkExists, listLinksByAlias, listNamespaces, netnsPath, removeLink, usernsPath, type LinkSpec } from './links.js';
 
 export interface SpriteNetworksDeps {
   store: NetworkStore;
@@ -63,7 +63,7 @@ export class SpriteNetworks {
     private readonly deps: SpriteNetworksDeps,
     private readonly block: Cidr,
   ) {
-    this.enforcer = new PolicyEnforcer(this.table, deps.policies, (spriteId) => this.policyLink(spriteId));
+    this.enforcer = new PolicyEnforcer(this.table, deps.policies, (spriteId) => this.policyLink(spriteId), this.nameCheckSource, deps.log);
     this.forwarder = new DnsForwarder(new PolicyAnswerer(new UpstreamAnswerer(deps.dnsUpstreams), this.enforcer), deps.log);
   }
 
@@ -73,7 +73,8 @@ export class SpriteNetworks {
     writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     mkdirSync(join(deps.dataDir, 'network'), { recursive: true, mode: 0o711 });
     const networks = new SpriteNetworks(deps, block);
-    await loadTable(networks.table, formatCidr(block), networks.elementsWithLinks());
+    await addLocalAddress(networks.nameCheckSource, networks.localLabel);
+    await loadTable(networks.table, formatCidr(block), networks.nameCheckSource, networks.elementsWithLinks());
     deps.log.info({ block: formatCidr(block), table: networks.table }, 'sprite network ready');
     return networks;
   }
@@ -83,9 +84,24 @@ export class SpriteNetworks {
     return this.deps.containerPrefix;
   }
 
+  /**
+   * Where the name check's onward connections come from: the block's last address, on the
+   * host's loopback. Its own address (not a gateway's) lets the output fence hold exactly those
+   * connections, and NAT takes it like any sprite's.
+   */
+  get nameCheckSource(): string {
+    return formatAddress(this.block.base + size(this.block) - 1);
+  }
+
+  /** The label of nameCheckSource on `lo`, so a clean-up can find it (IFNAMSIZ: 15 characters). */
+  private get localLabel(): string {
+    return `lo:${this.deps.containerPrefix}`.slice(0, 15);
+  }
+
   /** The sprite's network, made if it is missing (a new sprite, or a host that rebooted). */
   async ensure(spriteId: string): Promise<SpriteNetwork> {
-    const slots = size(this.block) / 2;
+    // The last pair holds nameCheckSource.
+    const slots = size(this.block) / 2 - 1;
     const lease = this.deps.store.acquire(spriteId, slots);
     if (lease === undefined) throw new HobError('sprite_unavailable', `all ${slots} sprite addresses of ${formatCidr(this.block)} are in use`);
     const spec = this.linkSpec(spriteId, lease.slot);
@@ -145,20 +161,21 @@ export class SpriteNetworks {
       const id = link.alias.slice(aliasPrefix.length);
       if (!owned.has(id)) await removeLink({ netns: this.netnsName(id), hostIf: link.name });
     }
-    await loadTable(this.table, formatCidr(this.block), this.elementsWithLinks());
+    await loadTable(this.table, formatCidr(this.block), this.nameCheckSource, this.elementsWithLinks());
     for (const lease of this.deps.store.leases()) {
       const spec = this.linkSpec(lease.spriteId, lease.slot);
       if (linkExists(spec)) {
         writePolicyFile(this.policyDir(lease.spriteId), this.policy(lease.spriteId));
         await this.forwarder.listen(lease.spriteId, spec.gateway);
+        await this.enforcer.resume(lease.spriteId);
         this.ready.add(lease.spriteId);
       }
     }
   }
 
-  /** Stops the forwarder; links and fences stay, so running sprites stay online and fenced. */
-  close(): Promise<void> {
-    return this.forwarder.closeAll();
+  /** Stops the forwarder and the name check; links and fences stay, so running sprites stay online and fenced. */
+  async close(): Promise<void> {
+    await Promise.all([this.forwarder.closeAll(), this.enforcer.close()]);
   }
 
   policy(spriteId: string): Policy {

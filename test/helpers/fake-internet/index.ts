@@ -1,5 +1,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -39,7 +41,7 @@ function freeSubnet(): number {
   throw new Error('no free /30 in 198.51.100.0/24');
 }
 
-/** `fencedNames` maps further names to the fenced address they answer with (a key of `fenced`). */
+/** `fencedNames` maps further names to the fenced address they answer with (a key of `fenced`, or `host` for the host end of the link). */
 export async function startFakeInternet(names: string[], fencedNames: Record<string, string> = {}): Promise<FakeInternet> {
   const tag = randomBytes(3).toString('hex');
   const netns = `fakenet-${tag}`;
@@ -58,8 +60,10 @@ export async function startFakeInternet(names: string[], fencedNames: Record<str
   const banner = `FAKENET${randomBytes(6).toString('hex')}`;
   const routes: string[] = [];
   let servers: ChildProcess | undefined;
+  const certDir = mkdtempSync(join(tmpdir(), 'hobtest-fakenet-'));
   const close = () => {
     servers?.kill('SIGKILL');
+    rmSync(certDir, { recursive: true, force: true });
     // Each step may find its piece gone already (a set-up that failed half-way).
     for (const target of routes) spawnSync('ip', ['route', 'del', `${target}/32`], { stdio: 'ignore' });
     spawnSync('ip', ['link', 'del', hostIf], { stdio: 'ignore' });
@@ -78,8 +82,10 @@ export async function startFakeInternet(names: string[], fencedNames: Record<str
       run('ip', ['route', 'add', `${target}/32`, 'via', address, 'dev', hostIf]);
       routes.push(target);
     }
-    const records = { ...Object.fromEntries(names.map((name) => [name, address])), ...Object.fromEntries(Object.entries(fencedNames).map(([name, key]) => [name, fenced[key] ?? ''])) };
-    const started = spawn('ip', ['netns', 'exec', netns, process.execPath, '--import', 'tsx', SERVERS, address, JSON.stringify(records), banner, String(BANNER_PORT)], {
+    const records = { ...Object.fromEntries(names.map((name) => [name, address])), ...Object.fromEntries(Object.entries(fencedNames).map(([name, key]) => [name, key === 'host' ? hostAddress : (fenced[key] ?? '')])) };
+    const [cert, key] = [join(certDir, 'cert.pem'), join(certDir, 'key.pem')];
+    run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=fake.test', '-keyout', key, '-out', cert]);
+    const started = spawn('ip', ['netns', 'exec', netns, process.execPath, '--import', 'tsx', SERVERS, address, JSON.stringify(records), banner, String(BANNER_PORT), cert, key], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     servers = started;

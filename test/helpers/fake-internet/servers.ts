@@ -1,14 +1,18 @@
 /**
  * The servers of a test's "fake internet", run inside its network namespace (`ip netns exec`):
- * DNS (UDP and TCP port 53) answering A records from argv's JSON map, HTTP on port 80 that
- * echoes who connected (so a test sees NAT), and a TCP banner on every address at the given port.
+ * DNS (UDP and TCP port 53) answering A records from argv's JSON map, HTTP on port 80 and
+ * HTTPS on port 443 (any name, one self-signed certificate) that echo who connected (so a test
+ * sees NAT), the Host and the TLS server name, and a TCP banner on every address at the given port.
  * Prints "ready" once all listen.
  */
 import { createSocket } from 'node:dgram';
-import { createServer as createHttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { createServer } from 'node:net';
 
-const [dnsAddress = '', recordsJson = '{}', banner = '', bannerPort = ''] = process.argv.slice(2);
+const [dnsAddress = '', recordsJson = '{}', banner = '', bannerPort = '', certFile = '', keyFile = ''] = process.argv.slice(2);
 const records = JSON.parse(recordsJson) as Record<string, string>; // built by fake-internet.ts
 
 /** The question's name and where the question section ends. */
@@ -67,8 +71,17 @@ const tcpDns = createServer((socket) => {
 });
 await new Promise<void>((resolve) => tcpDns.listen(53, dnsAddress, resolve));
 
-const http = createHttpServer((request, response) => response.end(`fake-internet from=${request.socket.remoteAddress ?? ''} host=${request.headers.host ?? ''}\n`));
+function echo(request: IncomingMessage, response: ServerResponse): void {
+  const tls = 'encrypted' in request.socket;
+  const sni = (request.socket as Partial<TLSSocket>).servername; // a TLSSocket on the HTTPS server
+  response.end(`fake-internet from=${request.socket.remoteAddress ?? ''} host=${request.headers.host ?? ''}${tls ? ` sni=${typeof sni === 'string' ? sni : ''}` : ''}\n`);
+}
+const http = createHttpServer(echo);
 await new Promise<void>((resolve) => http.listen(80, '0.0.0.0', resolve));
+// busybox's own TLS (the tiny image's wget) sends no signature_algorithms, so its peer must
+// accept SHA-1 handshake signatures, which OpenSSL 3 refuses from security level 1 up.
+const https = createHttpsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), ciphers: 'DEFAULT:@SECLEVEL=0' }, echo);
+await new Promise<void>((resolve) => https.listen(443, '0.0.0.0', resolve));
 
 const bannerServer = createServer((socket) => socket.end(`${banner}\n`));
 await new Promise<void>((resolve) => bannerServer.listen(Number(bannerPort), '0.0.0.0', resolve));

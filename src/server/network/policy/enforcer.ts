@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
+import type { Logger } from 'pino';
 import { runCommand } from '../../util/command.js';
+import { NAME_CHECKED_PORTS, NameCheckProxy, type NameCheckGate, type Verdict } from '../name-check/proxy.js';
 import type { PolicyBook } from './book.js';
-import { decide } from './rules.js';
+import { decide, normalizeName } from './rules.js';
 
 /** An allowed address stays open a little past its record's TTL, and at least this long. */
 const MIN_ALLOW_S = 60;
@@ -20,17 +22,24 @@ export interface PolicyLink {
  * interfaces of sprites that have rules, and `policy_allowed` the addresses each may open
  * connections to (filled as allowed names resolve, expiring a little after their TTL). The
  * forwarder's answers are remembered per sprite, so a policy change can work out at once which
- * addresses stay open, and which open connections to cut.
+ * addresses stay open, and which open connections to cut. Connections to port 80 and 443 go
+ * through the name check (`name_check_ports` maps each sprite's to its listeners), which asks
+ * `route` where the name they carry may go.
  */
-export class PolicyEnforcer {
+export class PolicyEnforcer implements NameCheckGate {
   /** Per sprite: address → name → when that name's answer lapses (ms). */
   private readonly resolved = new Map<string, Map<string, Map<string, number>>>();
+  private readonly nameCheck: NameCheckProxy;
 
   constructor(
     private readonly table: string,
     private readonly book: PolicyBook,
     private readonly linkOf: (spriteId: string) => PolicyLink | undefined,
-  ) {}
+    nameCheckSource: string,
+    log: Logger,
+  ) {
+    this.nameCheck = new NameCheckProxy(this, nameCheckSource, log);
+  }
 
   allows(spriteId: string, name: string): boolean {
     return decide(this.book.compiledFor(spriteId), name) === 'allow';
@@ -40,6 +49,18 @@ export class PolicyEnforcer {
     return this.book.compiledFor(spriteId).enforced;
   }
 
+  route(spriteId: string, name: string): Verdict {
+    if (!this.allows(spriteId, name)) return { refusal: `${name} is not allowed by this sprite’s network policy` };
+    const now = Date.now();
+    let best: [string, number] | undefined;
+    for (const [address, names] of this.addressesOf(spriteId)) {
+      const until = names.get(normalizeName(name)) ?? 0;
+      if (until > now && (best === undefined || until > best[1])) best = [address, until];
+    }
+    if (best === undefined) return { refusal: `${name} has no address this sprite looked up through its resolver (or the answer expired); look it up again` };
+    return { address: best[0] };
+  }
+
   async admit(spriteId: string, name: string, records: { address: string; ttlS: number }[]): Promise<void> {
     const now = Date.now();
     const addresses = this.addressesOf(spriteId);
@@ -47,6 +68,7 @@ export class PolicyEnforcer {
     for (const { address, ttlS } of records) {
       const seconds = Math.max(MIN_ALLOW_S, ttlS + ALLOW_MARGIN_S);
       const names = addresses.get(address) ?? new Map<string, number>();
+      name = normalizeName(name);
       names.set(name, Math.max(names.get(name) ?? 0, now + seconds * 1000));
       addresses.set(address, names);
       allowS.set(address, Math.max(allowS.get(address) ?? 0, seconds));
@@ -81,12 +103,29 @@ export class PolicyEnforcer {
       if (lapse > now) open.push([address, Math.ceil((lapse - now) / 1000)]);
     }
     const elements = open.map(([address, seconds]) => `"${link.hostIf}" . ${address} timeout ${seconds}s`);
+    const ports = await this.nameCheck.listen(spriteId, link.gateway);
     await nft(
-      [`add element inet ${this.table} policy_ifs { "${link.hostIf}" }`, ...(elements.length === 0 ? [] : [`add element inet ${this.table} policy_allowed { ${elements.join(', ')} }`])].join('\n'),
+      [
+        `add element inet ${this.table} policy_ifs { "${link.hostIf}" }`,
+        `add element inet ${this.table} name_check_ports { ${portElements(link, ports).join(', ')} }`,
+        ...(elements.length === 0 ? [] : [`add element inet ${this.table} policy_allowed { ${elements.join(', ')} }`]),
+      ].join('\n'),
     );
+    this.nameCheck.recheck(spriteId);
     const keep = ['127.0.0.0/8', link.address, link.gateway, ...open.map(([address]) => address)];
     const filter = keep.map((address) => `not dst ${address}`).join(' and ');
     await runCommand('nsenter', [`--net=${link.netnsPath}`, 'ss', '-4', '-K', '-t', '-u', '-n', 'state', 'established', filter], { timeoutMs: 10_000 });
+  }
+
+  /**
+   * After a restart, for a sprite with a policy: its name-check listeners again (the table was
+   * written afresh). Its open connections stay; its allow set fills again as names resolve.
+   */
+  async resume(spriteId: string): Promise<void> {
+    const link = this.linkOf(spriteId);
+    if (link === undefined || !this.enforced(spriteId)) return;
+    const ports = await this.nameCheck.listen(spriteId, link.gateway);
+    await nft(`add element inet ${this.table} name_check_ports { ${portElements(link, ports).join(', ')} }`);
   }
 
   /** Takes a sprite out of enforcement and forgets what it resolved (it is being removed). */
@@ -94,6 +133,12 @@ export class PolicyEnforcer {
     const link = this.linkOf(spriteId);
     this.resolved.delete(spriteId);
     if (link !== undefined) await this.clear(link, false);
+    await this.nameCheck.close(spriteId);
+  }
+
+  /** Stops the name check's listeners (the server is stopping). */
+  close(): Promise<void> {
+    return this.nameCheck.closeAll();
   }
 
   private addressesOf(spriteId: string): Map<string, Map<string, number>> {
@@ -110,7 +155,10 @@ export class PolicyEnforcer {
     const listed = await runCommand('nft', ['-j', 'list', 'set', 'inet', this.table, 'policy_allowed'], { timeoutMs: 10_000 });
     const ours = allowedElements(listed.stdout).filter(([ifname]) => ifname === link.hostIf);
     const commands = ours.map(([, address]) => `delete element inet ${this.table} policy_allowed { "${link.hostIf}" . ${address} }`);
-    if (!stayEnforced) commands.push(`delete element inet ${this.table} policy_ifs { "${link.hostIf}" }`);
+    if (!stayEnforced) {
+      commands.push(`delete element inet ${this.table} policy_ifs { "${link.hostIf}" }`);
+      for (const port of Object.values(NAME_CHECKED_PORTS)) commands.push(`delete element inet ${this.table} name_check_ports { "${link.hostIf}" . ${port} }`);
+    }
     if (commands.length === 0) return;
     const all = await runCommand('nft', ['-f', '-'], { timeoutMs: 10_000, allowFailure: true, stdin: Readable.from([`${commands.join('\n')}\n`]) });
     if (all.exitCode === 0) return;
@@ -119,6 +167,10 @@ export class PolicyEnforcer {
       await runCommand('nft', ['-f', '-'], { timeoutMs: 10_000, allowFailure: true, stdin: Readable.from([`${command}\n`]) });
     }
   }
+}
+
+function portElements(link: PolicyLink, ports: Record<keyof typeof NAME_CHECKED_PORTS, number>): string[] {
+  return (['http', 'tls'] as const).map((protocol) => `"${link.hostIf}" . ${NAME_CHECKED_PORTS[protocol]} : ${ports[protocol]}`);
 }
 
 /** The `[ifname, address]` elements of `nft -j list set` output for policy_allowed. */
