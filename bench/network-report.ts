@@ -13,7 +13,7 @@ export function networkRows(n: NetworkResults): { section: string; rows: { label
     {
       section: '(i) GET / of a sprite\'s port 8080, one kept-alive connection',
       rows: [
-        { label: 'through its URL (Host <name>.localhost, token)', summary: n.urlRequest },
+        { label: 'through its URL (`Host: NAME.localhost`, token)', summary: n.urlRequest },
         { label: 'straight from the host to its address:8080', summary: n.directRequest },
         { label: 'on a tunnel from its agent socket (no Hob server)', summary: n.tunnelRequest },
       ],
