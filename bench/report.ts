@@ -4,8 +4,10 @@ import type { CliResults } from './cli.js';
 import { cliAnalysis, cliMethod, cliRatios, cliRows, cliTargets } from './cli-report.js';
 import { checkpointAnalysis, checkpointMethod, checkpointRatios, checkpointRows, checkpointTargets } from './checkpoints-report.js';
 import type { MachineFacts } from './machine.js';
+import type { NetworkResults } from './network.js';
+import { networkAnalysis, networkMethod, networkRateRows, networkRatios, networkRows, networkTargets } from './network-report.js';
 import { PHASE_LABELS, PHASES, type Phase } from './replica.js';
-import { formatMs, type Summary } from './stats.js';
+import { formatMs, formatRate, type RateSummary, type Summary } from './stats.js';
 
 export interface BenchResults {
   facts: MachineFacts;
@@ -29,6 +31,8 @@ export interface BenchResults {
   checkpoints: CheckpointResults;
   /** (h): the CLI as whole processes. */
   cli: CliResults;
+  /** (i)–(k): sprite URLs and egress. */
+  network: NetworkResults;
 }
 
 export const TARGETS = {
@@ -43,6 +47,12 @@ interface Row {
   summary: Summary;
 }
 
+/** A row of rates (requests/s, MB/s); the unit is in its section's title. */
+interface RateRow {
+  label: string;
+  summary: RateSummary;
+}
+
 interface Target {
   what: string;
   target: string;
@@ -53,7 +63,7 @@ interface Target {
 function rows(r: BenchResults): { section: string; rows: Row[] }[] {
   return [
     {
-      section: '(a) create → first exec, image tiny',
+      section: '(a) create → first exec, image tiny, its network included',
       rows: [
         { label: 'warm: SDK createSprite + first exec (spare waiting)', summary: r.createWarm },
         { label: 'cold: SDK createSprite + first exec("true")', summary: r.createToFirstExec },
@@ -83,7 +93,12 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
     },
     ...checkpointRows(r.checkpoints),
     ...cliRows(r.cli),
+    ...networkRows(r.network),
   ];
+}
+
+function rateRows(r: BenchResults): { section: string; rows: RateRow[] }[] {
+  return networkRateRows(r.network);
 }
 
 export function ratio(a: number, b: number): string {
@@ -102,6 +117,7 @@ function ratios(r: BenchResults): [string, string][] {
     ['SDK exec ÷ local spawn', ratio(r.sdkExec.medianMs, r.spawnTrue.medianMs)],
     ...checkpointRatios(r.checkpoints, ratio),
     ...cliRatios(r.cli, ratio),
+    ...networkRatios(r.network, ratio),
   ];
 }
 
@@ -127,6 +143,7 @@ function targets(r: BenchResults): Target[] {
     },
     ...checkpointTargets(r.checkpoints),
     ...cliTargets(r.cli),
+    ...networkTargets(r.network),
   ];
 }
 
@@ -138,11 +155,17 @@ function busyNote(r: BenchResults): string | undefined {
 }
 
 export function renderConsole(r: BenchResults): string {
-  return renderTables(rows(r), ratios(r), targets(r), busyNote(r));
+  return renderTables(rows(r), ratios(r), targets(r), busyNote(r), rateRows(r));
 }
 
 /** The console form of any part of the results: tables, ratios, an optional warning, targets. */
-export function renderTables(groups: { section: string; rows: Row[] }[], ratioList: [string, string][], targetList: Target[], busy?: string): string {
+export function renderTables(
+  groups: { section: string; rows: Row[] }[],
+  ratioList: [string, string][],
+  targetList: Target[],
+  busy?: string,
+  rateGroups: { section: string; rows: RateRow[] }[] = [],
+): string {
   const lines: string[] = [];
   const pad = (s: string, n: number): string => s.padEnd(n);
   const num = (ms: number): string => formatMs(ms).padStart(8);
@@ -152,6 +175,17 @@ export function renderTables(groups: { section: string; rows: Row[] }[], ratioLi
     for (const row of group.rows) {
       const s = row.summary;
       lines.push(`  ${pad(row.label, 50)}${String(s.n).padStart(4)}${num(s.medianMs)}${num(s.p90Ms)}${num(s.minMs)}${num(s.maxMs)}`);
+    }
+  }
+  if (rateGroups.length > 0) {
+    const rate = (value: number): string => formatRate(value).padStart(8);
+    lines.push(`${pad('', 52)}${'n'.padStart(4)}${'median'.padStart(8)}${'min'.padStart(8)}${'max'.padStart(8)}   (per second)`);
+    for (const group of rateGroups) {
+      lines.push(group.section);
+      for (const row of group.rows) {
+        const s = row.summary;
+        lines.push(`  ${pad(row.label, 50)}${String(s.n).padStart(4)}${rate(s.median)}${rate(s.min)}${rate(s.max)}`);
+      }
     }
   }
   lines.push('ratios of medians');
@@ -202,7 +236,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(
     `Milliseconds. (a), (c) runc and the profile: ${r.createN} runs each; exec round trips: ${r.execN} runs each; ` +
       `(d)–(f) and the snapshot floor: ${r.checkpoints.n} runs each; copies in (g): ${r.checkpoints.copyN} runs each; ` +
-      `CLI processes in (h): ${r.cli.n} runs each; warm-up runs are not counted.`,
+      `CLI processes in (h): ${r.cli.n} runs each; requests in (i): ${r.network.urlN} each; warm-up runs are not counted.`,
     '',
   );
   out.push('| | n | p50 | p90 | min | max |', '|---|---:|---:|---:|---:|---:|');
@@ -216,6 +250,16 @@ export function renderMarkdown(r: BenchResults): string {
     }
   }
   out.push('');
+  out.push('Rates, per second; rounds, not requests, are counted in n.', '');
+  out.push('| | n | median | min | max |', '|---|---:|---:|---:|---:|');
+  for (const group of rateRows(r)) {
+    out.push(`| **${cell(group.section)}** | | | | |`);
+    for (const row of group.rows) {
+      const s = row.summary;
+      out.push(`| ${cell(row.label)} | ${s.n} | ${formatRate(s.median)} | ${formatRate(s.min)} | ${formatRate(s.max)} |`);
+    }
+  }
+  out.push('');
   out.push('| ratio of medians | |', '|---|---:|');
   for (const [label, value] of ratios(r)) out.push(`| ${cell(label)} | ${value} |`);
   out.push('');
@@ -223,7 +267,9 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('## What is measured', '');
   out.push(
     '- **(a)** `SpritesClient.createSprite(name)` (image `tiny`, the server default) and then `sprite.exec("true")`, ' +
-      'timed from the create request until the exec\'s exit frame arrives; the sprite is destroyed after each run (not timed).',
+      'timed from the create request until the exec\'s exit frame arrives; the sprite is destroyed after each run (not timed). ' +
+      'Every sprite is online: a cold create makes its network (namespace, veth link, nftables entries, DNS forwarder socket) ' +
+      'on the request\'s path, and a warm spare was given its network when it booted.',
     '- **(b)** on one running sprite: `sprite.exec("true")` through the SDK; the same exec with a bare `ws` client ' +
       'through the server (`GET /v1/sprites/{name}/exec?cmd=true`, Bearer token, until the exit frame); and the ' +
       'same `ws` exec straight on the sprite\'s agent unix socket, which is what the server relays to.',
@@ -235,7 +281,8 @@ export function renderMarkdown(r: BenchResults): string {
       'subvolume, agent runtime dir, generated config.json), each timed: snapshot, `runc run -d`, polling the agent ' +
       'until `/health` answers (1 ms steps), and the first and second exec on the agent socket; then the stop, by the ' +
       'server\'s own `RuncRuntime.destroy` (`runc kill KILL`, polling /proc until init has exited, `runc delete`, removing ' +
-      'the bundle), which every restore and destroy pays. No timing code is added to `src/`.',
+      'the bundle), which every restore and destroy pays. The replayed sprites join the network namespace of a running sprite, ' +
+      'so the profile has no network step: making a network is part of the server\'s own work below. No timing code is added to `src/`.',
     '- **warm**: the server restarted on the same data dir with `--warm-pool 1`; before each create the bench waits ' +
       'until the server has recorded a booted spare, then times create → first exec as in (a).',
     '- The measurements take turns: each run of (a) is followed by one replay and one `runc run`, and the clients of (b) ' +
@@ -243,6 +290,7 @@ export function renderMarkdown(r: BenchResults): string {
     '- **server handling** is the `responseTime` the server itself logs for each create request (fastify\'s request log).',
     ...checkpointMethod(r.checkpoints),
     ...cliMethod(r.cli),
+    ...networkMethod(r.network),
     '',
   );
 
@@ -292,8 +340,8 @@ function analysis(r: BenchResults): string[] {
       `snapshot ${m(p.snapshot)}, \`runc run -d\` ${m(p.runcRun)}, agent boot ${m(p.agentBoot)}; ` +
       `the first exec on the fresh agent's socket adds ${m(p.firstExec)}. ` +
       (serverOwn >= 1
-        ? `That leaves about ${formatMs(serverOwn)} ms of the server's own work (SQLite writes, directory set-up, writing ` +
-          'config.json, the 2 ms agent poll, and whatever else ran on the host meanwhile), and the rest is '
+        ? `That leaves about ${formatMs(serverOwn)} ms of the server's own work (SQLite writes, directory set-up, making the ` +
+          'sprite\'s network, writing config.json, the 2 ms agent poll, and whatever else ran on the host meanwhile), and the rest is '
         : 'The server adds nothing measurable of its own around them; the rest is ') +
       `HTTP and the SDK's WebSocket set-up. For scale, a bare foreground \`runc run\` of /bin/true with the same spec takes ${m(r.runcRun)} ` +
       `and a local spawn ${m(r.spawnTrue)}.`,
@@ -330,5 +378,6 @@ function analysis(r: BenchResults): string[] {
   }
   paragraphs.push(...checkpointAnalysis(r));
   paragraphs.push(cliAnalysis(r));
+  paragraphs.push(...networkAnalysis(r));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

@@ -4,9 +4,11 @@ import Database from 'better-sqlite3';
  * measures create → first exec and exec round trips through the unmodified @fly/sprites SDK next
  * to runc and child-process references, the `hob` CLI as whole processes next to `node -e 0`
  * (bench/cli.ts), then checkpoint, restore and fork next to copying the same tree
- * (bench/checkpoints.ts), prints the results and rewrites BENCHMARKS.md. `npm run bench -- cli`
+ * (bench/checkpoints.ts), then a GET through a sprite's URL next to the same GET straight to the
+ * sprite, and downloads from a server beyond the host by a sprite next to the host itself
+ * (bench/network.ts), prints the results and rewrites BENCHMARKS.md. `npm run bench -- cli`
  * measures only the CLI and prints it, leaving BENCHMARKS.md alone. Everything it made
- * (sprites, containers, cgroups, the pool, the data dir) is removed at the end, also when it
+ * (sprites, containers, cgroups, the pool, the data dir, the download server's namespace) is removed at the end, also when it
  * fails or is interrupted.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +24,8 @@ import { measureCli, type CliResults } from './cli.js';
 import { cliRatios, cliRows, cliTargets } from './cli-report.js';
 import { agentExecTrue, mustSucceed, runLocal, serverExecTrue } from './exec-clients.js';
 import { loadAverage, machineFacts } from './machine.js';
+import { NetworkBench } from './network.js';
+import { startOrigin, type Origin } from './origin.js';
 import { PHASES, Replica, type Phase } from './replica.js';
 import { ratio, renderConsole, renderMarkdown, renderTables, type BenchResults } from './report.js';
 import { responseTimes } from './server-log.js';
@@ -35,6 +39,7 @@ const { values: flags, positionals } = parseArgs({
     'checkpoint-iterations': { type: 'string', default: '10' },
     'copy-iterations': { type: 'string', default: '3' },
     'cli-iterations': { type: 'string', default: '30' },
+    'url-requests': { type: 'string', default: '300' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -48,6 +53,7 @@ const execN = positiveInt(flags['exec-iterations'], 'exec-iterations');
 const checkpointN = positiveInt(flags['checkpoint-iterations'], 'checkpoint-iterations');
 const copyN = positiveInt(flags['copy-iterations'], 'copy-iterations');
 const cliN = positiveInt(flags['cli-iterations'], 'cli-iterations');
+const urlN = positiveInt(flags['url-requests'], 'url-requests');
 
 function positiveInt(raw: string, what: string): number {
   const n = Number(raw);
@@ -56,6 +62,8 @@ function positiveInt(raw: string, what: string): number {
 }
 
 const CREATE_WARMUP = 2;
+/** The download server's name, which only its own DNS knows (a reserved top-level domain). */
+const ORIGIN_NAME = 'origin.hob-bench.example';
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -75,6 +83,8 @@ const dataDir = join(runDir, 'data');
 let server: TestServer | undefined;
 let replica: Replica | undefined;
 let checkpointBench: CheckpointBench | undefined;
+let networkBench: NetworkBench | undefined;
+let origin: Origin | undefined;
 let cleaning: Promise<void> | undefined;
 // A property, not a `let`: the compiler cannot see the signal handler's write to a local.
 const run = { interrupted: false };
@@ -84,6 +94,7 @@ function cleanup(): Promise<void> {
     await replica?.cleanup().catch((error: unknown) => log(`replica cleanup: ${String(error)}`));
     // Deletes its sprites through the API, so before the server stops.
     await checkpointBench?.cleanup().catch((error: unknown) => log(`checkpoint bench cleanup: ${String(error)}`));
+    await networkBench?.cleanup().catch((error: unknown) => log(`network bench cleanup: ${String(error)}`));
     if (server !== undefined) {
       const running = server;
       // A server that does not stop on SIGTERM within 15 s is killed.
@@ -93,6 +104,7 @@ function cleanup(): Promise<void> {
     }
     cleanupDataDir(dataDir, prefix);
     rmSync(runDir, { recursive: true, force: true });
+    origin?.close();
   })();
   return cleaning;
 }
@@ -106,8 +118,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function main(): Promise<BenchResults> {
+  // Sprites resolve names through it, for (k); nothing else the bench does looks a name up.
+  origin = await startOrigin(ORIGIN_NAME);
+  const dnsArgs = ['--dns-upstream', origin.address];
   // Cold creates first, with no warm pool; the warm pool gets its own phase at the end.
-  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0'] });
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0', ...dnsArgs] });
   log(`private server at ${server.url}, container prefix ${prefix}, data dir ${dataDir}`);
   const { url, token } = server;
   const hob = new HobClient({ url, token });
@@ -172,13 +187,17 @@ async function main(): Promise<BenchResults> {
   // The server saw the create of the (b) sprite first, then those of (a), warm-ups first.
   const serverCreate = responseTimes(server.logFile, 'POST', '/v1/sprites').slice(1 + CREATE_WARMUP, 1 + CREATE_WARMUP + createN);
 
+  // On the cold server still: no spare boots in the background to compete for the CPUs.
+  networkBench = new NetworkBench({ hob, url, token, prefix, dataDir, origin, urlN, log });
+  const network = await networkBench.run();
+
   // On the cold server still: no spare boots in the background, and forks never take one.
   checkpointBench = new CheckpointBench({ hob, sdk, dataDir, prefix, logFile: server.logFile, n: checkpointN, copyN, log });
   const checkpoints = await checkpointBench.run();
 
   log(`(a, warm) create → first exec with a warm spare waiting, ${createN} times`);
   await server.stop();
-  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '1'] });
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '1', ...dnsArgs] });
   const warmSdk = sdkClient(server);
   const createWarm: number[] = [];
   for (let i = -CREATE_WARMUP; i < createN; i++) {
@@ -208,6 +227,7 @@ async function main(): Promise<BenchResults> {
     phases: Object.fromEntries(PHASES.map((p) => [p, summarize(phases[p])])) as BenchResults['phases'], // one summary per phase
     checkpoints,
     cli,
+    network,
   };
 }
 

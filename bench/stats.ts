@@ -3,6 +3,7 @@ export interface Summary {
   n: number;
   medianMs: number;
   p90Ms: number;
+  p95Ms: number;
   minMs: number;
   maxMs: number;
 }
@@ -24,9 +25,28 @@ export function summarize(samplesMs: readonly number[]): Summary {
     n: sorted.length,
     medianMs: quantile(sorted, 0.5),
     p90Ms: quantile(sorted, 0.9),
+    p95Ms: quantile(sorted, 0.95),
     minMs: sorted[0] ?? Number.NaN,
     maxMs: sorted.at(-1) ?? Number.NaN,
   };
+}
+
+/** Summaries of rates (requests/s, MB/s): higher is better, so no tail quantile is kept. */
+export interface RateSummary {
+  n: number;
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function summarizeRates(samples: readonly number[]): RateSummary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, median: quantile(sorted, 0.5), min: sorted[0] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
+}
+
+export function formatRate(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value >= 100 ? value.toFixed(0) : value.toPrecision(3);
 }
 
 export function formatMs(ms: number): string {

@@ -47,6 +47,8 @@ export interface AppDeps {
   runtimeName: string;
   /** Bytes held by a sprite's quota group, or null when the host cannot count. */
   exclusiveBytes: (qgroup: number) => number | null;
+  /** A sprite's own address on its link to the host, or null before its network is made. */
+  spriteAddress: (spriteId: string) => string | null;
   /** The pool, for the health route's disk report. */
   pool: BtrfsPool;
   /** Key of sprite URL sign-in cookies; kept in the data dir so sign-ins survive a restart. Default: a fresh one. */
@@ -116,6 +118,7 @@ export function createApp(deps: AppDeps): App {
     // Port 0 in the config means the OS picked one; the listening socket knows which.
     publicPort: () => (fastify.server.address() as AddressInfo | null)?.port ?? deps.config.listenPort, // a TCP listener's address is an AddressInfo
     exclusiveBytes: deps.exclusiveBytes,
+    spriteAddress: deps.spriteAddress,
   };
   registerHealthRoute(fastify, { pool: deps.pool });
   registerOpenApiRoute(fastify, HOB_VERSION);

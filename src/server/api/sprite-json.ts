@@ -11,6 +11,8 @@ export interface SpriteView {
   publicPort(): number;
   /** Bytes held by a quota group, or null when the host cannot count. */
   exclusiveBytes(qgroup: number): number | null;
+  /** The sprite's own address on its link to the host, or null before its network is made. */
+  spriteAddress(spriteId: string): string | null;
 }
 
 /** A sprite as the Sprites v1 API returns it, with Hob's extensions. */
@@ -39,5 +41,6 @@ export function spriteJson(record: SpriteRecord, view: SpriteView): SpriteJson {
     storage: { exclusive_bytes: record.qgroup === null ? null : view.exclusiveBytes(record.qgroup) },
     current_checkpoint: record.currentCheckpoint,
     forked_from: record.forkedFrom,
+    address: view.spriteAddress(record.id),
   };
 }

@@ -139,7 +139,7 @@ export function inProcessApp(): InProcessApp {
       return Promise.resolve();
     },
   };
-  const app = createApp({ config, log, tokens, images, pool, registry, lifecycle, creator, checkpoints, network: policyRoutes, runtimeName: runtime.name, exclusiveBytes: () => 4096 });
+  const app = createApp({ config, log, tokens, images, pool, registry, lifecycle, creator, checkpoints, network: policyRoutes, runtimeName: runtime.name, exclusiveBytes: () => 4096, spriteAddress: () => null });
   return {
     app,
     token,

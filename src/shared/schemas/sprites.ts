@@ -91,6 +91,9 @@ export const Sprite = Type.Object(
     forked_from: Nullable(
       Type.Object({ sprite: Type.String(), checkpoint: Type.Optional(Type.String()) }, { description: 'Hob extension: what this sprite was forked from, if it was.' }),
     ),
+    address: Nullable(
+      Type.String({ description: "Hob extension: the sprite's own IPv4 address, its end of the link to the host (eth0 inside it); null until its network is first made." }),
+    ),
   },
   { title: 'Sprite', description: 'A sprite as the Sprites v1 API returns it.' },
 );

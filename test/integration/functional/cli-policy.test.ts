@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
 import { runHob, type CliRun } from '../../helpers/cli.js';
+import { shStdout } from '../../helpers/shell.js';
 
 const server = sharedServer();
 
@@ -25,13 +26,19 @@ async function assertUserError(args: string[], pattern: RegExp): Promise<void> {
   assert.match(lines[0] ?? '', pattern, what);
 }
 
-test('hob policy network: show, set from flags or a file, clear; hob info sums it up', async (t) => {
+test('hob policy network: show, set from flags or a file, clear; hob info sums it up next to the address', async (t) => {
   const { create, client } = spriteFixture(t, server);
   const { name } = await create();
 
   assert.equal((await ok(['policy', 'network', '-s', name])).stdout, 'no rules: all egress is allowed\n');
   assert.deepEqual(JSON.parse((await ok(['policy', 'network', '--json', '-s', name])).stdout), { rules: [] });
-  assert.match((await ok(['info', name])).stdout, /^Network policy:\s+none, all egress allowed$/m);
+  const info = (await ok(['info', name])).stdout;
+  assert.match(info, /^Network policy:\s+none, all egress allowed$/m);
+  // The address hob info names is the one the sprite has on its own eth0.
+  const address = /^Address:\s+(\d+\.\d+\.\d+\.\d+)$/m.exec(info)?.[1];
+  assert.ok(address !== undefined, `hob info names the sprite's address:\n${info}`);
+  assert.match(await shStdout(client, name, 'ip -4 -o addr show dev eth0'), new RegExp(`inet ${address.replace(/\./g, '\\.')}/31 `));
+  assert.equal((await client.getSprite(name)).address, address);
 
   const set = await ok(['policy', 'network', 'set', '-s', name, '--allow', 'github.com', '--allow', '*.npmjs.org', '--deny', 'evil.example', '--include', 'defaults']);
   assert.equal(set.stdout, 'include defaults\nallow github.com\nallow *.npmjs.org\ndeny evil.example\nnames no rule matches are denied\n');

@@ -48,6 +48,7 @@ export function registerInfo(program: Command, ctx: CliContext): void {
         ['Created', sprite.created_at],
         ['Labels', sprite.labels.join(', ') || '-'],
         ['URL', sprite.url],
+        ['Address', sprite.address ?? '-'],
         ['Network policy', policySummary(policy)],
       ];
       process.stdout.write(`${fields.map(([label, value]) => `${`${label}:`.padEnd(16)}${value}`).join('\n')}\n`);
