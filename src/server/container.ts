@@ -36,8 +36,6 @@ export interface Services {
   images: ImageRegistry;
   runtime: Runtime;
   network: SpriteNetworks;
-  /** Which sprite holds which address of the server's block (read-only outside the network). */
-  networkStore: NetworkStore;
   registry: SpriteRegistry;
   sandboxes: SpriteSandboxes;
   lifecycle: SpriteLifecycle;
@@ -76,9 +74,8 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
   const runtime = new RuncRuntime(join(config.dataDir, 'runc'), join(config.dataDir, 'bundles'), config.uidOffset);
   const agentRuntimeDir = await prepareAgentRuntime(join(config.dataDir, 'agent'), defaultAgentRuntimeSources(distDir));
 
-  const networkStore = new NetworkStore(db);
   const network = await SpriteNetworks.open({
-    store: networkStore,
+    store: new NetworkStore(db),
     policies: new PolicyBook(new NetworkPolicyStore(db), config.defaultNetworkPolicy),
     containerPrefix: config.containerPrefix,
     range: config.spriteNetwork,
@@ -140,7 +137,6 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     images,
     runtime,
     network,
-    networkStore,
     registry,
     sandboxes,
     lifecycle,

@@ -29,7 +29,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
     ...services,
     runtimeName: services.runtime.name,
     exclusiveBytes: (qgroup) => pool.qgroupBytes(1, qgroup),
-    spriteAddress: (spriteId) => services.networkStore.spriteAddress(spriteId) ?? null,
+    spriteAddress: (spriteId) => services.network.address(spriteId) ?? null,
   });
   await fastify.listen({ host: config.listenHost, port: config.listenPort });
   const port = (fastify.server.address() as AddressInfo).port; // a TCP listener always has an AddressInfo

@@ -189,6 +189,12 @@ export class SpriteNetworks {
     await this.enforcer.apply(spriteId);
   }
 
+  /** The sprite's own address (its end of the link), once it has a lease. */
+  address(spriteId: string): string | undefined {
+    const lease = this.deps.store.lease(spriteId);
+    return lease === undefined ? undefined : this.linkSpec(spriteId, lease.slot).address;
+  }
+
   /** Whether the forwarder listens for a sprite (for tests of teardown). */
   forwarding(spriteId: string): boolean {
     return this.forwarder.listening(spriteId);

@@ -1,4 +1,3 @@
-import { formatAddress, parseCidr } from '../network/ipv4.js';
 import type { Db } from './db.js';
 
 /** A sprite's place in this server's address block: slot n holds the link's two addresses. */
@@ -47,14 +46,6 @@ export class NetworkStore {
       this.db.prepare('INSERT INTO network_leases (sprite_id, slot) VALUES (?, ?)').run(spriteId, row.slot);
       return { spriteId, slot: row.slot };
     })();
-  }
-
-  /** The sprite's own address (its end of the link: the block's address 2·slot + 1); undefined without a lease. */
-  spriteAddress(spriteId: string): string | undefined {
-    const block = parseCidr(this.block() ?? '');
-    const lease = this.lease(spriteId);
-    if (block === undefined || lease === undefined) return undefined;
-    return formatAddress(block.base + lease.slot * 2 + 1);
   }
 
   release(spriteId: string): void {
