@@ -33,6 +33,8 @@ const DEBOOTSTRAP_PACKAGES = [
   'iproute2',
   'less',
   'vim-tiny',
+  // Sprites have no CAP_NET_RAW; this ping falls back to the ICMP echo sockets they may open.
+  'iputils-ping',
 ];
 const APT_PACKAGES = ['nodejs', 'npm'];
 // A fixed environment: the server's own (NODE_OPTIONS, a developer's LANG) has no business

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import test from 'node:test';
+import { aptMirror } from '../../../src/server/images/mirror.js';
 import type { ProgressEvent } from '../../../src/shared/protocol.js';
 import { execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { sections } from '../../helpers/shell.js';
 
 const server = sharedServer();
 
@@ -37,4 +40,57 @@ test('end to end on the debian image: build it, create a sprite, use its tools',
 
   const python = await execCollect(client, sprite.name, ['python3', '-c', 'import sqlite3, ssl, json; print(sum(range(10)))']);
   assert.deepEqual(python, { stdout: '45\n', stderr: '', code: 0 });
+});
+
+/** The host name of a URL's authority. */
+function hostOf(url: string): string {
+  return new URL(url).hostname;
+}
+
+test('a debian sprite installs a package from the mirror in the host’s apt sources, and a policy allowing only that mirror keeps a name sharing its address out', { timeout: 10 * 60_000 }, async (t) => {
+  const mirror = aptMirror();
+  if (!mirror.startsWith('http')) {
+    t.skip(`the host's apt mirror (${mirror}) is not an HTTP one`);
+    return;
+  }
+  const reachable = await fetch(new URL('dists/bookworm/Release', mirror.endsWith('/') ? mirror : `${mirror}/`), { method: 'HEAD', signal: AbortSignal.timeout(5000) }).then(
+    (res) => res.ok,
+    () => false,
+  );
+  // Reported as skipped, never as passed: a sprite cannot reach what its host cannot.
+  if (!reachable) {
+    t.skip(`the host cannot reach its apt mirror ${mirror}, so neither can a sprite`);
+    return;
+  }
+  const registry = hostOf(execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim());
+  const mirrorHost = hostOf(mirror);
+
+  const { client, create } = spriteFixture(t, server);
+  const sprite = await create({ image: 'debian' });
+  const install = await execCollect(client, sprite.name, ['bash', '-c', 'set -e; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends hello >/dev/null; hello']);
+  assert.equal(install.code, 0, install.stderr);
+  assert.equal(install.stdout, 'Hello, world!\n');
+
+  const ping = await execCollect(client, sprite.name, ['su', 'sprite', '-c', 'ping -c 1 -W 2 127.0.0.1']);
+  assert.equal(ping.code, 0, `an unprivileged user pings: ${ping.stdout}${ping.stderr}`);
+  assert.match(ping.stdout, /1 received/);
+
+  const policy = await fetch(`${server.url}/v1/sprites/${sprite.name}/policy/network`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ rules: [{ domain: mirrorHost, action: 'allow' }] }),
+  });
+  assert.equal(policy.status, 204);
+  const script = [
+    'echo @@update; apt-get update 2>&1 | grep -E "^(Err|W:|E:)"; echo "rc=${PIPESTATUS[0]}"',
+    `echo @@dns; getent hosts ${registry} || echo "not resolved"`,
+    `address=$(getent hosts ${mirrorHost} | awk '{ print $1; exit }')`,
+    `echo @@sni; curl -sS -m 10 -o /dev/null -w '%{http_code}' --resolve ${registry}:443:$address https://${registry}/ 2>&1; echo " rc=$?"`,
+    `echo @@host; curl -sS -m 10 -H 'Host: ${registry}' http://$address/ 2>&1; echo " rc=$?"`,
+  ].join('\n');
+  const out = sections((await execCollect(client, sprite.name, ['bash', '-c', script])).stdout);
+  assert.equal(out.update, 'rc=0', `apt-get update through the policy: ${String(out.update)}`);
+  assert.equal(out.dns, 'not resolved');
+  assert.match(out.sni ?? '', /rc=[1-9]/, `TLS to ${registry} at the mirror's address: ${String(out.sni)}`);
+  assert.match(out.host ?? '', new RegExp(`${registry.replaceAll('.', '\\.')} is not allowed by this sprite’s network policy`), `HTTP for ${registry} at the mirror's address: ${String(out.host)}`);
 });
