@@ -88,7 +88,26 @@ export function openDatabase(path: string): Db {
       db.pragma(`user_version = ${version + 1}`);
     })();
   }
+  memoizeStatements(db);
   return db;
+}
+
+/**
+ * Compiles each SQL text once. The stores call prepare where they run a query, and on hot
+ * paths (every request to a sprite's URL checks a token and looks the sprite up) compiling
+ * took longer than running. No store iterates a statement, so sharing one is safe.
+ */
+function memoizeStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const compiled = new Map<string, ReturnType<Db['prepare']>>();
+  db.prepare = ((source: string) => {
+    let statement = compiled.get(source);
+    if (statement === undefined) {
+      statement = prepare(source);
+      compiled.set(source, statement);
+    }
+    return statement;
+  }) as Db['prepare']; // the same signature, for the one-argument form every store uses
 }
 
 export type { Db };
