@@ -5,6 +5,7 @@ import { aptMirror } from '../../../src/server/images/mirror.js';
 import type { ProgressEvent } from '../../../src/shared/protocol.js';
 import { execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
 import { sections } from '../../helpers/shell.js';
+import { urlRequest } from '../../helpers/sprite-http.js';
 
 const server = sharedServer();
 
@@ -40,6 +41,17 @@ test('end to end on the debian image: build it, create a sprite, use its tools',
 
   const python = await execCollect(client, sprite.name, ['python3', '-c', 'import sqlite3, ssl, json; print(sum(range(10)))']);
   assert.deepEqual(python, { stdout: '45\n', stderr: '', code: 0 });
+
+  // `python3 -m http.server 8080` is reachable at the sprite's URL: with a token, then by anyone once public.
+  const serve = await execCollect(client, sprite.name, ['bash', '-c', 'mkdir -p /srv/www && echo hello-from-python > /srv/www/index.html && cd /srv/www && setsid python3 -m http.server 8080 </dev/null >/tmp/http.log 2>&1 & for i in $(seq 100); do grep -q ":1F90 00000000:0000 0A" /proc/net/tcp && exit 0; sleep 0.05; done; cat /tmp/http.log; exit 1']);
+  assert.equal(serve.code, 0, serve.stdout);
+  const bearer = { authorization: `Bearer ${server.token}` };
+  assert.equal((await urlRequest(server.url, sprite.name, { headers: bearer })).body.toString(), 'hello-from-python\n');
+  assert.equal((await urlRequest(server.url, sprite.name)).status, 401);
+  await client.updateSprite(sprite.name, { url_settings: { auth: 'public' } });
+  const open = await urlRequest(server.url, sprite.name);
+  assert.equal(open.status, 200);
+  assert.equal(open.body.toString(), 'hello-from-python\n');
 });
 
 /** The host name of a URL's authority. */
