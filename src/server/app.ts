@@ -30,6 +30,7 @@ import { registerImageRoutes } from './api/images.js';
 import { registerHealthRoute } from './api/health.js';
 import { registerOpenApiRoute } from './api/openapi.js';
 import type { SpriteView } from './api/sprite-json.js';
+import { registerSleepRoutes } from './api/sleep.js';
 import { registerSpriteRoutes } from './api/sprites.js';
 import { installValidation } from './api/validation.js';
 
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): App {
   registerHealthRoute(fastify, { pool: deps.pool });
   registerOpenApiRoute(fastify, HOB_VERSION);
   registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
+  registerSleepRoutes(fastify, { registry, lifecycle, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerPolicyRoutes(fastify, { registry, network: deps.network });
   registerHttpExecRoute(fastify, { lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes });

@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isIPv4, isIPv6 } from 'node:net';
+import { parseDurationMs } from '../shared/duration.js';
 import { HobError } from '../shared/errors.js';
 import { nameProblem } from '../shared/names.js';
 import { Check } from '@sinclair/typebox/value';
 import { NetworkPolicy } from '../shared/schemas/policy.js';
 import { parseCidr, type Cidr } from './network/ipv4.js';
 import type { Policy } from './network/policy/rules.js';
+import type { SleepPolicy } from './sprites/sleeper.js';
 
 /**
  * Everything the server process is configured with, resolved once from flags, environment and
@@ -27,6 +29,8 @@ export interface ServerConfig {
   readonly defaultImage: string;
   /** `--no-prebuild` / HOB_PREBUILD=0; build the default image in the background at start. Default on. */
   readonly prebuildDefaultImage: boolean;
+  /** When idle sprites sleep: `--idle-timeout` (30s), `--cold-after` (15m), `--min-available-memory-mib` (1024). */
+  readonly sleep: SleepPolicy;
   /** `--warm-pool` / HOB_WARM_POOL; sprites of the default image kept booted so creates are instant. Default 2. */
   readonly warmPoolSize: number;
   /** `--debootstrap-cache` / HOB_DEBOOTSTRAP_CACHE; downloaded .debs kept between builds. Default /var/cache/hob/debootstrap. */
@@ -89,6 +93,9 @@ export interface ServeFlags {
   prebuild?: boolean;
   debootstrapCache?: string;
   warmPool?: string;
+  idleTimeout?: string;
+  coldAfter?: string;
+  minAvailableMemoryMib?: string;
   baseDomain?: string;
   spriteNetwork?: string;
   dnsUpstream?: string;
@@ -130,6 +137,12 @@ function positiveNumber(value: Setting): number {
   const n = Number(value.value);
   if (!Number.isFinite(n) || n <= 0) throw invalid(value, 'a positive number');
   return n;
+}
+
+function duration(value: Setting): number {
+  const ms = parseDurationMs(value.value);
+  if (ms === undefined) throw invalid(value, 'a duration such as 30s, 15m or 1h (a bare number is seconds; 0 turns it off)');
+  return ms;
 }
 
 function wholeNumber(value: Setting, max: number): number {
@@ -204,6 +217,11 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, s
     poolSizeGiB: positiveNumber(setting(flags.poolSizeGib, '--pool-size-gib', env.HOB_POOL_SIZE_GIB, 'HOB_POOL_SIZE_GIB', '64')),
     defaultImage,
     prebuildDefaultImage: flags.prebuild ?? env.HOB_PREBUILD !== '0',
+    sleep: Object.freeze({
+      idleTimeoutMs: duration(setting(flags.idleTimeout, '--idle-timeout', env.HOB_IDLE_TIMEOUT, 'HOB_IDLE_TIMEOUT', '30s')),
+      coldAfterMs: duration(setting(flags.coldAfter, '--cold-after', env.HOB_COLD_AFTER, 'HOB_COLD_AFTER', '15m')),
+      minAvailableBytes: wholeNumber(setting(flags.minAvailableMemoryMib, '--min-available-memory-mib', env.HOB_MIN_AVAILABLE_MEMORY_MIB, 'HOB_MIN_AVAILABLE_MEMORY_MIB', '1024'), 1 << 30) * 1024 * 1024,
+    }),
     warmPoolSize: wholeNumber(setting(flags.warmPool, '--warm-pool', env.HOB_WARM_POOL, 'HOB_WARM_POOL', '2'), 64),
     debootstrapCacheDir: flags.debootstrapCache ?? env.HOB_DEBOOTSTRAP_CACHE ?? '/var/cache/hob/debootstrap',
     containerPrefix,

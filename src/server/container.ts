@@ -13,6 +13,7 @@ import { SpriteLifecycle } from './sprites/lifecycle.js';
 import { reconcile } from './sprites/reconcile.js';
 import { SpriteRegistry } from './sprites/registry.js';
 import { SpriteSandboxes } from './sprites/sandboxes.js';
+import { Sleeper } from './sprites/sleeper.js';
 import { Spares } from './sprites/spares.js';
 import { CheckpointStore } from './store/checkpoints.js';
 import { openDatabase, type Db } from './store/db.js';
@@ -42,6 +43,8 @@ export interface Services {
   checkpoints: CheckpointService;
   spares: Spares;
   creator: SpriteCreator;
+  /** Puts idle sprites to sleep once started. */
+  sleeper: Sleeper;
   /** Key of sprite URL sign-in cookies, kept in the data dir so sign-ins survive restarts. */
   signinKey: Buffer;
   /** Makes the store agree with what really runs; called once before the API listens. */
@@ -116,6 +119,13 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     defaults: config.spriteDefaults,
     log,
   });
+  const sleeper = new Sleeper({
+    registry,
+    lifecycle,
+    policy: config.sleep,
+    packets: (spriteId) => network.packets(spriteId),
+    log,
+  });
   const creator = new SpriteCreator({
     registry,
     sandboxes,
@@ -143,6 +153,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     checkpoints,
     spares,
     creator,
+    sleeper,
     reconcile: () => reconcile({ registry, sandboxes, checkpoints, runtime, pool, network, containerPrefix: config.containerPrefix, log }),
   };
 }

@@ -47,6 +47,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
   }
 
   spares.refill();
+  services.sleeper.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -55,6 +56,7 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
       closing ??= (async () => {
         log.info('shutting down');
         pool.capacity.stop();
+        services.sleeper.stop();
         await Promise.all([images.cancelAll(), spares.stop()]);
         const closed = fastify.close();
         // Exec streams get a moment to finish; sprites themselves keep running.

@@ -69,6 +69,9 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
       '--no-prebuild',
       '--pool-size-gib',
       '16',
+      // Sprites stay awake in tests unless one sets a timeout (a later flag wins).
+      '--idle-timeout',
+      '0',
       ...(options.extraArgs ?? []),
     ],
     { env: { ...process.env, ...options.env, HOB_CONTAINER_PREFIX: options.prefix }, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -12,6 +12,9 @@ export function registerServe(program: Command): void {
     .option('--default-image <name>', 'image of sprites created without one (default debian)')
     .option('--no-prebuild', 'do not build the default image in the background at start')
     .option('--warm-pool <n>', 'sprites of the default image kept booted for instant creates (default 2; 0 turns it off)')
+    .option('--idle-timeout <duration>', 'a sprite idle this long goes warm: frozen, memory kept (default 30s; 0: never)')
+    .option('--cold-after <duration>', 'a warm sprite goes cold after this long: stopped, files kept (default 15m; 0: never)')
+    .option('--min-available-memory-mib <n>', 'below this much free host memory, warm sprites go cold, least recently used first (default 1024; 0: never)')
     .option('--debootstrap-cache <dir>', 'cache of downloaded Debian packages (default /var/cache/hob/debootstrap)')
     .option('--base-domain <domain>', 'sprite URLs are http://<name>.<domain>:<port>/ (default localhost)')
     .option('--sprite-network <cidr>', "IPv4 range this server takes a /20 of for sprite links (default 10.208.0.0/12)")
@@ -33,6 +36,9 @@ export function registerServe(program: Command): void {
           prebuild: flags.prebuild === false ? false : undefined,
           debootstrapCache: flags.debootstrapCache as string | undefined,
           warmPool: flags.warmPool as string | undefined,
+          idleTimeout: flags.idleTimeout as string | undefined,
+          coldAfter: flags.coldAfter as string | undefined,
+          minAvailableMemoryMib: flags.minAvailableMemoryMib as string | undefined,
           baseDomain: flags.baseDomain as string | undefined,
           spriteNetwork: flags.spriteNetwork as string | undefined,
           dnsUpstream: flags.dnsUpstream as string | undefined,

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, preValidationHookHandler } from 'fastify';
 import type { RouteContract } from '../../shared/schemas/routes.js';
 
 declare module 'fastify' {
@@ -25,11 +26,19 @@ export interface FastifySchemaOf<R extends RouteContract> {
  * answer, so nothing outside the contract leaves the server) and whether it needs a token.
  * Streamed bodies and answers (NDJSON, exec frames, tarballs) are left to the handler.
  */
-export function routeOptions<const R extends RouteContract>(contract: R): { schema: FastifySchemaOf<R>; config: { public: boolean } } {
+export function routeOptions<const R extends RouteContract>(contract: R): { schema: FastifySchemaOf<R>; config: { public: boolean }; preValidation?: preValidationHookHandler } {
   const schema: Record<string, TSchema | Record<number, TSchema>> = {};
   if (contract.params !== undefined) schema.params = contract.params;
   if (contract.querystring !== undefined) schema.querystring = contract.querystring;
   if (contract.body !== undefined && 'json' in contract.body) schema.body = contract.body.json;
   if ('json' in contract.response) schema.response = { [contract.response.status]: contract.response.json };
-  return { schema: schema as unknown as FastifySchemaOf<R>, config: { public: contract.public === true } }; // built field by field from the same contract the type is computed from
+  const options = { schema: schema as unknown as FastifySchemaOf<R>, config: { public: contract.public === true } }; // built field by field from the same contract the type is computed from
+  // An optional JSON body that was not sent is an empty object (`curl -X POST` with no -d), not a wrong type.
+  if (contract.body !== undefined && 'json' in contract.body && !contract.body.required) return { ...options, preValidation: emptyBodyAsObject };
+  return options;
+}
+
+function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  request.body ??= {};
+  done();
 }

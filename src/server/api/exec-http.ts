@@ -39,6 +39,7 @@ export function registerHttpExecRoute(app: FastifyInstance, deps: { lifecycle: S
         const body = request.body as Readable | undefined; // the raw parser passes the request stream
         exec.stdin = body !== undefined && params.get('stdin') === 'true';
         const agent = await deps.lifecycle.withAgent(request.params.name, (link) => link.openExecSocket(exec));
+        deps.lifecycle.holdWhileOpen(request.params.name, reply.raw);
         streamFrames(reply, agent);
         if (exec.stdin && body !== undefined) pumpStdin(body, agent);
       },

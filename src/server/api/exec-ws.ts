@@ -20,14 +20,17 @@ export function execUpgradeRoute(deps: { registry: SpriteRegistry; lifecycle: Sp
       path: EXEC_WS_ROUTE,
       pattern: EXEC_PATH,
       redact,
-      open: ({ url, match }) => {
+      open: async ({ url, match }) => {
         const name = decodePathSegment(match[1] ?? '');
         if (match[2] !== undefined) {
           deps.registry.get(name);
           throw new HobError('not_found', `session ${decodePathSegment(match[2])} not found`);
         }
         const exec = parseExecQuery(url.searchParams);
-        return deps.lifecycle.withAgent(name, (link) => link.openExec(exec));
+        const upgraded = await deps.lifecycle.withAgent(name, (link) => link.openExec(exec));
+        // An attached client keeps the sprite awake, however quiet the command.
+        deps.lifecycle.holdWhileOpen(name, upgraded.socket);
+        return upgraded;
       },
     },
     deps.relays,

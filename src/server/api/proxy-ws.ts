@@ -98,6 +98,7 @@ function serveProxy(ws: WebSocket, name: string, lifecycle: SpriteLifecycle, rel
         }
         upstream = socket;
         relays.track(socket);
+        lifecycle.holdWhileOpen(name, socket);
         ws.send(JSON.stringify({ status: 'connected', target: `${target.host}:${target.port}` }));
         if (head.length > 0) ws.send(head, { binary: true });
         relay(ws, socket);

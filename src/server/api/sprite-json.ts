@@ -1,6 +1,6 @@
 import type { SpriteJson } from '../../shared/protocol.js';
 import { HOB_VERSION } from '../../shared/version.js';
-import type { SpriteRecord } from '../store/sprites.js';
+import type { SpriteRecord, SpriteState } from '../store/sprites.js';
 
 /** What a sprite's API JSON says beyond its record: the server's names and addresses, and disk use. */
 export interface SpriteView {
@@ -21,7 +21,7 @@ export function spriteJson(record: SpriteRecord, view: SpriteView): SpriteJson {
     id: record.id,
     name: record.name,
     organization: view.organization,
-    status: record.state === 'running' ? 'running' : 'cold',
+    status: statusOf(record.state),
     config: {
       ram_mb: record.config.ramMiB,
       cpus: record.config.cpus,
@@ -32,6 +32,8 @@ export function spriteJson(record: SpriteRecord, view: SpriteView): SpriteJson {
     environment: record.environment,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
+    last_running_at: record.lastRunningAt,
+    last_warming_at: record.lastWarmingAt,
     url: `http://${record.name}.${view.baseDomain}:${view.publicPort()}/`,
     url_settings: record.urlSettings,
     labels: record.labels,
@@ -43,4 +45,10 @@ export function spriteJson(record: SpriteRecord, view: SpriteView): SpriteJson {
     forked_from: record.forkedFrom,
     address: view.spriteAddress(record.id),
   };
+}
+
+/** Sprites' three statuses: awake, asleep with memory kept (warm), or with only its files (everything else is cold). */
+export function statusOf(state: SpriteState): 'running' | 'warm' | 'cold' {
+  if (state === 'running' || state === 'warm') return state;
+  return 'cold';
 }

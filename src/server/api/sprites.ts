@@ -49,7 +49,7 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
       has_more: page.hasMore,
       ...(page.hasMore && last !== undefined ? { next_continuation_token: Buffer.from(last.name).toString('base64url') } : {}),
       running: counts.running,
-      warm: 0,
+      warm: counts.warm,
       cold: counts.cold,
       name: config.organization,
     };

@@ -92,6 +92,7 @@ export class Ingress {
       if (head.length > 0) tunnel.socket.write(head);
       if (tunnel.head.length > 0) socket.write(tunnel.head);
       this.deps.relays.track(socket, tunnel.socket);
+      this.deps.lifecycle.holdWhileOpen(sprite, tunnel.socket);
       pipeBothWays(socket, tunnel.socket);
     };
     void run().catch((error: unknown) => {
@@ -161,7 +162,16 @@ export class Ingress {
     });
   }
 
+  /** Passes one request on through the sprite's pool of tunnels, waking it first: a warm sprite's pooled tunnels lead to a frozen agent. */
   private forward(sprite: string, req: IncomingMessage, res: ServerResponse, admission: Admission): void {
+    this.deps.lifecycle.holdWhileOpen(sprite, res);
+    this.deps.lifecycle.wake(sprite).then(
+      () => this.send(sprite, req, res, admission),
+      (error: unknown) => this.sendError(res, this.explain(sprite, error)),
+    );
+  }
+
+  private send(sprite: string, req: IncomingMessage, res: ServerResponse, admission: Admission): void {
     const upstream = httpRequest({
       agent: this.pools.agentFor(sprite),
       method: req.method,

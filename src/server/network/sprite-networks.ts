@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
@@ -193,6 +193,16 @@ export class SpriteNetworks {
   address(spriteId: string): string | undefined {
     const lease = this.deps.store.lease(spriteId);
     return lease === undefined ? undefined : this.linkSpec(spriteId, lease.slot).address;
+  }
+
+  /** Packets through the sprite's link so far, both ways (its activity), or undefined without a link. */
+  packets(spriteId: string): number | undefined {
+    const stats = `/sys/class/net/${this.hostIf(spriteId)}/statistics`;
+    try {
+      return Number(readFileSync(`${stats}/rx_packets`, 'utf8')) + Number(readFileSync(`${stats}/tx_packets`, 'utf8'));
+    } catch {
+      return undefined;
+    }
   }
 
   /** Whether the forwarder listens for a sprite (for tests of teardown). */

@@ -145,7 +145,7 @@ export class CheckpointService {
     await this.registry.exclusive(name, async (record) => {
       this.require(record, id);
       progress(`Restoring checkpoint ${id}...`);
-      if (record.state === 'running') {
+      if (record.state === 'running' || record.state === 'warm') {
         progress('Stopping sprite...');
         await this.deps.lifecycle.stop(record);
         record = { ...record, state: 'stopped' };

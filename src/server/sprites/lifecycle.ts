@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import type { UrlSettingsJson } from '../../shared/protocol.js';
+import { AGENT_VERSION } from '../../shared/version.js';
 import type { AgentLink } from '../agent-link/link.js';
 import { AgentConnectionLost, AgentUnreachable } from '../agent-link/transport.js';
 import type { Runtime } from '../runtimes/runtime.js';
@@ -8,6 +9,12 @@ import type { SpriteRecord } from '../store/sprites.js';
 import type { SpriteRegistry } from './registry.js';
 import type { SpriteSandboxes } from './sandboxes.js';
 import { busyMessage } from './states.js';
+
+/** A socket or a response: in use until it closes. */
+interface Closable {
+  readonly destroyed: boolean;
+  once(event: 'close', listener: () => void): unknown;
+}
 
 export interface LifecycleDeps {
   registry: SpriteRegistry;
@@ -18,11 +25,14 @@ export interface LifecycleDeps {
 
 /** How long a live agent under memory pressure may take to answer whether it is still there. */
 const AGENT_PROBE_TIMEOUT_MS = 2000;
+/** A process stuck in the kernel (D state) can keep a cgroup from freezing; then the sprite stays up. */
+const FREEZE_TIMEOUT_MS = 2000;
 
 /**
- * Moves existing sprites between states: start, stop, wake on use, recover a sprite whose agent
- * died, destroy. Every change goes through the registry's state table and is recorded before
- * (or, for starts, right after) the work it names, under the sprite's lock.
+ * Moves existing sprites between states: start, stop, sleep (warm: frozen; cold: stopped), wake
+ * on use, recover a sprite whose agent died, destroy. Every change goes through the registry's
+ * state table and is recorded before (or, for starts, right after) the work it names, under
+ * the sprite's lock.
  */
 export class SpriteLifecycle {
   constructor(private readonly deps: LifecycleDeps) {}
@@ -39,18 +49,117 @@ export class SpriteLifecycle {
     this.deps.registry.transition(record, 'running');
   }
 
-  /** The sprite, running: a stopped one is booted first; concurrent wakes share one boot. */
+  /**
+   * The sprite, running: a warm one is thawed, a cold one booted; concurrent wakes share one.
+   * Counts as activity, so a sprite just woken is not put back to sleep at once.
+   */
   async wake(name: string): Promise<SpriteRecord> {
+    this.deps.registry.activity.touch(name);
     const current = this.deps.registry.get(name);
     if (current.state === 'running') return current;
     return this.deps.registry.locked(name, async () => {
       const record = this.deps.registry.get(name);
       if (record.state === 'running') return record;
-      if (record.state !== 'stopped') throw new HobError('conflict', busyMessage(name, record.state));
-      await this.start(record);
-      this.deps.log.info({ sprite: name }, 'sprite woke');
+      const startedAt = performance.now();
+      if (record.state === 'warm') {
+        // Recorded first: a restart that finds it running and frozen thaws it.
+        this.deps.registry.transition(record, 'running');
+        await this.deps.runtime.thaw(this.deps.registry.containerId(record));
+      } else if (record.state === 'stopped') {
+        await this.start(record);
+      } else {
+        throw new HobError('conflict', busyMessage(name, record.state));
+      }
+      this.deps.registry.activity.touch(name);
+      this.deps.log.info({ sprite: name, from: record.state === 'warm' ? 'warm' : 'cold', ms: Math.round(performance.now() - startedAt) }, 'sprite woke');
       return this.deps.registry.get(name);
     });
+  }
+
+  /**
+   * Puts a running sprite to sleep warm: recorded first, then its processes frozen (memory
+   * kept, no CPU). `stillIdle` is asked again under the lock, so a use that came in meanwhile
+   * wins. False if it stayed running (in use, not running, or it would not freeze).
+   */
+  async freeze(name: string, stillIdle: () => boolean = () => true): Promise<boolean> {
+    return this.deps.registry.locked(name, async () => {
+      const record = this.deps.registry.get(name);
+      if (record.state !== 'running' || !stillIdle()) return false;
+      const id = this.deps.registry.containerId(record);
+      this.deps.registry.transition(record, 'warm');
+      const frozen = await this.deps.runtime.freeze(id, FREEZE_TIMEOUT_MS).catch(() => false);
+      if (!frozen) {
+        await this.deps.runtime.thaw(id);
+        this.deps.registry.transition({ ...record, state: 'warm' }, 'running');
+        this.deps.log.warn({ sprite: name }, 'sprite would not freeze; it stays running');
+        return false;
+      }
+      this.deps.log.info({ sprite: name }, 'sprite went warm');
+      return true;
+    });
+  }
+
+  /**
+   * Puts a warm (or running) sprite to sleep cold: recorded first, then its processes stopped;
+   * its files stay. False if it was neither (already cold, or busy), or `stillIdle` says no.
+   */
+  async cool(name: string, stillIdle: () => boolean = () => true): Promise<boolean> {
+    return this.deps.registry.locked(name, async () => {
+      const record = this.deps.registry.get(name);
+      if ((record.state !== 'warm' && record.state !== 'running') || !stillIdle()) return false;
+      this.deps.registry.transition(record, 'stopped');
+      await this.deps.sandboxes.halt(record);
+      this.deps.log.info({ sprite: name, from: record.state }, 'sprite went cold');
+      return true;
+    });
+  }
+
+  /** Stops and boots a sprite again (a sleeping one is just booted); returns its container id. */
+  async restart(name: string): Promise<string> {
+    return this.deps.registry.exclusive(name, async (record) => {
+      if (record.state !== 'stopped') await this.stop(record);
+      await this.start({ ...record, state: 'stopped' });
+      this.deps.log.info({ sprite: name }, 'sprite restarted');
+      return this.deps.registry.containerId(record);
+    });
+  }
+
+  /**
+   * Whether a running sprite's agent answers, and how fast; a sleeping sprite is reported as
+   * asleep, not woken.
+   */
+  async check(name: string): Promise<{ state: SpriteRecord['state']; answered?: boolean; elapsedMs?: number; id: string }> {
+    const record = this.deps.registry.get(name);
+    if (record.state !== 'running') return { state: record.state, id: record.id };
+    const startedAt = performance.now();
+    const answered = await this.deps.sandboxes.link(record).answers(AGENT_PROBE_TIMEOUT_MS);
+    return { state: record.state, answered, elapsedMs: performance.now() - startedAt, id: record.id };
+  }
+
+  /** Restarts a running sprite whose agent is older than this server's; true if it did. */
+  async upgrade(name: string): Promise<boolean> {
+    const record = this.deps.registry.get(name);
+    if (record.state !== 'running') return false;
+    const current = await this.deps.sandboxes
+      .link(record)
+      .health(AGENT_PROBE_TIMEOUT_MS)
+      .then(
+        (health) => health.agent_version >= AGENT_VERSION,
+        (error: unknown) => {
+          if (error instanceof HobError && error.code === 'agent_incompatible') return false;
+          throw error;
+        },
+      );
+    if (current) return false;
+    await this.restart(name);
+    return true;
+  }
+
+  /** Keeps the sprite awake until `socket` closes (an attached exec, a proxy connection, a URL request). */
+  holdWhileOpen(name: string, socket: Closable): void {
+    const release = this.deps.registry.activity.hold(name);
+    if (socket.destroyed) release();
+    else socket.once('close', release);
   }
 
   /**
@@ -59,16 +168,21 @@ export class SpriteLifecycle {
    * recovered and `use` tried once more.
    */
   async withAgent<T>(name: string, use: (link: AgentLink) => Promise<T>): Promise<T> {
-    const link = this.deps.sandboxes.link(await this.wake(name));
+    const release = this.deps.registry.activity.hold(name);
     try {
-      return await use(link);
-    } catch (error) {
-      if (!(error instanceof AgentUnreachable)) throw error;
-      // A reset from an agent that still answers was not its death; restarting would kill the
-      // sprite's processes for nothing.
-      if (error instanceof AgentConnectionLost && (await link.answers(AGENT_PROBE_TIMEOUT_MS))) return use(link);
+      const link = this.deps.sandboxes.link(await this.wake(name));
+      try {
+        return await use(link);
+      } catch (error) {
+        if (!(error instanceof AgentUnreachable)) throw error;
+        // A reset from an agent that still answers was not its death; restarting would kill the
+        // sprite's processes for nothing.
+        if (error instanceof AgentConnectionLost && (await link.answers(AGENT_PROBE_TIMEOUT_MS))) return await use(link);
+      }
+      return await use(this.deps.sandboxes.link(await this.recover(name)));
+    } finally {
+      release();
     }
-    return use(this.deps.sandboxes.link(await this.recover(name)));
   }
 
   /**
@@ -98,6 +212,7 @@ export class SpriteLifecycle {
       this.deps.registry.transition(record, 'destroying');
       await this.deps.sandboxes.remove(record);
       this.deps.registry.store.delete(record.id);
+      this.deps.registry.activity.forget(name);
       this.deps.log.info({ sprite: name, id: record.id }, 'sprite destroyed');
     });
   }

@@ -21,7 +21,7 @@ export interface ReconcileDeps {
 /**
  * Makes the store and the host agree after a start (or a crash): half-created sprites are
  * rolled back, half-destroyed ones finished, sprites recorded as running but found dead are
- * reported cold, frozen ones thawed, and containers, subvolumes, quota groups and networks
+ * reported cold, frozen ones thawed unless recorded warm, and containers, subvolumes, quota groups and networks
  * that no sprite owns are removed.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<void> {
@@ -44,12 +44,21 @@ export async function reconcile(deps: ReconcileDeps): Promise<void> {
     // Sprites made before limits were enforced (or whose limit was changed by hand) get theirs back.
     if (record.qgroup !== null) await deps.pool.setQgroupLimit(record.qgroup, record.config.storageGiB);
     let state = containers.get(id) ?? 'missing';
-    if (state === 'paused') {
-      // Frozen for a checkpoint when the server died.
+    if (state === 'paused' && record.state !== 'warm') {
+      // Frozen for a checkpoint, or recorded awake before a thaw, when the server died.
       await runtime.thaw(id);
       state = 'running';
     }
-    if (record.state === 'restoring') {
+    if (record.state === 'warm') {
+      if (state === 'running') {
+        // Recorded warm, but the server died before the freeze: it is awake, and the idle timer starts again.
+        registry.transition(record, 'running');
+      } else if (state !== 'paused') {
+        log.warn({ sprite: record.name, container: state }, 'sprite was recorded warm but is not; reporting it cold');
+        await sandboxes.halt(record);
+        registry.transition(record, 'stopped');
+      }
+    } else if (record.state === 'restoring') {
       await sandboxes.halt(record);
     } else if (record.state === 'running' && state !== 'running') {
       log.warn({ sprite: record.name, container: state }, 'sprite was recorded running but is not; reporting it cold');

@@ -3,7 +3,7 @@ import type { SpriteRecord } from '../store/sprites.js';
 
 /** A sprite as first recorded: a fresh id (unless given), now as its times, and nothing run, checkpointed or restored yet. */
 export function newSpriteRecord(
-  fields: Omit<SpriteRecord, 'id' | 'createdAt' | 'updatedAt' | 'lastRunningAt' | 'currentCheckpoint' | 'restoringTo'> & { id?: string },
+  fields: Omit<SpriteRecord, 'id' | 'createdAt' | 'updatedAt' | 'lastRunningAt' | 'lastWarmingAt' | 'currentCheckpoint' | 'restoringTo'> & { id?: string },
 ): SpriteRecord {
   const now = new Date().toISOString();
   return {
@@ -12,6 +12,7 @@ export function newSpriteRecord(
     createdAt: now,
     updatedAt: now,
     lastRunningAt: null,
+    lastWarmingAt: null,
     currentCheckpoint: null,
     restoringTo: null,
   };

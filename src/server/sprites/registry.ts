@@ -2,6 +2,7 @@ import { HobError } from '../../shared/errors.js';
 import { assertValidName } from '../../shared/names.js';
 import type { SpriteRecord, SpriteState, SpriteStore } from '../store/sprites.js';
 import { KeyedMutex } from '../util/mutex.js';
+import { ActivityTracker } from './activity.js';
 import { spritePaths, type SpritePaths } from './layout.js';
 import { assertTransition, busyMessage, isSettled } from './states.js';
 
@@ -20,6 +21,8 @@ export interface RegistryDeps {
  */
 export class SpriteRegistry {
   private readonly locks = new KeyedMutex();
+  /** What keeps each sprite awake (see sleeper.ts). */
+  readonly activity = new ActivityTracker();
 
   constructor(private readonly deps: RegistryDeps) {}
 
@@ -47,13 +50,21 @@ export class SpriteRegistry {
     return this.locks.run(name, task);
   }
 
-  /** Runs `task` holding the lock, on a fresh record of a sprite that is running or stopped. */
-  exclusive<T>(name: string, task: (record: SpriteRecord) => Promise<T>): Promise<T> {
-    return this.locks.run(name, async () => {
-      const record = this.get(name);
-      if (!isSettled(record.state)) throw new HobError('conflict', busyMessage(name, record.state));
-      return task(record);
-    });
+  /**
+   * Runs a user's operation holding the lock, on a fresh record of a sprite that is settled
+   * (running, warm or stopped). The sprite counts as in use until it is done.
+   */
+  async exclusive<T>(name: string, task: (record: SpriteRecord) => Promise<T>): Promise<T> {
+    const release = this.activity.hold(name);
+    try {
+      return await this.locks.run(name, async () => {
+        const record = this.get(name);
+        if (!isSettled(record.state)) throw new HobError('conflict', busyMessage(name, record.state));
+        return task(record);
+      });
+    } finally {
+      release();
+    }
   }
 
   /** Records a state change that the state table allows; anything else is a bug and throws. */
@@ -67,8 +78,8 @@ export class SpriteRegistry {
     return this.locks.idle();
   }
 
-  counts(): { running: number; cold: number } {
+  counts(): { running: number; warm: number; cold: number } {
     const counts = this.deps.store.countByState();
-    return { running: counts.running, cold: counts.stopped + counts.creating + counts.restoring + counts.destroying };
+    return { running: counts.running, warm: counts.warm, cold: counts.stopped + counts.creating + counts.restoring + counts.destroying };
   }
 }

@@ -5,7 +5,8 @@ import type { SpriteState } from '../store/sprites.js';
  * Every lifecycle transition a sprite may make, and nothing else. The store records a state
  * before the work it names is done, so a state in flight (`creating`, `restoring`,
  * `destroying`, `spare-booting`) is also what start-up reconciliation finishes or undoes.
- * Sleeping states (`warm`) and the wake path are added here as rows, not as new code paths.
+ * A sprite left idle goes `warm` (its processes frozen, memory kept) and later `stopped`
+ * (cold: processes gone, files kept); any use wakes it back to `running`.
  */
 export const TRANSITIONS = {
   'spare-booting': ['spare', 'destroying'],
@@ -13,7 +14,8 @@ export const TRANSITIONS = {
   spare: ['creating', 'destroying'],
   creating: ['running', 'destroying'],
   // A restore stops the sprite first, so it always starts from stopped.
-  running: ['stopped', 'destroying'],
+  running: ['warm', 'stopped', 'destroying'],
+  warm: ['running', 'stopped', 'destroying'],
   stopped: ['running', 'restoring', 'destroying'],
   restoring: ['stopped', 'destroying'],
   destroying: [],
@@ -23,7 +25,7 @@ export const TRANSITIONS = {
 export const INITIAL_STATES = ['creating', 'spare-booting'] as const satisfies readonly SpriteState[];
 
 /** States in which user operations (exec, checkpoint, restore) may take the sprite's lock. */
-export const SETTLED_STATES = ['running', 'stopped'] as const satisfies readonly SpriteState[];
+export const SETTLED_STATES = ['running', 'warm', 'stopped'] as const satisfies readonly SpriteState[];
 
 export function canTransition(from: SpriteState, to: SpriteState): boolean {
   return (TRANSITIONS[from] as readonly SpriteState[]).includes(to); // a row's literal tuple, widened to search it
@@ -50,6 +52,7 @@ export function busyMessage(name: string, state: SpriteState): string {
     case 'spare':
     case 'spare-booting':
     case 'running':
+    case 'warm':
     case 'stopped':
       return `sprite ${name} is busy (${state}); try again when it is done`;
   }

@@ -71,6 +71,9 @@ const MIGRATIONS: readonly string[] = [
     rules TEXT NOT NULL
   );
   `,
+  `
+  ALTER TABLE sprites ADD COLUMN last_warming_at TEXT;
+  `,
 ];
 
 export function openDatabase(path: string): Db {

@@ -7,7 +7,7 @@ import type { Db } from './db.js';
  * `spare` is a booted sprite of the warm pool, not yet handed to anyone, and `spare-booting` one
  * still starting (never handed out): both are invisible to the API.
  */
-export type SpriteState = 'creating' | 'running' | 'stopped' | 'restoring' | 'destroying' | 'spare-booting' | 'spare';
+export type SpriteState = 'creating' | 'running' | 'warm' | 'stopped' | 'restoring' | 'destroying' | 'spare-booting' | 'spare';
 
 export interface SpriteConfig {
   ramMiB: number;
@@ -29,6 +29,8 @@ export interface SpriteRecord {
   createdAt: string;
   updatedAt: string;
   lastRunningAt: string | null;
+  /** When it last went warm (froze); null if it never has. */
+  lastWarmingAt: string | null;
   /** The checkpoint its files derive from: the last one made or restored. */
   currentCheckpoint: string | null;
   /** The btrfs quota group (level 1) that holds its root and checkpoints; null for sprites made before quotas. */
@@ -50,6 +52,7 @@ interface Row {
   created_at: string;
   updated_at: string;
   last_running_at: string | null;
+  last_warming_at: string | null;
   current_checkpoint: string | null;
   qgroup: number | null;
   forked_from: string | null;
@@ -70,6 +73,7 @@ function fromRow(row: Row): SpriteRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lastRunningAt: row.last_running_at,
+    lastWarmingAt: row.last_warming_at,
     currentCheckpoint: row.current_checkpoint,
     qgroup: row.qgroup,
     forkedFrom: row.forked_from === null ? null : (JSON.parse(row.forked_from) as SpriteSourceJson),
@@ -155,7 +159,7 @@ export class SpriteStore {
   }
 
   countByState(): Record<SpriteState, number> {
-    const counts: Record<SpriteState, number> = { creating: 0, running: 0, stopped: 0, restoring: 0, destroying: 0, 'spare-booting': 0, spare: 0 };
+    const counts: Record<SpriteState, number> = { creating: 0, running: 0, warm: 0, stopped: 0, restoring: 0, destroying: 0, 'spare-booting': 0, spare: 0 };
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM sprites GROUP BY state').all() as { state: SpriteState; n: number }[]; // shape fixed by the query
     for (const row of rows) counts[row.state] = row.n;
     return counts;
@@ -170,6 +174,9 @@ export class SpriteStore {
     const now = new Date().toISOString();
     if (state === 'running') {
       this.db.prepare('UPDATE sprites SET state = ?, updated_at = ?, last_running_at = ? WHERE id = ?').run(state, now, now, id);
+    } else if (state === 'warm') {
+      // It ran until this moment.
+      this.db.prepare('UPDATE sprites SET state = ?, updated_at = ?, last_running_at = ?, last_warming_at = ? WHERE id = ?').run(state, now, now, now, id);
     } else {
       this.db.prepare('UPDATE sprites SET state = ?, updated_at = ? WHERE id = ?').run(state, now, id);
     }

@@ -7,6 +7,7 @@ import { Image, ImageList } from './images.js';
 import { NetworkPolicy } from './policy.js';
 import { PORTS_WATCH_DESCRIPTION, PortMessage } from './ports.js';
 import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, SessionListResponse, Sprite, UpdateSpriteBody } from './sprites.js';
+import { CheckResponse, RestartResponse, SleepBody } from './sleep.js';
 import { Health, OpenApiDocument } from './system.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -217,6 +218,57 @@ export const routes = {
     params: NameParams,
     response: { status: 101, description: 'Switching Protocols: the byte stream.' },
     errors: ['bad_request', 'invalid_name', 'not_found'],
+  }),
+  sleepSprite: route({
+    id: 'sleepSprite',
+    method: 'POST',
+    path: '/v1/sprites/:name/sleep',
+    summary: 'Put a sprite to sleep now (Hob extension)',
+    description:
+      'Warm (the default): its processes are frozen and keep their memory; cold (`{"cold": true}`): its processes stop and its files stay. Whatever is attached waits; any use wakes it again. A sprite asleep deeper than asked stays as it is.',
+    params: NameParams,
+    body: { json: SleepBody, required: false },
+    response: { status: 200, description: 'The sprite, asleep.', json: Sprite },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large'],
+  }),
+  wakeSprite: route({
+    id: 'wakeSprite',
+    method: 'POST',
+    path: '/v1/sprites/:name/wake',
+    summary: 'Wake a sprite now (Hob extension)',
+    description: 'A warm sprite is thawed, a cold one booted. Any other use wakes a sprite too; this is for doing it ahead of time.',
+    params: NameParams,
+    response: { status: 200, description: 'The sprite, running.', json: Sprite },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  restartSprite: route({
+    id: 'restartSprite',
+    method: 'POST',
+    path: '/v1/sprites/:name/restart',
+    summary: 'Reboot a sprite',
+    description: 'Its processes stop and it boots again, with the files it has; a sleeping sprite is booted.',
+    params: NameParams,
+    response: { status: 200, description: 'Restarted.', json: RestartResponse },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  checkSprite: route({
+    id: 'checkSprite',
+    method: 'GET',
+    path: '/v1/sprites/:name/check',
+    summary: "Whether a sprite's agent answers",
+    params: NameParams,
+    response: { status: 200, description: 'The check.', json: CheckResponse },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  upgradeSprite: route({
+    id: 'upgradeSprite',
+    method: 'POST',
+    path: '/v1/sprites/:name/upgrade',
+    summary: "Give a sprite this server's agent",
+    description: "A running sprite whose agent is older than this server's is restarted (its processes stop); one that is current, or asleep (it gets the current agent when it next boots), is left as it is.",
+    params: NameParams,
+    response: { status: 204, description: 'Done; no body.' },
+    errors: ['invalid_name', 'not_found', 'conflict', 'agent_incompatible'],
   }),
   getNetworkPolicy: route({
     id: 'getNetworkPolicy',

@@ -80,6 +80,8 @@ export const Sprite = Type.Object(
     environment: Type.Record(Type.String(), Type.String()),
     created_at: Timestamp('When the sprite was created.'),
     updated_at: Timestamp('When its settings last changed.'),
+    last_running_at: Nullable(Timestamp('When it last woke or last went to sleep (the end of its last stretch awake); null if it never ran.')),
+    last_warming_at: Nullable(Timestamp('When it last went warm (idle: processes frozen, memory kept); null if it never has.')),
     url: Type.String({ description: 'Where its HTTP service answers.' }),
     url_settings: UrlSettings,
     labels: Type.Array(Type.String()),
