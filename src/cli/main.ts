@@ -8,6 +8,7 @@ import { registerCreate } from './commands/sprite/create.js';
 import { registerList } from './commands/sprite/list.js';
 import { registerInfo } from './commands/sprite/info.js';
 import { registerDestroy } from './commands/sprite/destroy.js';
+import { registerSleep } from './commands/sprite/sleep.js';
 import { registerExec } from './commands/sprite/exec.js';
 import { registerConsole } from './commands/sprite/console.js';
 import { registerUse } from './commands/sprite/use.js';
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   registerList(program, ctx);
   registerInfo(program, ctx);
   registerDestroy(program, ctx);
+  registerSleep(program, ctx);
   registerExec(program, ctx);
   registerConsole(program, ctx);
   registerUse(program, ctx);

@@ -131,6 +131,15 @@ export class HobClient {
     return all;
   }
 
+  /** Puts the sprite to sleep now: warm (frozen) or, with `cold`, stopped. */
+  sleepSprite(name: string, options: { cold?: boolean } = {}): Promise<SpriteJson> {
+    return this.call(routes.sleepSprite, `/v1/sprites/${encodeURIComponent(name)}/sleep`, options.cold === true ? { cold: true } : {});
+  }
+
+  wakeSprite(name: string): Promise<SpriteJson> {
+    return this.call(routes.wakeSprite, `/v1/sprites/${encodeURIComponent(name)}/wake`);
+  }
+
   deleteSprite(name: string): Promise<void> {
     return this.send('DELETE', `/v1/sprites/${encodeURIComponent(name)}`);
   }

@@ -60,7 +60,11 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
         await Promise.all([images.cancelAll(), spares.stop()]);
         const closed = fastify.close();
         // Exec streams get a moment to finish; sprites themselves keep running.
-        const grace = setTimeout(() => relays.destroyAll(), 3000);
+        const grace = setTimeout(() => {
+          relays.destroyAll();
+          // Whatever is still open by then (a watch stream, a client that never hangs up) is cut.
+          fastify.server.closeAllConnections();
+        }, 3000);
         // close() drops the connections idle at the time; one that carried a checkpoint or
         // restore stream to its end goes idle later and would hold the shutdown for the whole
         // keep-alive timeout.

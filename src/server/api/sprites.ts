@@ -10,6 +10,7 @@ import type { SpriteRegistry } from '../sprites/registry.js';
 import { parseCreateBody, parseUpdateBody } from '../sprites/validate.js';
 import { routeOptions } from './contract.js';
 import { spriteJson, type SpriteView } from './sprite-json.js';
+import { streamSpriteStates } from './watch-sprites.js';
 
 function decodeContinuation(token: string | undefined): string | undefined {
   if (token === undefined || token === '') return undefined;
@@ -38,8 +39,12 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
     return reply.status(201).send(spriteJson(record, view));
   });
 
-  api.get(routes.listSprites.path, routeOptions(routes.listSprites), (request) => {
+  api.get(routes.listSprites.path, routeOptions(routes.listSprites), (request, reply) => {
     const limit = request.query.max_results ?? LIST_MAX_RESULTS;
+    if ((request.headers.accept ?? '').includes('application/x-ndjson')) {
+      streamSpriteStates(reply, registry, { prefix: request.query.prefix ?? '', maxResults: limit, organization: config.organization });
+      return;
+    }
     const after = decodeContinuation(request.query.continuation_token);
     const page = registry.store.page(request.query.prefix ?? '', after, limit);
     const last = page.sprites.at(-1);

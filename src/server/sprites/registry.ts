@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { HobError } from '../../shared/errors.js';
 import { assertValidName } from '../../shared/names.js';
 import type { SpriteRecord, SpriteState, SpriteStore } from '../store/sprites.js';
@@ -23,6 +24,7 @@ export class SpriteRegistry {
   private readonly locks = new KeyedMutex();
   /** What keeps each sprite awake (see sleeper.ts). */
   readonly activity = new ActivityTracker();
+  private readonly changes = new EventEmitter().setMaxListeners(0);
 
   constructor(private readonly deps: RegistryDeps) {}
 
@@ -71,6 +73,14 @@ export class SpriteRegistry {
   transition(record: Pick<SpriteRecord, 'id' | 'name' | 'state'>, to: SpriteState): void {
     assertTransition(record.name, record.state, to);
     this.deps.store.setState(record.id, to);
+    // Spares are nobody's sprites yet: their changes are not news.
+    if (to !== 'spare' && to !== 'spare-booting') this.changes.emit('change', record.name);
+  }
+
+  /** Calls `listener` with a sprite's name after each of its state changes; returns the unsubscribe. */
+  onChange(listener: (name: string) => void): () => void {
+    this.changes.on('change', listener);
+    return () => this.changes.off('change', listener);
   }
 
   /** Waits for lifecycle operations in flight (a restore, a checkpoint) to finish, for a graceful shutdown. */

@@ -63,6 +63,8 @@ export const routes = {
     method: 'GET',
     path: '/v1/sprites',
     summary: 'List sprites, a page at a time, by name',
+    description:
+      'With `Accept: application/x-ndjson` (the SDK\'s watchSprites) the answer is a stream instead: one line per sprite as it is now, then one each time a sprite changes state, and a heartbeat every 15 s; each line is `{type, name, status, last_running_at, last_warming_at, timestamp, org: {name, running, warm, cold}}`.',
     querystring: ListSpritesQuery,
     response: { status: 200, description: 'One page of sprites.', json: ListSpritesResponse },
     errors: ['bad_request'],

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { HobClient } from '../../../src/client/client.js';
+import { runHob } from '../../helpers/cli.js';
 import { clientFor, execCollect, sharedServer } from '../../helpers/fixture.js';
 import { sdkClient } from '../../helpers/sdk.js';
 import { cleanupDataDir, startServer, uniquePrefix, type TestServer } from '../../helpers/server.js';
@@ -193,4 +194,43 @@ test('a warm sprite stays warm across a server SIGKILL and wakes after it', { ti
   assert.equal(after.pid, before.pid);
   assert.ok(after.count > before.count);
   await client.deleteSprite('crash');
+});
+
+test('hob sleep, hob list and hob wake', { timeout: 60_000 }, async () => {
+  await client.createSprite({ name: 'cli', image: 'tiny' });
+  const cli = { url: server.url, token: server.token, runDir: shared.runDir };
+  const slept = await runHob(cli, ['sleep', 'cli']);
+  assert.equal(slept.code, 0, slept.stderr);
+  assert.equal(slept.stdout, 'sprite cli is warm\n');
+  const listed = await runHob(cli, ['list']);
+  assert.match(listed.stdout, /^cli\s+warm\s+\d+s ago\s/m, listed.stdout);
+  const cold = await runHob(cli, ['sleep', 'cli', '--cold']);
+  assert.equal(cold.stdout, 'sprite cli is cold\n');
+  const woken = await runHob(cli, ['wake', 'cli']);
+  assert.match(woken.stdout, /^sprite cli is running \(\d+ ms\)\n$/);
+  assert.match((await runHob(cli, ['list'])).stdout, /^cli\s+running\s+now\s/m);
+  const missing = await runHob(cli, ['wake', 'nope']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /not found/);
+  await client.deleteSprite('cli');
+});
+
+test('watchSprites streams each change of state, with the counts', { timeout: 60_000 }, async () => {
+  const sdk = sdkClient(server);
+  await client.createSprite({ name: 'watched', image: 'tiny' });
+  const stream = await sdk.watchSprites({ prefix: 'watched' });
+  const seen: string[] = [];
+  const collecting = (async () => {
+    for await (const event of stream) {
+      if (event.type === 'heartbeat') continue;
+      seen.push(`${String(event.name)}:${String(event.status)}:${event.organization.warm}`);
+      if (seen.length === 3) return;
+    }
+  })();
+  await client.sleepSprite('watched');
+  await client.wakeSprite('watched');
+  await Promise.race([collecting, new Promise((_, reject) => setTimeout(() => reject(new Error(`saw only ${seen.join(', ')}`)), 10_000))]);
+  stream.close();
+  assert.deepEqual(seen, ['watched:running:0', 'watched:warm:1', 'watched:running:0']);
+  await client.deleteSprite('watched');
 });

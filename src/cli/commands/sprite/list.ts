@@ -19,9 +19,21 @@ export function registerList(program: Command, ctx: CliContext): void {
         process.stdout.write('no sprites; create one with `hob create NAME`\n');
         return;
       }
+      const now = Date.now();
       printTable(
-        ['NAME', 'STATUS', 'IMAGE', 'CREATED'],
-        sprites.map((s) => [s.name, s.status, s.image, s.created_at]),
+        ['NAME', 'STATUS', 'ACTIVE', 'IMAGE', 'CREATED'],
+        sprites.map((s) => [s.name, s.status, lastActive(s.status, s.last_running_at, now), s.image, s.created_at]),
       );
     });
+}
+
+/** When it was last awake: `now` while running, else how long ago it went to sleep. */
+function lastActive(status: string, lastRunningAt: string | null, now: number): string {
+  if (status === 'running') return 'now';
+  if (lastRunningAt === null) return 'never';
+  const seconds = Math.max(0, Math.round((now - Date.parse(lastRunningAt)) / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86_400)}d ago`;
 }
