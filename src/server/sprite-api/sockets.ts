@@ -1,6 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { HobError } from '../../shared/errors.js';
 import type { SandboxApi } from '../sprites/sandboxes.js';
@@ -54,8 +54,10 @@ export class SpriteApiSockets implements SandboxApi {
       const current = this.listeners.get(spriteId);
       if (current !== undefined && current.socketPath === socketPath && isSocket(socketPath)) return;
       if (current !== undefined) await this.stop(spriteId, current);
-      // Host root owns it: the sprite (another uid, and a read-only mount) can neither replace nor remove the socket.
       if (this.app === undefined) throw new HobError('internal', 'a sprite booted before the in-sprite API had its routes');
+      // The sprite's state dir above it stays closed to other host users, whoever makes it first.
+      mkdirSync(dirname(spriteDir), { recursive: true, mode: 0o700 });
+      // Host root owns it: the sprite (another uid, and a read-only mount) can neither replace nor remove the socket.
       mkdirSync(spriteDir, { recursive: true, mode: 0o755 });
       chmodSync(spriteDir, 0o755);
       this.listeners.set(spriteId, { server: await listen(spriteId, spriteDir, this.app), socketPath });
