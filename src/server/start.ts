@@ -67,9 +67,9 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
         clearInterval(sweep);
         relays.destroyAll();
         clearTimeout(grace);
-        // A checkpoint or restore under way finishes rather than leave work for the next start.
         // Sprites stop asking for checkpoints before the ones under way are waited for.
         await services.spriteApi.closeAll();
+        // A checkpoint or restore under way finishes rather than leave work for the next start.
         await registry.drain();
         services.tasks.close();
         await services.network.close();
