@@ -1,9 +1,9 @@
-// Four bundles. The CLI is CommonJS with its few dependencies inside, so a client command reads
+// Five bundles. The CLI is CommonJS with its few dependencies inside, so a client command reads
 // one file and resolves no packages: dist/hob.js, the executable, runs dist/cli.js through V8's
 // code cache (src/cli/bin.ts). The CLI does not contain the server, which is its own ESM bundle
 // (dist/server.mjs, dependencies left in node_modules) that only `hob serve` imports. The agent
 // is one self-contained file, but node-pty, a native module, is shipped beside it in the
-// sprite's /.hob.
+// sprite's /.hob. So is sprite-env, the command line of the in-sprite API, run on that same node.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 
@@ -59,6 +59,15 @@ await build({
   outfile: 'dist/agent.js',
   format: 'cjs',
   external: ['node-pty', 'bufferutil', 'utf-8-validate'],
+  minify: true,
+  sourcemap: false,
+});
+
+await build({
+  ...common,
+  entryPoints: ['src/sprite-env/bin.ts'],
+  outfile: 'dist/sprite-env.js',
+  format: 'cjs',
   minify: true,
   sourcemap: false,
 });

@@ -7,6 +7,7 @@ import { listenOnSocket } from './listen.js';
 import { createLog, errorText } from './log.js';
 import { createAgentServer } from './server.js';
 import { keepHostnameResolvable } from './hosts.js';
+import { linkSpriteEnv } from './sprite-env-link.js';
 import { AGENT_VERSION } from '../shared/version.js';
 
 /** Running commands get this long to exit after SIGTERM before their groups are killed. */
@@ -26,6 +27,13 @@ function main(): void {
   process.on('uncaughtException', (err) => log('uncaught_exception', { error: errorText(err), stack: err.stack }));
   process.on('unhandledRejection', (err) => log('unhandled_rejection', { error: errorText(err) }));
 
+  if (config.sandboxed) {
+    try {
+      linkSpriteEnv();
+    } catch (err) {
+      log('sprite_env_link_failed', { error: errorText(err) });
+    }
+  }
   const agent = createAgentServer({ config, log, startedAtMs });
   let removeSocket = (): void => {};
   listenOnSocket(agent.server, config.socketPath).then(

@@ -140,9 +140,9 @@ function positiveNumber(value: Setting): number {
 }
 
 function duration(value: Setting): number {
-  const ms = parseDurationMs(value.value);
-  if (ms === undefined) throw invalid(value, 'a duration such as 30s, 15m or 1h (a bare number is seconds; 0 turns it off)');
-  return ms;
+  const ms = parseDurationMs(value.value.trim());
+  if (ms === undefined) throw invalid(value, 'a duration such as 30s, 15m or 1h30m (a bare number is seconds; 0 turns it off)');
+  return Math.round(ms);
 }
 
 function wholeNumber(value: Setting, max: number): number {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { HobError } from '../shared/errors.js';
 import type { ServerConfig } from './config.js';
 import { defaultAgentRuntimeSources, prepareAgentRuntime } from './agent-link/runtime-dir.js';
 import { ImageRegistry } from './images/registry.js';
@@ -26,6 +27,11 @@ import { PolicyBook } from './network/policy/book.js';
 import { resolversOf } from './network/dns/upstream.js';
 import { SpriteNetworks } from './network/sprite-networks.js';
 import { BtrfsPool } from './volumes/pool.js';
+import { createSpriteApiApp } from './sprite-api/app.js';
+import { serveLiveSprites } from './sprite-api/reconcile.js';
+import { SpriteApiSockets } from './sprite-api/sockets.js';
+import { TaskStore } from './store/tasks.js';
+import { TaskBook } from './tasks/book.js';
 
 /** Every long-lived part of the server, built once, each given exactly the parts it uses. */
 export interface Services {
@@ -41,6 +47,10 @@ export interface Services {
   sandboxes: SpriteSandboxes;
   lifecycle: SpriteLifecycle;
   checkpoints: CheckpointService;
+  /** Tasks of the in-sprite API; the idle logic needs only its `TaskHolds` side. */
+  tasks: TaskBook;
+  /** Each running sprite's /.sprite/api.sock. */
+  spriteApi: SpriteApiSockets;
   spares: Spares;
   creator: SpriteCreator;
   /** Puts idle sprites to sleep once started. */
@@ -88,6 +98,9 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     log,
   });
 
+  const tasks = new TaskBook({ store: new TaskStore(db) });
+  const spriteApi = new SpriteApiSockets({ tasks });
+
   const registry = new SpriteRegistry({
     store: new SpriteStore(db),
     dataDir: config.dataDir,
@@ -97,6 +110,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
   const sandboxes = new SpriteSandboxes({
     registry,
     network,
+    api: spriteApi,
     runtime,
     pool,
     images,
@@ -108,6 +122,18 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
   });
   const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: new CheckpointStore(db), pool, runtime, sandboxRootUid: config.uidOffset, log });
+  const spriteApiApp = createSpriteApiApp({
+    tasks,
+    checkpoints,
+    nameOf: (spriteId) => {
+      const record = registry.store.getById(spriteId);
+      if (record === undefined) throw new HobError('not_found', 'this sprite is being destroyed');
+      return record.name;
+    },
+    log,
+  });
+  await spriteApiApp.fastify.ready();
+  spriteApi.serve(spriteApiApp.fastify);
   const spares = new Spares({
     registry,
     sandboxes,
@@ -124,6 +150,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     lifecycle,
     policy: config.sleep,
     packets: (spriteId) => network.packets(spriteId),
+    heldBySprite: (spriteId) => tasks.live(spriteId),
     log,
   });
   const creator = new SpriteCreator({
@@ -151,9 +178,14 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     sandboxes,
     lifecycle,
     checkpoints,
+    tasks,
+    spriteApi,
     spares,
     creator,
     sleeper,
-    reconcile: () => reconcile({ registry, sandboxes, checkpoints, runtime, pool, network, containerPrefix: config.containerPrefix, log }),
+    reconcile: async () => {
+      await reconcile({ registry, sandboxes, checkpoints, runtime, pool, network, containerPrefix: config.containerPrefix, log });
+      await serveLiveSprites({ runtime, registry, sockets: spriteApi, containerPrefix: config.containerPrefix });
+    },
   };
 }

@@ -73,8 +73,11 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
         clearInterval(sweep);
         relays.destroyAll();
         clearTimeout(grace);
+        // Sprites stop asking for checkpoints before the ones under way are waited for.
+        await services.spriteApi.closeAll();
         // A checkpoint or restore under way finishes rather than leave work for the next start.
         await registry.drain();
+        services.tasks.close();
         await services.network.close();
         db.close();
       })();

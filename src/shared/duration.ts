@@ -1,20 +1,33 @@
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  'µs': 1e-3,
+  'μs': 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** One `<number><unit>` term of a Go duration, as Sprites' own server (in Go) parses `expire`. */
+const TERM = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+const MAX_DURATION_LENGTH = 32;
 
 /**
- * A duration as people write it: a number of seconds ("30"), or a number with one unit
- * ("250ms", "30s", "15m", "1h"). Undefined if it is neither, or negative.
+ * A Go duration string ("30m", "1h", "1m30s", "1.5h") in milliseconds, or undefined if it is
+ * not one. A bare number counts as seconds, as the integer form of `expire` does.
  */
 export function parseDurationMs(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (match === null) return undefined;
-  const ms = Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1000);
-  return Number.isFinite(ms) ? Math.round(ms) : undefined;
-}
-
-/** A duration in the largest unit that keeps it whole ("90s", "15m", "0s"). */
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  if (text.length === 0 || text.length > MAX_DURATION_LENGTH) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  let rest = text;
+  let total = 0;
+  while (rest.length > 0) {
+    const term = TERM.exec(rest);
+    if (term === null) return undefined;
+    const [whole, amount = '', unit = ''] = term;
+    total += Number(amount) * (UNIT_MS[unit] ?? Number.NaN);
+    rest = rest.slice(whole.length);
   }
-  return ms === 0 ? '0s' : `${ms}ms`;
+  return Number.isFinite(total) ? total : undefined;
 }

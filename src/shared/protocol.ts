@@ -9,6 +9,7 @@ import type * as checkpoints from './schemas/checkpoints.js';
 import type * as images from './schemas/images.js';
 import type * as policy from './schemas/policy.js';
 import type * as ports from './schemas/ports.js';
+import type * as spriteApi from './schemas/sprite-api.js';
 import type * as sprites from './schemas/sprites.js';
 import type * as system from './schemas/system.js';
 import { ROUTES } from './schemas/routes.js';
@@ -42,6 +43,9 @@ export type PortListJson = Static<typeof ports.PortList>;
 export type PortMessageJson = Static<typeof ports.PortMessage>;
 
 export type NetworkPolicyJson = Static<typeof policy.NetworkPolicy>;
+
+export type TaskJson = Static<typeof spriteApi.Task>;
+export type TaskListJson = Static<typeof spriteApi.TaskList>;
 
 export type HealthJson = Static<typeof system.Health>;
 export type StorageHealthJson = Static<typeof system.StorageHealth>;

@@ -9,8 +9,9 @@ export const HOB_VERSION = '0.1.0';
  * 2: exec accepts client messages up to MAX_EXEC_MESSAGE_BYTES (version 1 closed at 1 MiB).
  * 3: `WS /ports/watch` reports the sprite's listening TCP ports, and `GET /tcp?host=&port=`
  *    upgrades to a raw TCP pipe dialled inside the sprite (URLs, /proxy).
+ * 4: at start, links /usr/local/bin/sprite-env to the runtime's /.hob/bin/sprite-env if missing.
  */
-export const AGENT_VERSION = 3;
+export const AGENT_VERSION = 4;
 
 /** The first agent version with `WS /ports/watch`; older ones are told to restart. */
 export const PORTS_WATCH_AGENT_VERSION = 3;

@@ -13,14 +13,24 @@ export interface AgentRuntimeSources {
   nodeBinary: string;
   /** A statically linked tini, PID 1 of every sprite. */
   tiniBinary: string;
+  /** The sprite-env bundle (dist/sprite-env.js), the command line of /.sprite/api.sock. */
+  spriteEnvBundle: string;
 }
+
+/**
+ * /.hob/bin/sprite-env, which the agent links into /usr/local/bin: it runs the bundle on the
+ * mounted node through its own loader, as the agent runs, so no libc or node of the image's is needed.
+ */
+const SPRITE_ENV_SCRIPT = `#!/bin/sh
+exec /.hob/lib/ld-linux-x86-64.so.2 --library-path /.hob/lib /.hob/bin/node /.hob/sprite-env.js "$@"
+`;
 
 const TINI_CANDIDATES = ['/usr/bin/tini-static', '/usr/sbin/tini-static'];
 
 export function defaultAgentRuntimeSources(distDir: string): AgentRuntimeSources {
   const tini = TINI_CANDIDATES.find((path) => existsSync(path));
   if (tini === undefined) throw new HobError('invalid_config', 'tini-static not found: install the Debian package `tini` (the README set-up does)');
-  return { agentBundle: join(distDir, 'agent.js'), nodeBinary: realpathSync(process.execPath), tiniBinary: tini };
+  return { agentBundle: join(distDir, 'agent.js'), nodeBinary: realpathSync(process.execPath), tiniBinary: tini, spriteEnvBundle: join(distDir, 'sprite-env.js') };
 }
 
 function nodePtyDir(): string {
@@ -38,13 +48,15 @@ function nodePtyDir(): string {
  * runtime they booted with, and an upgrade never changes files under a running agent.
  */
 export async function prepareAgentRuntime(baseDir: string, sources: AgentRuntimeSources): Promise<string> {
-  if (!existsSync(sources.agentBundle)) {
-    throw new HobError('invalid_config', `agent bundle ${sources.agentBundle} is missing: run \`npm run build\` first`);
+  for (const bundle of [sources.agentBundle, sources.spriteEnvBundle]) {
+    if (!existsSync(bundle)) throw new HobError('invalid_config', `${bundle} is missing: run \`npm run build\` first`);
   }
   const ptyDir = nodePtyDir();
   const ptyNative = join(ptyDir, 'build', 'Release', 'pty.node');
   const hash = createHash('sha256');
   hash.update(readFileSync(sources.agentBundle));
+  hash.update(readFileSync(sources.spriteEnvBundle));
+  hash.update(SPRITE_ENV_SCRIPT);
   for (const file of [sources.nodeBinary, sources.tiniBinary, ptyNative]) {
     const stat = statSync(file);
     hash.update(`${file}:${stat.size}:${stat.mtimeMs}\n`);
@@ -61,6 +73,8 @@ export async function prepareAgentRuntime(baseDir: string, sources: AgentRuntime
   await copyFile(sources.nodeBinary, join(staging, 'bin', 'node'));
   await copyFile(sources.tiniBinary, join(staging, 'bin', 'tini'));
   await copyFile(sources.agentBundle, join(staging, 'agent.js'));
+  await copyFile(sources.spriteEnvBundle, join(staging, 'sprite-env.js'));
+  await writeFile(join(staging, 'bin', 'sprite-env'), SPRITE_ENV_SCRIPT, { mode: 0o755 });
   // The bundle is CommonJS; without this, a /package.json in the image saying "type": "module" would make node load it as ESM.
   await writeFile(join(staging, 'package.json'), '{"type":"commonjs"}\n');
   for (const lib of await sharedLibraries([sources.nodeBinary, ptyNative])) {

@@ -22,6 +22,11 @@ export interface SandboxSpec {
   readonly agentRuntimeDir: string;
   /** Host directory for the agent's socket, mounted at /.hob/run. */
   readonly runDir: string;
+  /**
+   * Host directory mounted read-only at /.sprite: it holds the in-sprite API socket (api.sock),
+   * served by the server. The runtime makes in it the mount points of what it mounts under /.sprite.
+   */
+  readonly spriteDir: string;
   /** Host directory of the sprite's newest checkpoints, mounted read-only at /.sprite/checkpoints. */
   readonly checkpointsDir: string;
   /** Host file that receives the agent's stdout and stderr. */

@@ -19,6 +19,8 @@ export interface SpritePaths {
   scratchDir: string;
   /** Host directory for the agent's socket (the runtime names it), mounted at /.hob/run in the sprite. */
   runDir: string;
+  /** Host directory mounted read-only at /.sprite: the in-sprite API socket is made in it. */
+  spriteDir: string;
   agentLog: string;
 }
 
@@ -35,6 +37,7 @@ export function spritePaths(dataDir: string, poolSpritesDir: string, id: string)
     mountedDir: join(poolDir, 'mounted'),
     scratchDir: join(poolDir, 'scratch'),
     runDir,
+    spriteDir: join(stateDir, 'sprite'),
     agentLog: join(stateDir, 'agent.log'),
   };
 }

@@ -18,9 +18,19 @@ export interface SandboxNetworks {
   remove(spriteId: string): Promise<void>;
 }
 
+/**
+ * The in-sprite API (/.sprite/api.sock) of a sandbox: served while the sandbox runs. Closing it
+ * ends the run's state too (its tasks), since the programs that held it are gone.
+ */
+export interface SandboxApi {
+  open(spriteId: string, spriteDir: string): Promise<void>;
+  close(spriteId: string): Promise<void>;
+}
+
 export interface SandboxesDeps {
   registry: SpriteRegistry;
   network: SandboxNetworks;
+  api: SandboxApi;
   runtime: Runtime;
   pool: BtrfsPool;
   images: ImageRegistry;
@@ -64,6 +74,8 @@ export class SpriteSandboxes {
       this.deps.network.ensure(record.id),
       // The agent (root in the sprite, this uid on the host) creates its socket here.
       mountRunDir(paths.runDir, this.deps.sandboxRootUid),
+      // Listening before the sprite's first process starts, so that none finds it missing.
+      this.deps.api.open(record.id, paths.spriteDir),
     ]);
     await this.deps.runtime.start({
       id,
@@ -71,6 +83,7 @@ export class SpriteSandboxes {
       rootfs: paths.root,
       agentRuntimeDir: this.deps.agentRuntimeDir,
       runDir: paths.runDir,
+      spriteDir: paths.spriteDir,
       checkpointsDir: paths.mountedDir,
       logFile: paths.agentLog,
       network,
@@ -84,6 +97,7 @@ export class SpriteSandboxes {
     } catch (error) {
       const logTail = readTail(paths.agentLog);
       await this.deps.runtime.destroy(id).catch(() => undefined);
+      await this.deps.api.close(record.id).catch(() => undefined);
       if (error instanceof HobError) throw error;
       throw new HobError('sprite_unavailable', `sprite ${record.name} did not start: ${errorMessage(error)}${logTail ? `\nagent log:\n${logTail}` : ''}`);
     }
@@ -94,6 +108,7 @@ export class SpriteSandboxes {
     this.links.delete(record.id);
     await this.deps.runtime.destroy(this.deps.registry.containerId(record));
     await unmountRunDir(this.deps.registry.paths(record).runDir);
+    await this.deps.api.close(record.id);
   }
 
   /** Lays out a sprite's storage, makes its root (in its quota group) with `makeRoot`, and boots it. */

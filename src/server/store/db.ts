@@ -72,6 +72,16 @@ const MIGRATIONS: readonly string[] = [
   );
   `,
   `
+  CREATE TABLE tasks (
+    sprite_id TEXT NOT NULL REFERENCES sprites(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (sprite_id, name)
+  );
+  CREATE INDEX tasks_by_expiry ON tasks (expires_at);
+  `,
+  `
   ALTER TABLE sprites ADD COLUMN last_warming_at TEXT;
   `,
 ];

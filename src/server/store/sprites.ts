@@ -116,6 +116,12 @@ export class SpriteStore {
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /** A sprite by its id, spares included (they keep the id when handed out). */
+  getById(id: string): SpriteRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM sprites WHERE id = ?').get(id) as Row | undefined; // SELECT * of this table
+    return row === undefined ? undefined : fromRow(row);
+  }
+
   /** Every sprite, spares of the warm pool included. */
   all(): SpriteRecord[] {
     const rows = this.db.prepare('SELECT * FROM sprites ORDER BY name').all() as Row[]; // SELECT * of this table

@@ -124,7 +124,9 @@ export function inProcessApp(): InProcessApp {
     ensure: (id: string) => Promise.resolve({ netnsPath: join(dataDir, 'netns', id), usernsPath: join(dataDir, 'userns', id), resolvConfPath: join(dataDir, 'resolv.conf'), policyDir: join(dataDir, 'policy'), address: '', gateway: '' }),
     remove: () => Promise.resolve(),
   };
-  const sandboxes = new SpriteSandboxes({ registry, network, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
+  // No sprite runs, so none asks its in-sprite API anything.
+  const api = { open: () => Promise.resolve(), close: () => Promise.resolve() };
+  const sandboxes = new SpriteSandboxes({ registry, network, api, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
   const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
   const checkpointStore = new CheckpointStore(db);
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: checkpointStore, pool, runtime, sandboxRootUid: 100000, log });

@@ -53,9 +53,9 @@ export interface RouteContract {
 }
 
 /** `const` keeps each schema's own type, so fastify's type provider can type the handlers. */
-const route = <const R extends RouteContract>(contract: R): R => contract;
+export const route = <const R extends RouteContract>(contract: R): R => contract;
 
-const progress = (description: string) => ({ status: 200, description, stream: 'application/x-ndjson', lines: ProgressEvent }) as const;
+export const progress = (description: string) => ({ status: 200, description, stream: 'application/x-ndjson', lines: ProgressEvent }) as const;
 
 export const routes = {
   listSprites: route({

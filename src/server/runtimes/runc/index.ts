@@ -7,7 +7,7 @@ import { UnixSocketTransport } from '../../agent-link/unix-socket.js';
 import type { AgentTransport } from '../../agent-link/transport.js';
 import type { Runtime, RuntimeCapabilities, SandboxSpec, SandboxState } from '../runtime.js';
 import { runCommand, CommandError } from '../../util/command.js';
-import { AGENT_SOCKET_NAME, buildOciSpec, cgroupLimits } from './spec.js';
+import { AGENT_SOCKET_NAME, buildOciSpec, cgroupLimits, mountPointsInSpriteDir } from './spec.js';
 import { CgroupFreezer } from './freezer.js';
 
 /**
@@ -39,7 +39,9 @@ export class RuncRuntime implements Runtime {
   async start(spec: SandboxSpec): Promise<void> {
     const bundle = join(this.bundlesDir, spec.id);
     mkdirSync(bundle, { recursive: true, mode: 0o700 });
-    await writeFile(join(bundle, 'config.json'), JSON.stringify(buildOciSpec(spec, this.uidOffset)));
+    const oci = buildOciSpec(spec, this.uidOffset);
+    for (const mountPoint of mountPointsInSpriteDir(oci)) mkdirSync(join(spec.spriteDir, mountPoint), { recursive: true, mode: 0o755 });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(oci));
     // A leftover container of the same id (from a crash) would make `run` fail; it is stale by
     // definition here. Checked on disk first: asking runc costs tens of milliseconds per start.
     if (existsSync(join(this.stateDir, spec.id))) await this.runc(['delete', '--force', spec.id], { allowFailure: true });

@@ -84,8 +84,14 @@ const AGENT_MOUNT = '/.hob';
 export const AGENT_SOCKET_NAME = 'agent.sock';
 export const AGENT_SOCKET_IN_SPRITE = `${AGENT_MOUNT}/run/${AGENT_SOCKET_NAME}`;
 const CPU_PERIOD_US = 100_000;
-export const CHECKPOINTS_IN_SPRITE = '/.sprite/checkpoints';
-export const POLICY_IN_SPRITE = '/.sprite/policy';
+export const SPRITE_DIR_IN_SPRITE = '/.sprite';
+export const CHECKPOINTS_IN_SPRITE = `${SPRITE_DIR_IN_SPRITE}/checkpoints`;
+export const POLICY_IN_SPRITE = `${SPRITE_DIR_IN_SPRITE}/policy`;
+
+/** What the spec mounts under /.sprite, relative to it: their mount points must exist in the (read-only) sprite dir. */
+export function mountPointsInSpriteDir(spec: OciSpec): string[] {
+  return spec.mounts.flatMap((mount) => (mount.destination.startsWith(`${SPRITE_DIR_IN_SPRITE}/`) ? [mount.destination.slice(SPRITE_DIR_IN_SPRITE.length + 1)] : []));
+}
 
 /** The cgroup limits of a sprite's config, as runc takes them at start and in `runc update`. */
 export function cgroupLimits(resources: SandboxSpec['resources']) {
@@ -145,6 +151,9 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       { destination: AGENT_MOUNT, type: 'bind', source: spec.agentRuntimeDir, options: ['bind', 'ro', 'nosuid', 'nodev'] },
       { destination: `${AGENT_MOUNT}/run`, type: 'bind', source: spec.runDir, options: ['bind', 'rw', 'nosuid', 'nodev', 'noexec'] },
+      // The directory, not the socket: a server restart binds a new socket in it, seen inside at once.
+      // Read-only is no obstacle to connecting, and the sprite cannot replace or remove the socket.
+      { destination: SPRITE_DIR_IN_SPRITE, type: 'bind', source: spec.spriteDir, options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] },
       // A plain bind, not a mount per checkpoint: checkpoints made while the sprite runs appear in it.
       { destination: CHECKPOINTS_IN_SPRITE, type: 'bind', source: spec.checkpointsDir, options: ['bind', 'ro', 'nosuid', 'nodev'] },
       // Names resolve only through Hob's forwarder; runc makes the file (and /etc) if the image has none.
