@@ -234,3 +234,15 @@ test('watchSprites streams each change of state, with the counts', { timeout: 60
   assert.deepEqual(seen, ['watched:running:0', 'watched:warm:1', 'watched:running:0']);
   await client.deleteSprite('watched');
 });
+
+test('a live task keeps a sprite awake; deleting it lets it sleep', { timeout: 60_000 }, async () => {
+  await client.createSprite({ name: 'tasked', image: 'tiny' });
+  const created = await sh(client, 'tasked', 'sprite-env tasks create build --expire 1m');
+  assert.equal(created.code, 0, created.stderr);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  assert.equal(await statusOf('tasked'), 'running', 'idle past the timeout, but a task holds it');
+  const deleted = await sh(client, 'tasked', 'sprite-env tasks delete build');
+  assert.equal(deleted.code, 0, deleted.stderr);
+  await waitForStatus('tasked', 'warm');
+  await client.deleteSprite('tasked');
+});
