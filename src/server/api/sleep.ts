@@ -19,9 +19,7 @@ export function registerSleepRoutes(app: FastifyInstance, deps: SleepRouteDeps):
 
   api.post(routes.sleepSprite.path, routeOptions(routes.sleepSprite), async (request) => {
     const { name } = request.params;
-    // Forced: whatever holds it (an attached exec) waits until it wakes.
-    if (request.body.cold === true) await lifecycle.cool(name);
-    else await lifecycle.freeze(name);
+    await lifecycle.sleepNow(name, request.body.cold === true);
     return spriteJson(registry.get(name), view);
   });
 

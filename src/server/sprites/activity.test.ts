@@ -21,4 +21,12 @@ test('holds count up and down, each release once; touches move the last activity
   activity.touch('a');
   assert.equal(activity.lastActive('a'), 4000);
   assert.ok(!activity.held('b'));
+  const operation = activity.hold('c', 'operation');
+  const attached = activity.hold('c');
+  assert.ok(activity.busy('c') && activity.held('c'));
+  operation();
+  assert.ok(!activity.busy('c'), 'an attached client is no operation');
+  assert.ok(activity.held('c'));
+  attached();
+  assert.ok(!activity.held('c'));
 });

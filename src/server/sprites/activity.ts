@@ -6,23 +6,37 @@
  */
 export class ActivityTracker {
   private readonly holds = new Map<string, number>();
+  /** The holds that are operations under way (a subset of `holds`), as opposed to attached clients. */
+  private readonly operations = new Map<string, number>();
   private readonly lastTouch = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Marks the sprite in use until the returned release is called (more calls do nothing). */
-  hold(name: string): () => void {
-    this.holds.set(name, (this.holds.get(name) ?? 0) + 1);
+  /**
+   * Marks the sprite in use until the returned release is called (more calls do nothing).
+   * An `operation` (reaching its agent, an API call) is short and must not meet a frozen
+   * sprite half-way; an `attached` client may stay for hours.
+   */
+  hold(name: string, kind: 'attached' | 'operation' = 'attached'): () => void {
+    const counters = kind === 'operation' ? [this.holds, this.operations] : [this.holds];
+    for (const counter of counters) counter.set(name, (counter.get(name) ?? 0) + 1);
     this.touch(name);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = (this.holds.get(name) ?? 1) - 1;
-      if (left === 0) this.holds.delete(name);
-      else this.holds.set(name, left);
+      for (const counter of counters) {
+        const left = (counter.get(name) ?? 1) - 1;
+        if (left === 0) counter.delete(name);
+        else counter.set(name, left);
+      }
       this.touch(name);
     };
+  }
+
+  /** Whether an operation on the sprite is under way (a forced sleep waits for it). */
+  busy(name: string): boolean {
+    return this.operations.has(name);
   }
 
   touch(name: string): void {

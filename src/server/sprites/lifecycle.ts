@@ -77,6 +77,18 @@ export class SpriteLifecycle {
   }
 
   /**
+   * Puts a sprite to sleep at once, as asked: warm or cold. Operations under way on it (an
+   * exec being opened) finish first, so none meets a frozen agent half-way; attached clients
+   * wait until it wakes. False if it was asleep at least that deep already.
+   */
+  async sleepNow(name: string, cold: boolean): Promise<boolean> {
+    const { activity } = this.deps.registry;
+    const deadline = Date.now() + FREEZE_TIMEOUT_MS;
+    while (activity.busy(name) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    return cold ? this.cool(name) : this.freeze(name, () => !activity.busy(name));
+  }
+
+  /**
    * Puts a running sprite to sleep warm: recorded first, then its processes frozen (memory
    * kept, no CPU). `stillIdle` is asked again under the lock, so a use that came in meanwhile
    * wins. False if it stayed running (in use, not running, or it would not freeze).
@@ -168,7 +180,7 @@ export class SpriteLifecycle {
    * recovered and `use` tried once more.
    */
   async withAgent<T>(name: string, use: (link: AgentLink) => Promise<T>): Promise<T> {
-    const release = this.deps.registry.activity.hold(name);
+    const release = this.deps.registry.activity.hold(name, 'operation');
     try {
       const link = this.deps.sandboxes.link(await this.wake(name));
       try {

@@ -57,7 +57,7 @@ export class SpriteRegistry {
    * (running, warm or stopped). The sprite counts as in use until it is done.
    */
   async exclusive<T>(name: string, task: (record: SpriteRecord) => Promise<T>): Promise<T> {
-    const release = this.activity.hold(name);
+    const release = this.activity.hold(name, 'operation');
     try {
       return await this.locks.run(name, async () => {
         const record = this.get(name);

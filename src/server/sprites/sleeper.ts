@@ -101,7 +101,8 @@ export class Sleeper {
   private async considerWarm(record: SpriteRecord, now: number): Promise<void> {
     const { coldAfterMs } = this.deps.policy;
     if (coldAfterMs === 0 || now - warmSince(record) < coldAfterMs) return;
-    await this.deps.lifecycle.cool(record.name, () => this.deps.registry.get(record.name).state === 'warm');
+    // Something on its way in (an exec waking it) keeps it from going cold under its feet.
+    await this.deps.lifecycle.cool(record.name, () => this.deps.registry.get(record.name).state === 'warm' && !this.deps.registry.activity.held(record.name));
   }
 
   /** While memory is short, the warm sprite asleep longest goes cold (one per sweep, so the host can catch up). */

@@ -246,3 +246,26 @@ test('a live task keeps a sprite awake; deleting it lets it sleep', { timeout: 6
   await waitForStatus('tasked', 'warm');
   await client.deleteSprite('tasked');
 });
+
+test('races: an exec during a freeze, a checkpoint and a fork of a warm sprite, destroying a sleeping one', { timeout: 60_000 }, async () => {
+  await client.createSprite({ name: 'race', image: 'tiny' });
+  await sh(client, 'race', 'echo kept > /root/file');
+  const container = await containerOf('race');
+  // The freeze and the exec race for the lock; either order ends with the exec answered and the sprite running.
+  const [exec] = await Promise.all([execCollect(client, 'race', ['cat', '/root/file']), client.sleepSprite('race')]);
+  assert.equal(exec.stdout, 'kept\n');
+  await client.sleepSprite('race');
+  await eventually('the freezer', () => freezerState(container), 'FROZEN');
+  const outcome = await client.createCheckpoint('race', 'while warm', () => undefined);
+  assert.equal(outcome.type, 'complete', JSON.stringify(outcome));
+  assert.equal(await statusOf('race'), 'warm', 'a checkpoint takes a warm sprite as it is');
+  assert.equal(freezerState(container), 'FROZEN');
+  await client.forkSprite('race-fork', { sprite: 'race' }, { image: undefined });
+  assert.equal(await statusOf('race'), 'warm', 'so does a fork');
+  assert.equal((await execCollect(client, 'race-fork', ['cat', '/root/file'])).stdout, 'kept\n');
+  await client.deleteSprite('race');
+  await eventually('the container', () => runcState(container), 'missing');
+  await client.sleepSprite('race-fork', { cold: true });
+  await client.deleteSprite('race-fork');
+  assert.deepEqual((await client.listSprites()).sprites.map((s) => s.name).filter((n) => n.startsWith('race')), []);
+});
