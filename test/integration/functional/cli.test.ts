@@ -24,7 +24,7 @@ test('create, list, info, exec, use and destroy from the CLI', async (t) => {
   assert.match(created.stdout, new RegExp(`created sprite ${name}`));
 
   const listed = await hob(['ls', '--prefix', name]);
-  assert.match(listed.stdout, new RegExp(`^${name}\\s+running\\s+tiny`, 'm'));
+  assert.match(listed.stdout, new RegExp(`^${name}\\s+running\\s+now\\s+tiny`, 'm'));
   const json = JSON.parse((await hob(['list', '--json', '--prefix', name])).stdout) as { name: string }[]; // checked below
   assert.deepEqual(json.map((s) => s.name), [name]);
 

@@ -63,11 +63,19 @@ function listen(banner: string): Promise<Server> {
   });
 }
 
+/**
+ * The host's own IPv4 addresses on its real (device-backed) interfaces: they stay put while the
+ * test runs. Virtual links come and go with the tests and benches running beside this one (fake
+ * internets, other servers' sprite links); one vanishing between the listing and the probe would
+ * turn "the host's address" into an address off this machine, and the probe would leave it.
+ * This test probes its own gateway, another sprite and loopback by themselves.
+ */
 function hostAddresses(): string[] {
-  return Object.values(networkInterfaces())
-    .flat()
-    .filter((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.internal)
-    .map((entry) => entry?.address ?? '');
+  return Object.entries(networkInterfaces())
+    .filter(([name]) => existsSync(`/sys/class/net/${name}/device`))
+    .flatMap(([, entries]) => entries ?? [])
+    .filter((entry) => entry.family === 'IPv4' && !entry.internal)
+    .map((entry) => entry.address);
 }
 
 async function spriteAddress(name: string): Promise<{ address: string; gateway: string }> {
@@ -126,6 +134,7 @@ test('the fences hold: other sprites, the host, loopback, private, CGNAT, metada
   await sh(client, 'net-b', `setsid sh -c 'while :; do nc -l -p 8089 -e echo ${spriteBanner}; done' >/dev/null 2>&1 </dev/null & sleep 0.3`);
   assert.equal(await readBanner(b.address, 8089), spriteBanner, 'control: the host reaches sprite b');
   for (const address of Object.values(fake.fenced)) assert.equal(await readBanner(address, BANNER_PORT), fake.banner, `control: ${address} answers from the host`);
+  assert.ok(hostAddresses().length > 0, 'the host has an address of its own to probe');
   for (const address of ['127.0.0.1', ...hostAddresses(), a.gateway]) assert.equal(await readBanner(address, hostPort), hostBanner, `control: host ${address}`);
 
   const targets: [string, string, number, string][] = [
