@@ -7,20 +7,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
+import { hostAddresses } from '../../helpers/host-addresses.js';
 import { sections, sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
-
-/** The host's IPv4 addresses other than loopback. */
-function hostAddresses(): string[] {
-  return Object.values(networkInterfaces())
-    .flat()
-    .filter((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.internal)
-    .map((entry) => entry?.address ?? '');
-}
 
 function listen(banner: string): Promise<Server> {
   return new Promise((resolve, reject) => {

@@ -10,13 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { HobClient } from '../../../src/client/client.js';
 import { BANNER_PORT, startFakeInternet, type FakeInternet } from '../../helpers/fake-internet/index.js';
 import { cleanupDataDir, makeRunDir, startServer, uniquePrefix, type TestServer } from '../../helpers/server.js';
+import { hostAddresses } from '../../helpers/host-addresses.js';
 import { sections, sh } from '../../helpers/shell.js';
 
 const NAME = 'web.fake.test';
@@ -61,21 +61,6 @@ function listen(banner: string): Promise<Server> {
     listener.once('error', reject);
     listener.listen({ host: '0.0.0.0', port: 0 }, () => resolve(listener));
   });
-}
-
-/**
- * The host's own IPv4 addresses on its real (device-backed) interfaces: they stay put while the
- * test runs. Virtual links come and go with the tests and benches running beside this one (fake
- * internets, other servers' sprite links); one vanishing between the listing and the probe would
- * turn "the host's address" into an address off this machine, and the probe would leave it.
- * This test probes its own gateway, another sprite and loopback by themselves.
- */
-function hostAddresses(): string[] {
-  return Object.entries(networkInterfaces())
-    .filter(([name]) => existsSync(`/sys/class/net/${name}/device`))
-    .flatMap(([, entries]) => entries ?? [])
-    .filter((entry) => entry.family === 'IPv4' && !entry.internal)
-    .map((entry) => entry.address);
 }
 
 async function spriteAddress(name: string): Promise<{ address: string; gateway: string }> {
