@@ -1,6 +1,6 @@
 /**
  * Memory readings for the sleep bench: what the kernel charges to a sprite's cgroup, and the
- * host's MemAvailable. Works on cgroup v1 (and hybrid) hosts and on the unified v2 hierarchy,
+ * host's free memory. Works on cgroup v1 (and hybrid) hosts and on the unified v2 hierarchy,
  * as the server's freezer does.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -52,19 +52,42 @@ function statFields(file: string): Map<string, number> {
   return fields;
 }
 
-export function memAvailableBytes(): number {
-  const match = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
-  if (match === null) throw new Error('/proc/meminfo has no MemAvailable line');
-  return Number(match[1]) * 1024;
+/** One reading of the host's free memory, bytes. */
+export interface HostMemory {
+  /** MemAvailable from /proc/meminfo. */
+  memAvailable: number;
+  /**
+   * Free pages on the kernel's per-CPU lists (/proc/zoneinfo `count`), which MemFree and so
+   * MemAvailable leave out. Pages a process frees land there first, and with the per-CPU list
+   * sizes the kernel tunes itself (6.7 and later) they can hold hundreds of MiB for a while.
+   */
+  perCpuFree: number;
 }
 
-/** The median of several MemAvailable readings `gapMs` apart: one reading catches whatever else the host was doing. */
-export async function sampleMemAvailable(samples: number, gapMs: number): Promise<number> {
-  const readings: number[] = [];
+/** Free memory as a reading counts it: MemAvailable and the per-CPU free pages. */
+export function available(reading: HostMemory): number {
+  return reading.memAvailable + reading.perCpuFree;
+}
+
+const PAGE_BYTES = 4096;
+
+function readHostMemory(): HostMemory {
+  const match = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  if (match === null) throw new Error('/proc/meminfo has no MemAvailable line');
+  let pages = 0;
+  for (const count of readFileSync('/proc/zoneinfo', 'utf8').matchAll(/^\s+count:\s+(\d+)$/gm)) pages += Number(count[1]);
+  return { memAvailable: Number(match[1]) * 1024, perCpuFree: pages * PAGE_BYTES };
+}
+
+/** The median (by available()) of several readings `gapMs` apart: one reading catches whatever else the host was doing. */
+export async function sampleHostMemory(samples: number, gapMs: number): Promise<HostMemory> {
+  const readings: HostMemory[] = [];
   for (let i = 0; i < samples; i++) {
     if (i > 0) await sleep(gapMs);
-    readings.push(memAvailableBytes());
+    readings.push(readHostMemory());
   }
-  readings.sort((a, b) => a - b);
-  return readings[Math.floor(readings.length / 2)] ?? Number.NaN;
+  readings.sort((a, b) => available(a) - available(b));
+  const median = readings[Math.floor(readings.length / 2)];
+  if (median === undefined) throw new Error('no memory readings taken');
+  return median;
 }

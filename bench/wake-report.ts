@@ -1,6 +1,7 @@
 /** The sleep part of the report: warm and cold wakes against a running sprite and a cold create, and what sleeping sprites hold. */
 import type { BenchResults } from './report.js';
 import { formatMs, spread, type Spread, type Summary } from './stats.js';
+import { available, type HostMemory } from './memory.js';
 import type { WakeMemory, WakeResults } from './wake.js';
 
 export const WAKE_TARGETS = {
@@ -82,14 +83,18 @@ function spreadMib(s: Spread): string {
 }
 
 /**
- * Host figures per sprite, from MemAvailable, each a difference between readings seconds apart:
- * what going cold gave back (one per cycle), what deleting the cold sprites gave back, their
- * sum (a warm sprite), and how far the readings before and after the whole part moved apart.
+ * Host figures per sprite, from the free memory readings, each a difference between readings
+ * seconds apart: what going cold gave back (one per cycle; also by MemAvailable alone), what
+ * deleting the cold sprites gave back, their sum (a warm sprite), and how far the readings
+ * before and after the whole part moved apart.
  */
 export function perSprite(m: WakeMemory) {
-  const givenBack = spread(m.availableCold.map((cold, k) => (cold - (m.availableWarm[k] ?? Number.NaN)) / m.sprites));
-  const cold = ((m.availableAfter - (m.availableCold.at(-1) ?? Number.NaN)) / m.sprites);
-  return { givenBack, cold, warm: givenBack.median + cold, drift: (m.availableBefore - m.availableAfter) / m.sprites };
+  const per = (from: HostMemory | undefined, to: HostMemory | undefined, read: (h: HostMemory) => number = available) =>
+    from === undefined || to === undefined ? Number.NaN : (read(to) - read(from)) / m.sprites;
+  const givenBack = spread(m.cold.map((cold, k) => per(m.warm[k], cold)));
+  const givenBackMemAvailable = spread(m.cold.map((cold, k) => per(m.warm[k], cold, (h) => h.memAvailable)));
+  const cold = per(m.cold.at(-1), m.after);
+  return { givenBack, givenBackMemAvailable, cold, warm: givenBack.median + cold, drift: per(m.after, m.before) };
 }
 
 export function wakeMemoryRows(w: WakeResults): { section: string; rows: [string, string][] } {
@@ -103,8 +108,9 @@ export function wakeMemoryRows(w: WakeResults): { section: string; rows: [string
       ['  of which anonymous (process memory)', spreadMib(m.warmCgroup.anonBytes)],
       ['  of which page cache', spreadMib(m.warmCgroup.fileBytes)],
       ['  of which kernel (page tables, slab, sockets)', spreadMib(m.warmCgroup.kernelBytes)],
-      ['warm: host MemAvailable taken (the two below)', mib(host.warm)],
+      ['warm: host memory taken (the two below)', mib(host.warm)],
       [`  given back going cold, median of ${m.cycles} (min–max)`, spreadMib(host.givenBack)],
+      ['    the same by MemAvailable alone', spreadMib(host.givenBackMemAvailable)],
       ['  given back when the cold ones were deleted', mib(host.cold)],
       ['drift: first − last reading (noise)', mib(host.drift)],
       ['cgroups left after going cold', `${m.coldCgroupsLeft} of ${m.sprites * m.cycles}`],
@@ -127,13 +133,17 @@ export function wakeMethod(w: WakeResults): string[] {
     `- **(m)** the same sprite, ${w.coldN} rounds after 2 untimed ones; each round: sleep cold, \`sprite.exec("true")\` (it ` +
       'boots the sprite); sleep cold again, `POST /wake`, then the first exec on the fresh agent; then `createSprite` + first ' +
       'exec of a new sprite (the reference; deleted after, not timed).',
-    `- **(n)** host \`MemAvailable\` (/proc/meminfo, the median of 5 readings 100 ms apart) is read before ${w.memory.sprites} ` +
-      'sprites are created one by one and each given one `exec("true")`; then all are forced warm and each frozen sprite\'s ' +
-      'cgroup is read (`memory.usage_in_bytes`, split by `memory.stat` `total_rss` and `total_cache`, the rest being kernel ' +
-      'memory charged to it; `memory.current` and `memory.stat` on cgroup v2), and MemAvailable again; then all are forced cold ' +
-      '(their cgroups checked gone), MemAvailable after 300 ms; then all deleted, MemAvailable after 300 ms. A per-sprite host ' +
-      'figure is the drop from the first reading, divided by the number of sprites. The last reading should be back at the ' +
-      'first: what it is not is drift from everything else on the host (other processes, page cache), the noise of these figures.',
+    `- **(n)** the host's free memory is read before ${w.memory.sprites} sprites are created one by one. Then, ` +
+      `${w.memory.cycles} times: each is given one \`exec("true")\` (which boots it again after the first time), all are forced ` +
+      'warm, each frozen sprite\'s cgroup is read (`memory.usage_in_bytes`, split by `memory.stat` `total_rss` and ' +
+      '`total_cache`, the rest being kernel memory charged to it; `memory.current` and `memory.stat` on cgroup v2), and the ' +
+      'host\'s free memory; all are forced cold (their cgroups checked gone), and after 300 ms the free memory is read again. ' +
+      'At the end all are deleted and, after 300 ms, it is read a last time. A reading is the median of 5, 100 ms apart, of ' +
+      '`MemAvailable` (/proc/meminfo) plus the free pages on the kernel\'s per-CPU lists (the `count` lines of ' +
+      '/proc/zoneinfo), which MemAvailable leaves out: a process\'s freed pages go there first, and with the list sizes ' +
+      'this kernel tunes itself they hold tens to hundreds of MiB, so MemAvailable alone shows only part of what was freed ' +
+      '(the table gives it too). A per-sprite figure is the difference between two readings divided by the number of ' +
+      'sprites. The last reading should be back at the first; what it is not is drift from everything else on the host.',
   ];
 }
 
@@ -174,28 +184,34 @@ export function wakeAnalysis(r: BenchResults): string[] {
 
   const cg = mem.warmCgroup;
   const pinned = cg.anonBytes.median + cg.kernelBytes.median;
-  const coldWithinNoise = Math.abs(host.cold) <= Math.abs(host.drift);
+  const noise = Math.max(Math.abs(host.drift), host.givenBack.max - host.givenBack.min);
+  const apart = host.warm - pinned;
   paragraphs.push(
     `**Memory asleep** (n). Each frozen tiny sprite's cgroup is charged ${mib(cg.usageBytes.median)} ` +
       `(median of ${cg.usageBytes.n}): ${mib(cg.anonBytes.median)} the processes' own memory (the agent's Node and tini, its PID 1), ` +
       `${mib(cg.fileBytes.median)} page cache and ${mib(cg.kernelBytes.median)} kernel memory. Freezing keeps all of it: it ` +
       'takes the CPU away, not the memory. ' +
-      `Seen from the host, going cold gave back ${mib(host.givenBack.median)} of MemAvailable per sprite ` +
-      `(${mib(host.givenBack.min)} to ${mib(host.givenBack.max)} over ${mem.cycles} cycles), and deleting the cold sprites ` +
-      `${mib(host.cold)} more, so a warm sprite takes about ${mib(host.warm)}. The kernel counts page cache as available ` +
-      `(it can drop it), so the part of the charge that compares is the processes' and the kernel's, ${mib(pinned)}; ` +
-      (host.warm > pinned
-        ? 'the host figure is above it by what the sprite holds outside its cgroup (its network, its share of the server) and by noise. '
-        : 'the host figure is below it, and since a process\'s memory comes back when it ends, that can only be noise from the ' +
-          'rest of the host (see the range of the cycles and the drift): plan with the cgroup figure. ') +
+      `Seen from the host, going cold gave back ${mib(host.givenBack.median)} per sprite ` +
+      `(${mib(host.givenBack.min)} to ${mib(host.givenBack.max)} over ${mem.cycles} cycles); MemAvailable alone shows only ` +
+      `${mib(host.givenBackMemAvailable.median)}, because freed pages wait on the kernel's per-CPU lists at first. Deleting the ` +
+      `cold sprites gave back ${mib(host.cold)} more, so a warm sprite takes about ${mib(host.warm)} of the host's memory. ` +
+      'The kernel counts page cache as available (it can drop it), so what compares is the charge\'s processes and kernel ' +
+      `parts, ${mib(pinned)}: ` +
+      (Math.abs(apart) <= noise
+        ? `the two agree within the noise (${mib(noise)} per sprite, below). `
+        : apart > 0
+          ? `the host figure is ${mib(apart)} above it, more than the noise: what the sprite holds outside its cgroup (its ` +
+            'network, its share of the server). '
+          : `the host figure is ${mib(-apart)} below it, more than the noise (${mib(noise)} per sprite): something else on the ` +
+            'host took memory back meanwhile; plan with the cgroup figure. ') +
       `A cold sprite has no processes and no cgroup (${mem.coldCgroupsLeft} of ${mem.sprites * mem.cycles} left after going cold); ` +
       'it keeps its user and network namespaces (two bind mounts), its veth pair, its entries in Hob\'s nftables sets, its ' +
       'root on disk and its row in SQLite, which deleting gives back together with its root\'s cached pages: the ' +
       `${mib(host.cold)} above` +
-      (coldWithinNoise ? ', no more than the drift below, so a cold sprite\'s cost is not measurable at this count. ' : '. ') +
-      'MemAvailable moves with everything else on the host (other processes come and go): the range over the cycles, and ' +
-      `the drift of ${mib(host.drift)} per sprite between the first and the last reading, tens of seconds apart, show by how ` +
-      'much, so the host figures are rough at this count. The cgroup figure is exact.',
+      (Math.abs(host.cold) <= noise ? ', within the noise, so what a cold sprite holds is not measurable at this count. ' : '. ') +
+      'Everything else on the host moves these readings too: between the first and the last, tens of seconds apart, they ' +
+      `drifted by ${mib(host.drift)} per sprite, and the cycles spread over ${mib(host.givenBack.max - host.givenBack.min)}. ` +
+      'The cgroup figure is exact.',
   );
   const perWarm = Math.max(host.warm, mem.warmCgroup.usageBytes.median);
   paragraphs.push(

@@ -4,7 +4,7 @@
  * on it while running, and `POST /wake` of the warm sprite against the same request on a running
  * one (nothing to do); (m) the same for a sprite forced cold, against a cold create → first exec
  * in the same rounds; (n) what sleeping sprites hold: each frozen sprite's cgroup charge, and
- * the host's MemAvailable with the sprites running, warm and cold. The server runs with
+ * the host's free memory with the sprites warm and cold. The server runs with
  * `--idle-timeout 0`, so only the bench puts sprites to sleep. Its sprites are removed by
  * cleanup(), also after a failure.
  */
@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SpritesClient } from '@fly/sprites';
 import type { HobClient } from '../src/client/client.js';
 import { HobError } from '../src/shared/errors.js';
-import { cgroupMemory, sampleMemAvailable, type CgroupMemory } from './memory.js';
+import { cgroupMemory, sampleHostMemory, type CgroupMemory, type HostMemory } from './memory.js';
 import { responseTimes } from './server-log.js';
 import { spread, summarize, type Spread, type Summary } from './stats.js';
 
@@ -23,7 +23,7 @@ const COLD_WARMUP = 2;
 const MEM_CYCLES = 3;
 const MEM_SAMPLES = 5;
 const MEM_SAMPLE_GAP_MS = 100;
-/** After the last sprite went cold, before MemAvailable is read: exited processes' pages are freed by then. */
+/** After the last sprite went cold, before free memory is read: exited processes' pages are freed by then. */
 const SETTLE_MS = 300;
 
 export interface WakeMemory {
@@ -33,12 +33,12 @@ export interface WakeMemory {
   warmCgroup: Record<keyof CgroupMemory, Spread>;
   /** Cgroups still there after the sprites went cold, all cycles (none: a cold sprite has no processes). */
   coldCgroupsLeft: number;
-  /** Host MemAvailable, bytes, each the median of a few readings: before the sprites were made, and after they were deleted. */
-  availableBefore: number;
-  availableAfter: number;
-  /** MemAvailable with all of them warm, and then cold, one of each per cycle. */
-  availableWarm: number[];
-  availableCold: number[];
+  /** The host's free memory, each the median of a few readings: before the sprites were made, and after they were deleted. */
+  before: HostMemory;
+  after: HostMemory;
+  /** The same with all of them warm, and then cold, one of each per cycle. */
+  warm: HostMemory[];
+  cold: HostMemory[];
   memTotalBytes: number;
 }
 
@@ -96,7 +96,7 @@ export class WakeBench {
     const cold = await this.coldRounds(name);
     await this.delete(name);
 
-    log(`(n) memory of ${memorySprites} tiny sprites, each after one exec: running, warm, cold`);
+    log(`(n) memory of ${memorySprites} tiny sprites, warm then cold, ${MEM_CYCLES} times, each after one exec`);
     const memory = await this.memory(memorySprites);
     await this.cleanup();
 
@@ -177,23 +177,23 @@ export class WakeBench {
   }
 
   /**
-   * MemAvailable before any of the sprites exist; then `n` tiny sprites are created, and in each
+   * The host's free memory before any of the sprites exist; then `n` tiny sprites are created, and in each
    * cycle each one is given one exec (which boots it again after the first cycle), all are made
-   * warm (their cgroups read while frozen), then cold, with MemAvailable read in both states;
-   * at the end all are deleted and MemAvailable read again, which should be back where it began.
+   * warm (their cgroups read while frozen), then cold, with the host's free memory read in both
+   * states; at the end all are deleted and it is read again, which should be back where it began.
    */
   private async memory(n: number): Promise<WakeMemory> {
     const { hob, sdk, prefix } = this.o;
     const names = Array.from({ length: n }, (_, i) => `${prefix}-bench-m${i}`);
-    const availableBefore = await sampleMemAvailable(MEM_SAMPLES, MEM_SAMPLE_GAP_MS);
+    const before = await sampleHostMemory(MEM_SAMPLES, MEM_SAMPLE_GAP_MS);
     const containers: string[] = [];
     for (const name of names) {
       const { id } = await hob.getSprite(await this.create(name));
       containers.push(`${prefix}-${id}`);
     }
     const charges: CgroupMemory[] = [];
-    const availableWarm: number[] = [];
-    const availableCold: number[] = [];
+    const warm: HostMemory[] = [];
+    const cold: HostMemory[] = [];
     let coldCgroupsLeft = 0;
     for (let cycle = 0; cycle < MEM_CYCLES; cycle++) {
       for (const name of names) await sdk.sprite(name).exec('true');
@@ -203,25 +203,25 @@ export class WakeBench {
         if (charge === undefined) throw new Error(`warm sprite ${id} has no memory cgroup`);
         charges.push(charge);
       }
-      availableWarm.push(await sampleMemAvailable(MEM_SAMPLES, MEM_SAMPLE_GAP_MS));
+      warm.push(await sampleHostMemory(MEM_SAMPLES, MEM_SAMPLE_GAP_MS));
       for (const name of names) await this.sleep(name, true);
       coldCgroupsLeft += containers.filter((id) => cgroupMemory(id) !== undefined).length;
       await sleep(SETTLE_MS);
-      availableCold.push(await sampleMemAvailable(MEM_SAMPLES, MEM_SAMPLE_GAP_MS));
+      cold.push(await sampleHostMemory(MEM_SAMPLES, MEM_SAMPLE_GAP_MS));
     }
     for (const name of names) await this.delete(name);
     await sleep(SETTLE_MS);
-    const availableAfter = await sampleMemAvailable(MEM_SAMPLES, MEM_SAMPLE_GAP_MS);
+    const after = await sampleHostMemory(MEM_SAMPLES, MEM_SAMPLE_GAP_MS);
     const part = (key: keyof CgroupMemory) => spread(charges.map((c) => c[key]));
     return {
       sprites: n,
       cycles: MEM_CYCLES,
       warmCgroup: { usageBytes: part('usageBytes'), anonBytes: part('anonBytes'), fileBytes: part('fileBytes'), kernelBytes: part('kernelBytes') },
       coldCgroupsLeft,
-      availableBefore,
-      availableAfter,
-      availableWarm,
-      availableCold,
+      before,
+      after,
+      warm,
+      cold,
       memTotalBytes: totalmem(),
     };
   }
