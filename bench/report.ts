@@ -8,6 +8,8 @@ import type { NetworkResults } from './network.js';
 import { networkAnalysis, networkMethod, networkRateRows, networkRatios, networkRows, networkTargets } from './network-report.js';
 import { PHASE_LABELS, PHASES, type Phase } from './replica.js';
 import { formatMs, formatRate, type RateSummary, type Summary } from './stats.js';
+import type { WakeResults } from './wake.js';
+import { wakeAnalysis, wakeMemoryRows, wakeMethod, wakeRatios, wakeRows, wakeTargets } from './wake-report.js';
 
 export interface BenchResults {
   facts: MachineFacts;
@@ -33,6 +35,8 @@ export interface BenchResults {
   cli: CliResults;
   /** (i)–(k): sprite URLs and egress. */
   network: NetworkResults;
+  /** (l)–(n): warm and cold wakes, and what sleeping sprites hold. */
+  wake: WakeResults;
 }
 
 export const TARGETS = {
@@ -51,6 +55,12 @@ interface Row {
 interface RateRow {
   label: string;
   summary: RateSummary;
+}
+
+/** Values that are neither times nor rates (memory), already formatted with their units. */
+interface ValueGroup {
+  section: string;
+  rows: [string, string][];
 }
 
 interface Target {
@@ -94,6 +104,7 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
     ...checkpointRows(r.checkpoints),
     ...cliRows(r.cli),
     ...networkRows(r.network),
+    ...wakeRows(r.wake),
   ];
 }
 
@@ -118,6 +129,7 @@ function ratios(r: BenchResults): [string, string][] {
     ...checkpointRatios(r.checkpoints, ratio),
     ...cliRatios(r.cli, ratio),
     ...networkRatios(r.network, ratio),
+    ...wakeRatios(r.wake, r.createToFirstExec, ratio),
   ];
 }
 
@@ -144,6 +156,7 @@ function targets(r: BenchResults): Target[] {
     ...checkpointTargets(r.checkpoints),
     ...cliTargets(r.cli),
     ...networkTargets(r.network),
+    ...wakeTargets(r.wake),
   ];
 }
 
@@ -155,7 +168,7 @@ function busyNote(r: BenchResults): string | undefined {
 }
 
 export function renderConsole(r: BenchResults): string {
-  return renderTables(rows(r), ratios(r), targets(r), busyNote(r), rateRows(r));
+  return renderTables(rows(r), ratios(r), targets(r), busyNote(r), rateRows(r), [wakeMemoryRows(r.wake)]);
 }
 
 /** The console form of any part of the results: tables, ratios, an optional warning, targets. */
@@ -165,6 +178,7 @@ export function renderTables(
   targetList: Target[],
   busy?: string,
   rateGroups: { section: string; rows: RateRow[] }[] = [],
+  valueGroups: ValueGroup[] = [],
 ): string {
   const lines: string[] = [];
   const pad = (s: string, n: number): string => s.padEnd(n);
@@ -187,6 +201,10 @@ export function renderTables(
         lines.push(`  ${pad(row.label, 50)}${String(s.n).padStart(4)}${rate(s.median)}${rate(s.min)}${rate(s.max)}`);
       }
     }
+  }
+  for (const group of valueGroups) {
+    lines.push(group.section);
+    for (const [label, value] of group.rows) lines.push(`  ${pad(label, 50)}${value.padStart(32)}`);
   }
   lines.push('ratios of medians');
   for (const [label, value] of ratioList) lines.push(`  ${pad(label, 50)}${value.padStart(8)}`);
@@ -236,7 +254,8 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(
     `Milliseconds. (a), (c) runc and the profile: ${r.createN} runs each; exec round trips: ${r.execN} runs each; ` +
       `(d)–(f) and the snapshot floor: ${r.checkpoints.n} runs each; copies in (g): ${r.checkpoints.copyN} runs each; ` +
-      `CLI processes in (h): ${r.cli.n} runs each; requests in (i): ${r.network.urlN} each; warm-up runs are not counted.`,
+      `CLI processes in (h): ${r.cli.n} runs each; requests in (i): ${r.network.urlN} each; warm wakes in (l): ${r.wake.warmN} ` +
+      `rounds; cold wakes in (m): ${r.wake.coldN} rounds; warm-up runs are not counted.`,
     '',
   );
   out.push('| | n | p50 | p90 | min | max |', '|---|---:|---:|---:|---:|---:|');
@@ -258,6 +277,13 @@ export function renderMarkdown(r: BenchResults): string {
       const s = row.summary;
       out.push(`| ${cell(row.label)} | ${s.n} | ${formatRate(s.median)} | ${formatRate(s.min)} | ${formatRate(s.max)} |`);
     }
+  }
+  out.push('');
+  const memory = wakeMemoryRows(r.wake);
+  out.push(`| ${cell(memory.section)} | |`, '|---|---:|');
+  for (const [label, value] of memory.rows) {
+    const indent = label.length - label.trimStart().length;
+    out.push(`| ${'&nbsp;'.repeat(indent)}${cell(label.trim())} | ${value} |`);
   }
   out.push('');
   out.push('| ratio of medians | |', '|---|---:|');
@@ -291,6 +317,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...checkpointMethod(r.checkpoints),
     ...cliMethod(r.cli),
     ...networkMethod(r.network),
+    ...wakeMethod(r.wake),
     '',
   );
 
@@ -379,5 +406,6 @@ function analysis(r: BenchResults): string[] {
   paragraphs.push(...checkpointAnalysis(r));
   paragraphs.push(cliAnalysis(r));
   paragraphs.push(...networkAnalysis(r));
+  paragraphs.push(...wakeAnalysis(r));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

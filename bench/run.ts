@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
  * (bench/cli.ts), then checkpoint, restore and fork next to copying the same tree
  * (bench/checkpoints.ts), then a GET through a sprite's URL next to the same GET straight to the
  * sprite, and downloads from a server beyond the host by a sprite next to the host itself
- * (bench/network.ts), prints the results and rewrites BENCHMARKS.md. `npm run bench -- cli`
+ * (bench/network.ts), then warm and cold wakes next to an exec on a running sprite and a cold
+ * create, and the memory sleeping sprites hold (bench/wake.ts), prints the results and rewrites BENCHMARKS.md. `npm run bench -- cli`
  * measures only the CLI and prints it, leaving BENCHMARKS.md alone. Everything it made
  * (sprites, containers, cgroups, the pool, the data dir, the download server's namespace) is removed at the end, also when it
  * fails or is interrupted.
@@ -30,6 +31,7 @@ import { PHASES, Replica, type Phase } from './replica.js';
 import { ratio, renderConsole, renderMarkdown, renderTables, type BenchResults } from './report.js';
 import { responseTimes } from './server-log.js';
 import { sampleRoundRobin, summarize } from './stats.js';
+import { WakeBench } from './wake.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -40,6 +42,9 @@ const { values: flags, positionals } = parseArgs({
     'copy-iterations': { type: 'string', default: '3' },
     'cli-iterations': { type: 'string', default: '30' },
     'url-requests': { type: 'string', default: '300' },
+    'wake-iterations': { type: 'string', default: '30' },
+    'cold-wake-iterations': { type: 'string', default: '10' },
+    'memory-sprites': { type: 'string', default: '20' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -54,6 +59,9 @@ const checkpointN = positiveInt(flags['checkpoint-iterations'], 'checkpoint-iter
 const copyN = positiveInt(flags['copy-iterations'], 'copy-iterations');
 const cliN = positiveInt(flags['cli-iterations'], 'cli-iterations');
 const urlN = positiveInt(flags['url-requests'], 'url-requests');
+const wakeN = positiveInt(flags['wake-iterations'], 'wake-iterations');
+const coldWakeN = positiveInt(flags['cold-wake-iterations'], 'cold-wake-iterations');
+const memorySprites = positiveInt(flags['memory-sprites'], 'memory-sprites');
 
 function positiveInt(raw: string, what: string): number {
   const n = Number(raw);
@@ -84,6 +92,7 @@ let server: TestServer | undefined;
 let replica: Replica | undefined;
 let checkpointBench: CheckpointBench | undefined;
 let networkBench: NetworkBench | undefined;
+let wakeBench: WakeBench | undefined;
 let origin: Origin | undefined;
 let cleaning: Promise<void> | undefined;
 // A property, not a `let`: the compiler cannot see the signal handler's write to a local.
@@ -95,6 +104,7 @@ function cleanup(): Promise<void> {
     // Deletes its sprites through the API, so before the server stops.
     await checkpointBench?.cleanup().catch((error: unknown) => log(`checkpoint bench cleanup: ${String(error)}`));
     await networkBench?.cleanup().catch((error: unknown) => log(`network bench cleanup: ${String(error)}`));
+    await wakeBench?.cleanup().catch((error: unknown) => log(`wake bench cleanup: ${String(error)}`));
     if (server !== undefined) {
       const running = server;
       // A server that does not stop on SIGTERM within 15 s is killed.
@@ -191,6 +201,11 @@ async function main(): Promise<BenchResults> {
   networkBench = new NetworkBench({ hob, url, token, prefix, dataDir, origin, urlN, log });
   const network = await networkBench.run();
 
+  // On the cold server still: its cold creates are the reference of a cold wake, and no spare
+  // boots in the background to move MemAvailable.
+  wakeBench = new WakeBench({ hob, sdk, prefix, logFile: server.logFile, warmN: wakeN, coldN: coldWakeN, memorySprites, log });
+  const wake = await wakeBench.run();
+
   // On the cold server still: no spare boots in the background, and forks never take one.
   checkpointBench = new CheckpointBench({ hob, sdk, dataDir, prefix, logFile: server.logFile, n: checkpointN, copyN, log });
   const checkpoints = await checkpointBench.run();
@@ -228,6 +243,7 @@ async function main(): Promise<BenchResults> {
     checkpoints,
     cli,
     network,
+    wake,
   };
 }
 

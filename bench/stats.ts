@@ -31,18 +31,23 @@ export function summarize(samplesMs: readonly number[]): Summary {
   };
 }
 
-/** Summaries of rates (requests/s, MB/s): higher is better, so no tail quantile is kept. */
-export interface RateSummary {
+/** The median and range of plain values (bytes, rates), where no tail quantile is wanted. */
+export interface Spread {
   n: number;
   median: number;
   min: number;
   max: number;
 }
 
-export function summarizeRates(samples: readonly number[]): RateSummary {
+export function spread(samples: readonly number[]): Spread {
   const sorted = [...samples].sort((a, b) => a - b);
   return { n: sorted.length, median: quantile(sorted, 0.5), min: sorted[0] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
 }
+
+/** Summaries of rates (requests/s, MB/s): higher is better, so no tail quantile is kept. */
+export type RateSummary = Spread;
+
+export const summarizeRates = spread;
 
 export function formatRate(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
