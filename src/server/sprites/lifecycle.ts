@@ -3,6 +3,7 @@ import { HobError } from '../../shared/errors.js';
 import type { UrlSettingsJson } from '../../shared/protocol.js';
 import { AGENT_VERSION } from '../../shared/version.js';
 import type { AgentLink } from '../agent-link/link.js';
+import { crashPoint } from '../util/crash-point.js';
 import { AgentConnectionLost, AgentUnreachable } from '../agent-link/transport.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import type { SpriteRecord } from '../store/sprites.js';
@@ -64,6 +65,7 @@ export class SpriteLifecycle {
       if (record.state === 'warm') {
         // Recorded first: a restart that finds it running and frozen thaws it.
         this.deps.registry.transition(record, 'running');
+        crashPoint('wake:recorded');
         await this.deps.runtime.thaw(this.deps.registry.containerId(record));
       } else if (record.state === 'stopped') {
         await this.start(record);
@@ -99,6 +101,7 @@ export class SpriteLifecycle {
       if (record.state !== 'running' || !stillIdle()) return false;
       const id = this.deps.registry.containerId(record);
       this.deps.registry.transition(record, 'warm');
+      crashPoint('freeze:recorded');
       const frozen = await this.deps.runtime.freeze(id, FREEZE_TIMEOUT_MS).catch(() => false);
       if (!frozen) {
         await this.deps.runtime.thaw(id);
@@ -120,6 +123,7 @@ export class SpriteLifecycle {
       const record = this.deps.registry.get(name);
       if ((record.state !== 'warm' && record.state !== 'running') || !stillIdle()) return false;
       this.deps.registry.transition(record, 'stopped');
+      crashPoint('cool:recorded');
       await this.deps.sandboxes.halt(record);
       this.deps.log.info({ sprite: name, from: record.state }, 'sprite went cold');
       return true;

@@ -269,3 +269,39 @@ test('races: an exec during a freeze, a checkpoint and a fork of a warm sprite, 
   await client.deleteSprite('race-fork');
   assert.deepEqual((await client.listSprites()).sprites.map((s) => s.name).filter((n) => n.startsWith('race')), []);
 });
+
+test('a server killed half-way through a sleep or a wake comes back with the sprite honest and usable', { timeout: 120_000 }, async () => {
+  const restart = async (env: Record<string, string> = {}) => {
+    await server.kill().catch(() => undefined);
+    server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0', '--idle-timeout', '0'], env });
+    client = clientFor(server);
+  };
+  // Each scenario: the crash point, how to get there, and what the sprite must be after the restart.
+  const scenarios = [
+    { point: 'freeze:recorded', act: (name: string) => client.sleepSprite(name), after: 'running' },
+    { point: 'cool:recorded', act: (name: string) => client.sleepSprite(name, { cold: true }), after: 'cold' },
+    { point: 'wake:recorded', act: (name: string) => client.wakeSprite(name), after: 'running', warmFirst: true },
+  ];
+  for (const scenario of scenarios) {
+    await restart();
+    const name = `crash-${scenario.point.replace(/[^a-z]+/g, '-')}`;
+    await client.createSprite({ name, image: 'tiny' });
+    await sh(client, name, `${COUNTER} sleep 0.2`);
+    if (scenario.warmFirst === true) await client.sleepSprite(name);
+    const container = await containerOf(name);
+    await restart({ HOB_CRASH_AT: scenario.point });
+    await scenario.act(name).catch(() => undefined);
+    await server.exited();
+    await restart();
+    assert.equal(await statusOf(name), scenario.after, `${scenario.point}: the status after the restart`);
+    if (scenario.after === 'running') await eventually(`${scenario.point}: the freezer`, () => freezerState(container), 'THAWED');
+    else await eventually(`${scenario.point}: the container`, () => runcState(container), 'missing');
+    const counted = await sh(client, name, 'cat /tmp/count');
+    assert.equal(counted.code, 0, `${scenario.point}: the sprite answers`);
+    await client.deleteSprite(name);
+  }
+  // The tests after this one expect the short timeouts.
+  await server.stop();
+  server = await startServer({ dataDir, prefix, extraArgs: TIMEOUTS });
+  client = clientFor(server);
+});
