@@ -9,8 +9,11 @@ export const HOB_VERSION = '0.1.0';
  * 2: exec accepts client messages up to MAX_EXEC_MESSAGE_BYTES (version 1 closed at 1 MiB).
  * 3: `WS /ports/watch` reports the sprite's listening TCP ports, and `GET /tcp?host=&port=`
  *    upgrades to a raw TCP pipe dialled inside the sprite (URLs, /proxy).
+ * 4: exec takes `user` and runs the command as that account of the sprite's /etc/passwd (its
+ *    uid and gid, HOME, USER, SHELL, and its home as the working directory unless it is root).
+ *    Older agents ignore `user` and run everything as root until their sprite restarts.
  */
-export const AGENT_VERSION = 3;
+export const AGENT_VERSION = 4;
 
 /** The first agent version with `WS /ports/watch`; older ones are told to restart. */
 export const PORTS_WATCH_AGENT_VERSION = 3;

@@ -6,7 +6,9 @@ import { HobError } from '../../shared/errors.js';
 import { parseExecQuery } from '../../shared/exec-request.js';
 import { StreamId, decodeFrame, encodeExitFrame, encodeFrame } from '../../shared/frames.js';
 import { routes } from '../../shared/schemas/routes.js';
+import { execForSprite } from '../sprites/exec-defaults.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
+import type { SpriteRegistry } from '../sprites/registry.js';
 import { acceptRawBodies } from './body.js';
 import { routeOptions } from './contract.js';
 
@@ -26,7 +28,7 @@ interface NameParams {
  * 0x02 stderr, then exactly [0x03, code]. Frames carry no length, so each is written on its own
  * and followed by a short pause; that is the protocol's limit, and why WebSocket exec is preferred.
  */
-export function registerHttpExecRoute(app: FastifyInstance, deps: { lifecycle: SpriteLifecycle; maxExecBodyBytes: number }): void {
+export function registerHttpExecRoute(app: FastifyInstance, deps: { registry: SpriteRegistry; lifecycle: SpriteLifecycle; maxExecBodyBytes: number }): void {
   void app.register((raw, _options, done) => {
     acceptRawBodies(raw);
     raw.post<{ Params: NameParams }>(
@@ -34,10 +36,10 @@ export function registerHttpExecRoute(app: FastifyInstance, deps: { lifecycle: S
       { ...routeOptions(routes.execHttp), bodyLimit: deps.maxExecBodyBytes },
       async (request, reply) => {
         const params = new URL(request.url, 'http://hob').searchParams;
-        const exec = parseExecQuery(params);
-        if (exec.tty) throw new HobError('bad_request', 'HTTP exec cannot run a TTY; use the WebSocket exec');
         const body = request.body as Readable | undefined; // the raw parser passes the request stream
-        exec.stdin = body !== undefined && params.get('stdin') === 'true';
+        const query = parseExecQuery(params);
+        if (query.tty) throw new HobError('bad_request', 'HTTP exec cannot run a TTY; use the WebSocket exec');
+        const exec = execForSprite(deps.registry.get(request.params.name), { ...query, stdin: body !== undefined && params.get('stdin') === 'true' });
         const agent = await deps.lifecycle.withAgent(request.params.name, (link) => link.openExecSocket(exec));
         streamFrames(reply, agent);
         if (exec.stdin && body !== undefined) pumpStdin(body, agent);

@@ -14,9 +14,16 @@ export const ExecQuery = Type.Object({
   rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: DEFAULT_TTY_ROWS, description: 'Terminal rows, with tty.' })),
   cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: DEFAULT_TTY_COLS, description: 'Terminal columns, with tty.' })),
   stdin: Type.Optional(Type.Boolean({ description: '`true` or `1` keeps stdin open for the client to write; otherwise it is closed at once.' })),
+  user: Type.Optional(
+    Type.String({
+      description:
+        "Hob extension: the account to run as, a name from the sprite's /etc/passwd or a uid. Default: the image's user, `sprite` (uid 1000, starting in /home/sprite, with passwordless sudo) on debian and root (starting in /) on other images.",
+    }),
+  ),
 });
 
 export const EXEC_STREAM_DESCRIPTION = [
   'Binary frames, one byte of stream id and the payload: 0x00 stdin (client to sprite), 0x01 stdout, 0x02 stderr, 0x03 exit (one byte of exit code), 0x04 end of stdin.',
   'With a TTY, binary frames are raw terminal bytes. Text frames carry JSON control messages: the client sends {"type":"signal","signal":"TERM"} and {"type":"resize","cols":80,"rows":24}; the server sends {"type":"exit","exit_code":0}.',
 ].join(' ');
+
