@@ -138,4 +138,5 @@ function streamFrames(reply: FastifyReply, agent: WebSocket): void {
   raw.on('close', () => {
     if (agent.readyState === WebSocket.OPEN || agent.readyState === WebSocket.CONNECTING) agent.close();
   });
+  agent.resume();
 }
