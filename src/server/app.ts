@@ -125,7 +125,7 @@ export function createApp(deps: AppDeps): App {
   registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerPolicyRoutes(fastify, { registry, network: deps.network });
-  registerHttpExecRoute(fastify, { registry, lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes });
+  registerHttpExecRoute(fastify, { registry, lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
 
   const api = upgradeRouter({ tokens, log }, upgradeRoutes);

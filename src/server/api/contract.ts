@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { TSchema, TUndefined, TUnion } from '@sinclair/typebox';
 import type { RouteContract } from '../../shared/schemas/routes.js';
 
 declare module 'fastify' {
@@ -8,8 +8,10 @@ declare module 'fastify' {
   }
 }
 
-type JsonBodyOf<R> = R extends { body: { json: infer B } } ? B : undefined;
-type ResponseOf<R> = R extends { response: { status: infer S extends number; json: infer J } } ? { [K in S]: J } : undefined;
+/** An optional body is typed as possibly absent: fastify leaves `request.body` undefined when none is sent. */
+type JsonBodyOf<R> = R extends { body: { json: infer B extends TSchema; required: infer Required } } ? (Required extends true ? B : TUnion<[B, TUndefined]>) : undefined;
+type CreatedOf<R> = R extends { response: { created: string } } ? 201 : never;
+type ResponseOf<R> = R extends { response: { status: infer S extends number; json: infer J } } ? { [K in S | CreatedOf<R>]: J } : undefined;
 
 /** The fastify schema of a route, typed from its contract so the type provider types its handler. */
 export interface FastifySchemaOf<R extends RouteContract> {
@@ -30,6 +32,11 @@ export function routeOptions<const R extends RouteContract>(contract: R): { sche
   if (contract.params !== undefined) schema.params = contract.params;
   if (contract.querystring !== undefined) schema.querystring = contract.querystring;
   if (contract.body !== undefined && 'json' in contract.body) schema.body = contract.body.json;
-  if ('json' in contract.response) schema.response = { [contract.response.status]: contract.response.json };
+  if ('json' in contract.response) {
+    const { status, json, created } = contract.response;
+    // A route that may create answers 201 with the same body, serialised by the same schema.
+    schema.response = created === undefined ? { [status]: json } : { [status]: json, 201: json };
+  }
   return { schema: schema as unknown as FastifySchemaOf<R>, config: { public: contract.public === true } }; // built field by field from the same contract the type is computed from
 }
+

@@ -10,7 +10,9 @@ import { execForSprite } from '../sprites/exec-defaults.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
 import { acceptRawBodies } from './body.js';
+import { clientGoneSignal } from './client-gone.js';
 import { routeOptions } from './contract.js';
+import { collectJsonExec, parseJsonExec, wantsJsonExec } from './exec-json.js';
 
 /** The SDK reads each chunk of the body as one frame, so frames must be small, flushed and spaced. */
 const MAX_FRAME_PAYLOAD = 16 * 1024 - 1;
@@ -27,8 +29,9 @@ interface NameParams {
  * HTTP exec: one POST, stdin in the body, and a chunked body of frames back — 0x01 stdout,
  * 0x02 stderr, then exactly [0x03, code]. Frames carry no length, so each is written on its own
  * and followed by a short pause; that is the protocol's limit, and why WebSocket exec is preferred.
+ * Without `cmd` in the query the body is a JSON command instead, answered as JSON (exec-json.ts).
  */
-export function registerHttpExecRoute(app: FastifyInstance, deps: { registry: SpriteRegistry; lifecycle: SpriteLifecycle; maxExecBodyBytes: number }): void {
+export function registerHttpExecRoute(app: FastifyInstance, deps: { registry: SpriteRegistry; lifecycle: SpriteLifecycle; maxExecBodyBytes: number; maxJsonBodyBytes: number }): void {
   void app.register((raw, _options, done) => {
     acceptRawBodies(raw);
     raw.post<{ Params: NameParams }>(
@@ -37,6 +40,12 @@ export function registerHttpExecRoute(app: FastifyInstance, deps: { registry: Sp
       async (request, reply) => {
         const params = new URL(request.url, 'http://hob').searchParams;
         const body = request.body as Readable | undefined; // the raw parser passes the request stream
+        if (wantsJsonExec(params)) {
+          const exec = execForSprite(deps.registry.get(request.params.name), await parseJsonExec(body, deps.maxJsonBodyBytes));
+          const gone = clientGoneSignal(reply);
+          const agent = await deps.lifecycle.withAgent(request.params.name, (link) => link.openExecSocket(exec));
+          return collectJsonExec(agent, gone);
+        }
         const query = parseExecQuery(params);
         if (query.tty) throw new HobError('bad_request', 'HTTP exec cannot run a TTY; use the WebSocket exec');
         const exec = execForSprite(deps.registry.get(request.params.name), { ...query, stdin: body !== undefined && params.get('stdin') === 'true' });

@@ -13,7 +13,7 @@ import { sections } from '../../helpers/shell.js';
 const server = sharedServer();
 const auth = { authorization: `Bearer ${server.token}` };
 
-test("the sprite's environment reaches WebSocket and HTTP execs, and a request's own variables win", { timeout: 120_000 }, async (t) => {
+test("the sprite's environment reaches WebSocket, HTTP and JSON execs, and a request's own variables win", { timeout: 120_000 }, async (t) => {
   const { client, create } = spriteFixture(t, server);
   const sprite = await create({ environment: { GREETING: 'hello', SHARED: 'from-sprite', SPACED: 'a b=c' } });
   const script = 'echo "$GREETING|$SHARED|$SPACED"';
@@ -25,6 +25,8 @@ test("the sprite's environment reaches WebSocket and HTTP execs, and a request's
   const bytes = Buffer.from(await framed.arrayBuffer());
   assert.ok(bytes.includes(Buffer.from('\x01hello|from-http|a b=c\n')), `framed HTTP exec: ${JSON.stringify(bytes.toString())}`);
 
+  const json = await fetch(`${server.url}/v1/sprites/${sprite.name}/exec`, { method: 'POST', headers: auth, body: JSON.stringify({ command: script, env: { GREETING: 'hi' } }) });
+  assert.deepEqual(await json.json(), { stdout: 'hi|from-sprite|a b=c\n', stderr: '', exit_code: 0 });
 
   // A TTY exec gets them too, and a fork takes its source's.
   const tty = await client.openExec(sprite.name, { cmd: ['sh', '-c', `${script}; exit 5`], env: {}, dir: undefined, tty: true, rows: 24, cols: 80, stdin: true });
@@ -76,4 +78,6 @@ test('tiny runs commands as root in /; user=sprite runs them as uid 1000 in its 
   assert.equal(output.trim(), '1000');
 
   await assert.rejects(execCollect(client, sprite.name, ['true'], { user: 'nobody-here' }), /no user "nobody-here"/);
+  const json = await fetch(`${server.url}/v1/sprites/${sprite.name}/exec`, { method: 'POST', headers: auth, body: JSON.stringify({ command: 'id -un', user: 'sprite' }) });
+  assert.deepEqual(await json.json(), { stdout: 'sprite\n', stderr: '', exit_code: 0 });
 });
