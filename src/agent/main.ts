@@ -24,6 +24,9 @@ function main(): void {
     process.exit(2);
   }
   const log = createLog();
+  // node-pty hands its children the agent's supplementary groups when it switches to a user;
+  // root needs none, so there are none to leak (pipe commands get none from libuv either way).
+  if (config.sandboxed) process.setgroups?.([]);
   process.on('uncaughtException', (err) => log('uncaught_exception', { error: errorText(err), stack: err.stack }));
   process.on('unhandledRejection', (err) => log('unhandled_rejection', { error: errorText(err) }));
 

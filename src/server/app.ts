@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): App {
   registerSleepRoutes(fastify, { registry, lifecycle, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerPolicyRoutes(fastify, { registry, network: deps.network });
-  registerHttpExecRoute(fastify, { lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes });
+  registerHttpExecRoute(fastify, { registry, lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
 
   const api = upgradeRouter({ tokens, log }, upgradeRoutes);

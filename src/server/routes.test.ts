@@ -31,7 +31,10 @@ test('each HTTP route is registered with the schemas of its contract', async () 
     assert.equal(schema.body, contract.body !== undefined && 'json' in contract.body ? contract.body.json : undefined, `${name}: body`);
     assert.equal(schema.headers, undefined, `${name}: headers`);
     const response = schema.response as Record<string, unknown> | undefined; // fastify keeps the response map as given
-    if ('json' in contract.response) assert.deepEqual(response, { [contract.response.status]: contract.response.json }, `${name}: response`);
+    if ('json' in contract.response) {
+      const { status, json, created } = contract.response;
+      assert.deepEqual(response, created === undefined ? { [status]: json } : { [status]: json, 201: json }, `${name}: response`);
+    }
     else assert.equal(response, undefined, `${name}: a streamed or empty answer has no JSON schema`);
   }
 });

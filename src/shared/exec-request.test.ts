@@ -25,10 +25,17 @@ test('tty with size, and path alone as the command', () => {
 test('round-trips through encodeExecQuery', () => {
   const request = { cmd: ['sh', '-c', 'echo "a b" & x=1'], env: { K: 'v=w', EMPTY: '' }, dir: '/tmp', tty: true, rows: 30, cols: 100, stdin: true };
   assert.deepEqual(parseExecQuery(encodeExecQuery(request)), request);
+  const asUser = { ...request, user: 'sprite' };
+  assert.deepEqual(parseExecQuery(encodeExecQuery(asUser)), asUser);
+});
+
+test('user is an account name or a uid', () => {
+  for (const user of ['sprite', 'root', '_apt', 'build-bot.1', 'host$', '1000', '0']) assert.equal(parseExecQuery(new URLSearchParams({ cmd: 'id', user })).user, user);
+  assert.equal(parseExecQuery(new URLSearchParams('cmd=id&user=')).user, undefined, 'an empty user is the default one');
 });
 
 test('bad queries are 400s with a reason', () => {
-  const bad = ['', 'cmd=', 'cmd=a&env=1BAD%3Dx', 'cmd=a&dir=relative', 'cmd=a&tty=true&rows=0', 'cmd=a&tty=true&cols=abc', 'cmd=a%00b'];
+  const bad = ['', 'cmd=', 'cmd=a&env=1BAD%3Dx', 'cmd=a&dir=relative', 'cmd=a&tty=true&rows=0', 'cmd=a&tty=true&cols=abc', 'cmd=a%00b', 'cmd=a&user=a%20b', 'cmd=a&user=..%2Fetc', 'cmd=a&user=123456', `cmd=a&user=${'u'.repeat(40)}`];
   for (const query of bad) {
     assert.throws(
       () => parseExecQuery(new URLSearchParams(query)),

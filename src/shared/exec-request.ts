@@ -13,6 +13,11 @@ export interface ExecRequest {
   rows: number;
   cols: number;
   stdin: boolean;
+  /**
+   * Hob extension: the account (a name from the sprite's /etc/passwd, or a numeric uid) to run
+   * as. Absent, the server fills in its image's default user (`sprite` on debian, root elsewhere).
+   */
+  user?: string;
 }
 
 export const DEFAULT_TTY_ROWS = 24;
@@ -20,6 +25,8 @@ export const DEFAULT_TTY_COLS = 80;
 const MAX_ARGS = 4096;
 const MAX_ARG_BYTES = 128 * 1024;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What useradd accepts (a trailing `$` for machine accounts), or a uid. */
+const USER_NAME = /^(?:[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?|\d{1,5})$/;
 
 function parseBool(value: string | null): boolean {
   return value === 'true' || value === '1';
@@ -65,6 +72,10 @@ export function parseExecQuery(params: URLSearchParams): ExecRequest {
     throw new HobError('bad_request', `dir must be an absolute path, got ${JSON.stringify(dir)}`);
   }
 
+  const userParam = params.get('user');
+  const user = userParam === null || userParam === '' ? undefined : userParam;
+  if (user !== undefined && !USER_NAME.test(user)) throw new HobError('bad_request', `user must be an account name or a uid, got ${JSON.stringify(user.slice(0, 40))}`);
+
   const tty = parseBool(params.get('tty'));
   return {
     cmd,
@@ -75,6 +86,7 @@ export function parseExecQuery(params: URLSearchParams): ExecRequest {
     cols: parseDimension(params.get('cols'), DEFAULT_TTY_COLS, 'cols'),
     // The JS SDK always sends stdin=true; a missing flag means stdin is closed at once.
     stdin: parseBool(params.get('stdin')),
+    ...(user === undefined ? {} : { user }),
   };
 }
 
@@ -85,6 +97,7 @@ export function encodeExecQuery(req: ExecRequest): URLSearchParams {
   for (const [key, value] of Object.entries(req.env)) params.append('env', `${key}=${value}`);
   if (req.dir !== undefined) params.set('dir', req.dir);
   if (req.stdin) params.set('stdin', 'true');
+  if (req.user !== undefined) params.set('user', req.user);
   if (req.tty) {
     params.set('tty', 'true');
     params.set('rows', String(req.rows));

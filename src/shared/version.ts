@@ -10,8 +10,11 @@ export const HOB_VERSION = '0.1.0';
  * 3: `WS /ports/watch` reports the sprite's listening TCP ports, and `GET /tcp?host=&port=`
  *    upgrades to a raw TCP pipe dialled inside the sprite (URLs, /proxy).
  * 4: at start, links /usr/local/bin/sprite-env to the runtime's /.hob/bin/sprite-env if missing.
+ * 5: exec takes `user` and runs the command as that account of the sprite's /etc/passwd (its
+ *    uid and gid, HOME, USER, SHELL, and its home as the working directory unless it is root).
+ *    Older agents ignore `user` and run everything as root until their sprite restarts.
  */
-export const AGENT_VERSION = 4;
+export const AGENT_VERSION = 5;
 
 /** The first agent version with `WS /ports/watch`; older ones are told to restart. */
 export const PORTS_WATCH_AGENT_VERSION = 3;

@@ -5,8 +5,9 @@ import type { ExecRequest } from '../../shared/exec-request.js';
 import { decodeFrame, encodeExitFrame, encodeFrame, StreamId } from '../../shared/frames.js';
 import { errorText } from '../log.js';
 import type { ExecChannel } from './channel.js';
+import type { Account } from './account.js';
 import { deferred, exitCodeOf, type CommandContext, type RunningCommand } from './command.js';
-import { buildEnvironment } from './environment.js';
+import { launchOf } from './launch.js';
 import { launchProblem } from './launch-failure.js';
 
 /**
@@ -29,13 +30,12 @@ export class PipeCommand implements RunningCommand {
   private readonly startedAt = performance.now();
 
   constructor(
-    private readonly req: ExecRequest,
+    req: ExecRequest,
+    account: Account,
     private readonly channel: ExecChannel,
     private readonly ctx: CommandContext,
   ) {
-    const cwd = req.dir ?? '/';
-    const env = buildEnvironment(req.env);
-    const [file = '', ...args] = req.cmd;
+    const { file, args, cwd, env, ids } = launchOf(req, account);
     let child: ChildProcess;
     try {
       child = spawn(file, args, {
@@ -44,6 +44,8 @@ export class PipeCommand implements RunningCommand {
         // Own session and process group: signals and hang-ups reach the whole job.
         detached: true,
         stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        // libuv also drops supplementary groups when it switches ids.
+        ...ids,
       });
     } catch (err) {
       this.failLaunch(file, env.PATH, cwd, err);

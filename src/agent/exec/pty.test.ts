@@ -37,6 +37,7 @@ test('the last output of a TTY command survives a client that stalls as it exits
   const channel = recordingChannel();
   const command = await startPty(
     { cmd: ['sh', '-c', 'echo first-line; sleep 0.3; echo last-line'], env: {}, dir: '/', tty: true, rows: 24, cols: 80, stdin: true },
+    { name: 'root', uid: 0, gid: 0, home: '/root', shell: '/bin/sh' },
     channel.channel,
     { id: 1, log: () => undefined },
   );

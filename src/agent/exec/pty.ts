@@ -5,8 +5,9 @@ import type { ExecRequest } from '../../shared/exec-request.js';
 import { ttyCloseCode } from '../../shared/frames.js';
 import { errorText } from '../log.js';
 import type { ExecChannel } from './channel.js';
+import type { Account } from './account.js';
 import { deferred, exitCodeOf, type CommandContext, type RunningCommand } from './command.js';
-import { buildEnvironment } from './environment.js';
+import { launchOf } from './launch.js';
 import { launchProblem, type LaunchFailure } from './launch-failure.js';
 
 /**
@@ -26,10 +27,8 @@ function loadPty(): Promise<PtyModule> {
 }
 
 /** TTY exec: raw frames both ways, exit as a text message and a close code. */
-export async function startPty(req: ExecRequest, channel: ExecChannel, ctx: CommandContext): Promise<RunningCommand> {
-  const cwd = req.dir ?? '/';
-  const env = buildEnvironment(req.env);
-  const [file = '', ...args] = req.cmd;
+export async function startPty(req: ExecRequest, account: Account, channel: ExecChannel, ctx: CommandContext): Promise<RunningCommand> {
+  const { file, args, cwd, env, ids } = launchOf(req, account);
   // node-pty reports a failed exec only as exit 1 plus perror text, so check first.
   const problem = launchProblem(file, env.PATH, cwd);
   if (problem !== undefined) return new FailedPty(channel, ctx, file, problem);
@@ -44,6 +43,8 @@ export async function startPty(req: ExecRequest, channel: ExecChannel, ctx: Comm
       env,
       // Raw bytes: output is relayed as it is, and input is not re-encoded.
       encoding: null,
+      // node-pty keeps the agent's supplementary groups, which are none (see agent/main.ts).
+      ...ids,
     });
   } catch (err) {
     return new FailedPty(channel, ctx, file, { message: `hob: ${file}: cannot start a terminal: ${errorText(err)}`, exitCode: 126 });

@@ -2,6 +2,7 @@ import type { RawData, WebSocket } from 'ws';
 import { normalizeSignal, parseClientControl } from '../../shared/control-messages.js';
 import type { ExecRequest } from '../../shared/exec-request.js';
 import type { AgentConfig } from '../config.js';
+import type { Account } from './account.js';
 import { preferForOomKill } from './oom.js';
 import { keepHostnameResolvable } from '../hosts.js';
 import { errorText, type Log } from '../log.js';
@@ -27,7 +28,7 @@ function toBuffer(data: RawData): Buffer {
 }
 
 /** Runs one exec on an accepted WebSocket and wires the client's messages to it. */
-export function serveExec(ws: WebSocket, req: ExecRequest, deps: ExecDeps): void {
+export function serveExec(ws: WebSocket, req: ExecRequest, account: Account, deps: ExecDeps): void {
   const id = nextExecId++;
   const { log } = deps;
   const channel = new ExecChannel(ws, deps.config.keepaliveMs);
@@ -88,10 +89,10 @@ export function serveExec(ws: WebSocket, req: ExecRequest, deps: ExecDeps): void
 
   const begin = (): void => {
     if (!req.tty) {
-      started(new PipeCommand(req, channel, { id, log }));
+      started(new PipeCommand(req, account, channel, { id, log }));
       return;
     }
-    startPty(req, channel, { id, log }).then(started, (err: unknown) => {
+    startPty(req, account, channel, { id, log }).then(started, (err: unknown) => {
       log('exec_error', { id, error: errorText(err) });
       channel.close(1011);
     });

@@ -77,6 +77,8 @@ test('both exec openers reach the same agent exec', async () => {
         if (frame.stream === StreamId.Stdout) output.push(frame.data);
         if (frame.stream === StreamId.Exit) resolve(frame.code);
       });
+      // Handed over paused, so that nothing arrives before anyone listens.
+      socket.resume();
     });
     socket.close();
     assert.equal(code, 0);
@@ -85,6 +87,25 @@ test('both exec openers reach the same agent exec', async () => {
     assert.ok(raw.socket.readable, 'the raw opener hands back the upgraded connection');
     raw.socket.destroy();
     await assert.rejects(link.openExec({ ...exec, cmd: [] }), (error: unknown) => error instanceof HobError && error.code === 'bad_request');
+  });
+});
+
+test('an exec socket holds what the agent sends until its caller listens', { timeout: 10_000 }, async () => {
+  await withAgent(async (link) => {
+    // A missing command fails at once: its message and exit come with the handshake.
+    const socket = await link.openExecSocket({ cmd: ['no-such-command'], env: {}, dir: undefined, tty: false, rows: 24, cols: 80, stdin: false });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const frames: string[] = [];
+    await new Promise<void>((resolve) => {
+      socket.on('message', (data: Buffer) => {
+        const frame = decodeFrame(data);
+        if (frame.stream === StreamId.Stderr) frames.push(`stderr ${frame.data.toString().trim()}`);
+        if (frame.stream === StreamId.Exit) frames.push(`exit ${frame.code}`);
+      });
+      socket.on('close', () => resolve());
+      socket.resume();
+    });
+    assert.deepEqual(frames, ['stderr hob: no-such-command: command not found', 'exit 127']);
   });
 });
 

@@ -170,7 +170,12 @@ export class AgentLink {
     });
   }
 
-  /** Opens an exec as a WebSocket client, for HTTP exec, which re-frames the agent's output. */
+  /**
+   * Opens an exec as a WebSocket client, for HTTP exec, which re-frames the agent's output. It
+   * is handed over paused, to be resumed once its listeners are on: a command that fails at
+   * once sends its output and exit with the handshake, and ws would emit them before the
+   * caller, some promise resolutions later, could listen.
+   */
   async openExecSocket(exec: ExecRequest): Promise<WebSocket> {
     await this.ready();
     const socket = new WebSocket(`ws://agent${execPath(exec)}`, {
@@ -180,7 +185,10 @@ export class AgentLink {
       handshakeTimeout: EXEC_HANDSHAKE_TIMEOUT_MS,
     });
     return new Promise<WebSocket>((resolve, reject) => {
-      socket.once('open', () => resolve(socket));
+      socket.once('open', () => {
+        socket.pause();
+        resolve(socket);
+      });
       socket.once('unexpected-response', (_req, res) => void refusal(res, 'exec').then(reject));
       socket.once('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
     });

@@ -209,3 +209,66 @@ test('network policy: a bad body is 400 and changes nothing', async () => {
     assert.deepEqual(JSON.parse((await call({ method: 'GET', url })).body), kept);
   });
 });
+
+test('a PUT with no body answers an existing sprite with 200 and changes nothing; with a body it is the SDK update', async () => {
+  await withApp(async (ctx, call) => {
+    const record = ctx.addSprite('kept');
+    const res = await call({ method: 'PUT', url: '/v1/sprites/kept' });
+    assert.equal(res.statusCode, 200, res.body);
+    const json = JSON.parse(res.body) as { id: string; labels: string[]; updated_at: string }; // a sprite
+    assert.equal(json.id, record.id);
+    assert.equal(json.updated_at, record.updatedAt, 'nothing changed');
+    assert.ok(!ctx.runtime.calls.some((call) => call.startsWith('start')), 'nothing was booted');
+    const update = await call({ method: 'PUT', url: '/v1/sprites/kept', payload: { labels: ['a'] } });
+    assert.equal(update.statusCode, 200);
+    assert.deepEqual((JSON.parse(update.body) as { labels: string[] }).labels, ['a']); // a sprite
+    // A body names changes, so the sprite must exist; only a body-less PUT creates.
+    const missing = await call({ method: 'PUT', url: '/v1/sprites/absent', payload: { labels: ['a'] } });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(errorBody(missing.body).error, 'not_found');
+    assert.equal((await call({ method: 'PUT', url: '/v1/sprites/kept', payload: {} })).statusCode, 400, 'an empty object is an update of nothing');
+    assert.equal(errorBody((await call({ method: 'PUT', url: '/v1/sprites/Bad_Name' })).body).error, 'invalid_name');
+  });
+});
+
+test('a PUT with no body of a missing sprite creates it from the default image', async () => {
+  await withApp(async (_ctx, call) => {
+    // The in-process registry has no images: the create gets as far as asking for one.
+    const res = await call({ method: 'PUT', url: '/v1/sprites/fresh' });
+    assert.equal(res.statusCode, 409, res.body);
+    assert.equal(errorBody(res.body).message, 'no images in process (debian)');
+    assert.equal((await call({ method: 'PUT', url: '/v1/sprites/fresh', payload: 'null' })).statusCode, 409, 'JSON null is no body too');
+  });
+});
+
+test('the JSON form of HTTP exec refuses what is not a command with a 400 that says why', async () => {
+  await withApp(async (ctx, call) => {
+    ctx.addSprite('runner');
+    const url = '/v1/sprites/runner/exec';
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const cases: [string | undefined, RegExp][] = [
+      [undefined, /no command: pass it as \?cmd=/],
+      ['{"command": "echo', /not valid JSON/],
+      ['[1, 2]', /the request body must be object/],
+      ['{"cmd": "echo hi"}', /command is required/],
+      ['{"command": ""}', /command/],
+      ['{"command": []}', /command/],
+      ['{"command": 5}', /command/],
+      ['{"command": "true", "env": {"1X": "v"}}', /invalid environment variable name/],
+      ['{"command": "true", "dir": "relative"}', /dir must be an absolute path/],
+      ['{"command": "true", "user": "a b"}', /user must be an account name/],
+    ];
+    for (const [payload, message] of cases) {
+      const res = await call({ method: 'POST', url, headers: form, ...(payload === undefined ? {} : { payload }) });
+      assert.equal(res.statusCode, 400, `${String(payload)}: ${res.body}`);
+      const body = errorBody(res.body);
+      assert.equal(body.error, 'bad_request');
+      assert.match(body.message, message, String(payload));
+    }
+    const large = await call({ method: 'POST', url, headers: form, payload: JSON.stringify({ command: `echo ${'x'.repeat(2 * 1024 * 1024)}` }) });
+    assert.equal(large.statusCode, 413);
+    assert.equal(errorBody(large.body).error, 'body_too_large');
+    const ghost = await call({ method: 'POST', url: '/v1/sprites/ghost/exec', payload: '{"command": "true"}' });
+    assert.equal(ghost.statusCode, 404, 'a good command for a missing sprite');
+  });
+});

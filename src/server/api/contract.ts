@@ -1,5 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, preValidationHookHandler } from 'fastify';
+import type { TSchema, TUndefined, TUnion } from '@sinclair/typebox';
 import type { RouteContract } from '../../shared/schemas/routes.js';
 
 declare module 'fastify' {
@@ -9,8 +8,10 @@ declare module 'fastify' {
   }
 }
 
-type JsonBodyOf<R> = R extends { body: { json: infer B } } ? B : undefined;
-type ResponseOf<R> = R extends { response: { status: infer S extends number; json: infer J } } ? { [K in S]: J } : undefined;
+/** An optional body is typed as possibly absent: fastify leaves `request.body` undefined when none is sent. */
+type JsonBodyOf<R> = R extends { body: { json: infer B extends TSchema; required: infer Required } } ? (Required extends true ? B : TUnion<[B, TUndefined]>) : undefined;
+type CreatedOf<R> = R extends { response: { created: string } } ? 201 : never;
+type ResponseOf<R> = R extends { response: { status: infer S extends number; json: infer J } } ? { [K in S | CreatedOf<R>]: J } : undefined;
 
 /** The fastify schema of a route, typed from its contract so the type provider types its handler. */
 export interface FastifySchemaOf<R extends RouteContract> {
@@ -26,19 +27,16 @@ export interface FastifySchemaOf<R extends RouteContract> {
  * answer, so nothing outside the contract leaves the server) and whether it needs a token.
  * Streamed bodies and answers (NDJSON, exec frames, tarballs) are left to the handler.
  */
-export function routeOptions<const R extends RouteContract>(contract: R): { schema: FastifySchemaOf<R>; config: { public: boolean }; preValidation?: preValidationHookHandler } {
+export function routeOptions<const R extends RouteContract>(contract: R): { schema: FastifySchemaOf<R>; config: { public: boolean } } {
   const schema: Record<string, TSchema | Record<number, TSchema>> = {};
   if (contract.params !== undefined) schema.params = contract.params;
   if (contract.querystring !== undefined) schema.querystring = contract.querystring;
   if (contract.body !== undefined && 'json' in contract.body) schema.body = contract.body.json;
-  if ('json' in contract.response) schema.response = { [contract.response.status]: contract.response.json };
-  const options = { schema: schema as unknown as FastifySchemaOf<R>, config: { public: contract.public === true } }; // built field by field from the same contract the type is computed from
-  // An optional JSON body that was not sent is an empty object (`curl -X POST` with no -d), not a wrong type.
-  if (contract.body !== undefined && 'json' in contract.body && !contract.body.required) return { ...options, preValidation: emptyBodyAsObject };
-  return options;
+  if ('json' in contract.response) {
+    const { status, json, created } = contract.response;
+    // A route that may create answers 201 with the same body, serialised by the same schema.
+    schema.response = created === undefined ? { [status]: json } : { [status]: json, 201: json };
+  }
+  return { schema: schema as unknown as FastifySchemaOf<R>, config: { public: contract.public === true } }; // built field by field from the same contract the type is computed from
 }
 
-function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  request.body ??= {};
-  done();
-}

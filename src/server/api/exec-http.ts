@@ -6,9 +6,13 @@ import { HobError } from '../../shared/errors.js';
 import { parseExecQuery } from '../../shared/exec-request.js';
 import { StreamId, decodeFrame, encodeExitFrame, encodeFrame } from '../../shared/frames.js';
 import { routes } from '../../shared/schemas/routes.js';
+import { execForSprite } from '../sprites/exec-defaults.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
+import type { SpriteRegistry } from '../sprites/registry.js';
 import { acceptRawBodies } from './body.js';
+import { clientGoneSignal } from './client-gone.js';
 import { routeOptions } from './contract.js';
+import { collectJsonExec, parseJsonExec, wantsJsonExec } from './exec-json.js';
 
 /** The SDK reads each chunk of the body as one frame, so frames must be small, flushed and spaced. */
 const MAX_FRAME_PAYLOAD = 16 * 1024 - 1;
@@ -25,8 +29,9 @@ interface NameParams {
  * HTTP exec: one POST, stdin in the body, and a chunked body of frames back — 0x01 stdout,
  * 0x02 stderr, then exactly [0x03, code]. Frames carry no length, so each is written on its own
  * and followed by a short pause; that is the protocol's limit, and why WebSocket exec is preferred.
+ * Without `cmd` in the query the body is a JSON command instead, answered as JSON (exec-json.ts).
  */
-export function registerHttpExecRoute(app: FastifyInstance, deps: { lifecycle: SpriteLifecycle; maxExecBodyBytes: number }): void {
+export function registerHttpExecRoute(app: FastifyInstance, deps: { registry: SpriteRegistry; lifecycle: SpriteLifecycle; maxExecBodyBytes: number; maxJsonBodyBytes: number }): void {
   void app.register((raw, _options, done) => {
     acceptRawBodies(raw);
     raw.post<{ Params: NameParams }>(
@@ -34,10 +39,16 @@ export function registerHttpExecRoute(app: FastifyInstance, deps: { lifecycle: S
       { ...routeOptions(routes.execHttp), bodyLimit: deps.maxExecBodyBytes },
       async (request, reply) => {
         const params = new URL(request.url, 'http://hob').searchParams;
-        const exec = parseExecQuery(params);
-        if (exec.tty) throw new HobError('bad_request', 'HTTP exec cannot run a TTY; use the WebSocket exec');
         const body = request.body as Readable | undefined; // the raw parser passes the request stream
-        exec.stdin = body !== undefined && params.get('stdin') === 'true';
+        if (wantsJsonExec(params)) {
+          const exec = execForSprite(deps.registry.get(request.params.name), await parseJsonExec(body, deps.maxJsonBodyBytes));
+          const gone = clientGoneSignal(reply);
+          const agent = await deps.lifecycle.withAgent(request.params.name, (link) => link.openExecSocket(exec));
+          return collectJsonExec(agent, gone);
+        }
+        const query = parseExecQuery(params);
+        if (query.tty) throw new HobError('bad_request', 'HTTP exec cannot run a TTY; use the WebSocket exec');
+        const exec = execForSprite(deps.registry.get(request.params.name), { ...query, stdin: body !== undefined && params.get('stdin') === 'true' });
         const agent = await deps.lifecycle.withAgent(request.params.name, (link) => link.openExecSocket(exec));
         deps.lifecycle.holdWhileOpen(request.params.name, reply.raw);
         streamFrames(reply, agent);
@@ -137,4 +148,5 @@ function streamFrames(reply: FastifyReply, agent: WebSocket): void {
   raw.on('close', () => {
     if (agent.readyState === WebSocket.OPEN || agent.readyState === WebSocket.CONNECTING) agent.close();
   });
+  agent.resume();
 }

@@ -1,5 +1,6 @@
 import { HobError } from '../../shared/errors.js';
 import { parseExecQuery } from '../../shared/exec-request.js';
+import { execForSprite } from '../sprites/exec-defaults.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
 import { agentRelayRoute } from './agent-relay.js';
@@ -26,7 +27,8 @@ export function execUpgradeRoute(deps: { registry: SpriteRegistry; lifecycle: Sp
           deps.registry.get(name);
           throw new HobError('not_found', `session ${decodePathSegment(match[2])} not found`);
         }
-        const exec = parseExecQuery(url.searchParams);
+        const request = parseExecQuery(url.searchParams);
+        const exec = execForSprite(deps.registry.get(name), request);
         const upgraded = await deps.lifecycle.withAgent(name, (link) => link.openExec(exec));
         // An attached client keeps the sprite awake, however quiet the command.
         deps.lifecycle.holdWhileOpen(name, upgraded.socket);

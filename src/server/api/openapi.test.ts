@@ -52,3 +52,12 @@ test('GET /v1/openapi.json answers without a token; the API beside it still need
   assert.equal((await app.fastify.inject({ method: 'GET', url: '/v1/health' })).statusCode, 401);
   assert.equal((await app.fastify.inject({ method: 'GET', url: '/v1/openapi.jsonx' })).statusCode, 401);
 });
+
+test('the quick-start forms are documented: PUT answers 201 when it creates, POST /exec takes and answers JSON too', () => {
+  const document = openApiDocument(HOB_VERSION) as { paths: Record<string, Record<string, { requestBody?: { content: object }; responses: Record<string, { content?: object }> }>> }; // the part read here
+  const put = document.paths['/v1/sprites/{name}']?.put;
+  assert.deepEqual(Object.keys(put?.responses ?? {}).filter((status) => status.startsWith('2')), ['200', '201']);
+  const exec = document.paths['/v1/sprites/{name}/exec']?.post;
+  assert.deepEqual(Object.keys(exec?.requestBody?.content ?? {}), ['application/octet-stream', 'application/json']);
+  assert.deepEqual(Object.keys(exec?.responses['200']?.content ?? {}), ['application/octet-stream', 'application/json']);
+});

@@ -114,7 +114,9 @@ function requestBody(route: RouteContract, components: ComponentSet): Json | und
   const body = route.body;
   if (body === undefined) return undefined;
   if ('json' in body) return { required: body.required, content: jsonContent(body.json, components) };
-  return { required: body.required, description: body.description, content: { [body.raw]: { schema: { type: 'string', contentMediaType: body.raw } } } };
+  const raw = { [body.raw]: { schema: { type: 'string', contentMediaType: body.raw } } };
+  if (body.alternative === undefined) return { required: body.required, description: body.description, content: raw };
+  return { required: body.required, description: `${body.description} ${body.alternative.description}`, content: { ...raw, ...jsonContent(body.alternative.json, components) } };
 }
 
 function success(route: RouteContract, components: ComponentSet): Json {
@@ -123,7 +125,11 @@ function success(route: RouteContract, components: ComponentSet): Json {
   if ('lines' in response) {
     return { description: `${response.description} One JSON object per line:`, content: { [response.stream]: { schema: components.add(response.lines) } } };
   }
-  if ('stream' in response) return { description: response.description, content: { [response.stream]: { schema: { type: 'string', contentMediaType: response.stream } } } };
+  if ('stream' in response) {
+    const stream = { [response.stream]: { schema: { type: 'string', contentMediaType: response.stream } } };
+    if (response.alternative === undefined) return { description: response.description, content: stream };
+    return { description: `${response.description} ${response.alternative.description}`, content: { ...stream, ...jsonContent(response.alternative.json, components) } };
+  }
   if ('messages' in response && response.messages !== undefined) {
     return { description: `${response.description} Each text frame holds one JSON object:`, content: { 'application/json': { schema: components.add(response.messages) } } };
   }
@@ -161,8 +167,15 @@ function operation(route: RouteContract, components: ComponentSet): Json {
     ...(route.public === true ? { security: [] } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(body === undefined ? {} : { requestBody: body }),
-    responses: { [String(route.response.status)]: success(route, components), ...errorResponses(errorCodesOf(route)) },
+    responses: { [String(route.response.status)]: success(route, components), ...created(route, components), ...errorResponses(errorCodesOf(route)) },
   };
+}
+
+/** The 201 of a route that may also create what it names, with the same body as its 200. */
+function created(route: RouteContract, components: ComponentSet): Record<string, Json> {
+  const response = route.response;
+  if (!('json' in response) || response.created === undefined) return {};
+  return { '201': { description: response.created, content: jsonContent(response.json, components) } };
 }
 
 /** The plain GET of a path, with the WebSocket upgrade of the same path added: its query, its 101 and its errors. */

@@ -19,7 +19,7 @@ export function registerSleepRoutes(app: FastifyInstance, deps: SleepRouteDeps):
 
   api.post(routes.sleepSprite.path, routeOptions(routes.sleepSprite), async (request) => {
     const { name } = request.params;
-    await lifecycle.sleepNow(name, request.body.cold === true);
+    await lifecycle.sleepNow(name, request.body?.cold === true);
     return spriteJson(registry.get(name), view);
   });
 

@@ -8,6 +8,7 @@ import type { SpriteCreator } from '../sprites/create.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
 import { parseCreateBody, parseUpdateBody } from '../sprites/validate.js';
+import { clientGoneSignal } from './client-gone.js';
 import { routeOptions } from './contract.js';
 import { spriteJson, type SpriteView } from './sprite-json.js';
 import { streamSpriteStates } from './watch-sprites.js';
@@ -35,7 +36,7 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
 
   api.post(routes.createSprite.path, routeOptions(routes.createSprite), async (request, reply) => {
     const input = parseCreateBody(request.body);
-    const record = await creator.create(input);
+    const record = await creator.create(input, clientGoneSignal(reply));
     return reply.status(201).send(spriteJson(record, view));
   });
 
@@ -63,9 +64,14 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
 
   api.get(routes.getSprite.path, routeOptions(routes.getSprite), (request) => spriteJson(registry.get(request.params.name), view));
 
-  api.put(routes.updateSprite.path, routeOptions(routes.updateSprite), (request) => {
+  api.put(routes.updateSprite.path, routeOptions(routes.updateSprite), async (request, reply) => {
+    // The Sprites quick-start's `curl -X PUT .../v1/sprites/my-sprite` sends no body: it means "have this sprite".
+    if (request.body === undefined || request.body === null) {
+      const { record, created } = await creator.ensure(parseCreateBody({ name: request.params.name }), clientGoneSignal(reply));
+      return reply.status(created ? 201 : 200).send(spriteJson(record, view));
+    }
     const changes = parseUpdateBody(request.body);
-    return spriteJson(lifecycle.update(request.params.name, changes), view);
+    return reply.status(200).send(spriteJson(lifecycle.update(request.params.name, changes), view));
   });
 
   api.delete(routes.deleteSprite.path, routeOptions(routes.deleteSprite), async (request, reply) => {

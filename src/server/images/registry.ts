@@ -131,6 +131,22 @@ export class ImageRegistry {
     throw new HobError('not_found', `image ${name} not found; \`hob image list\` shows the images there are`);
   }
 
+  /**
+   * The image's subvolume once it is ready: a build or import in flight is joined, and a
+   * built-in image that is not built (or whose last build failed) is built now, as `hob create`
+   * does. Gives up with image_not_ready after `timeoutMs`, or once `signal` aborts (the caller
+   * went away); the build itself goes on either way.
+   */
+  async awaitReady(name: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<string> {
+    assertValidName(name, 'image');
+    if (this.store.get(name)?.state === 'ready') return this.path(name);
+    const job = this.jobs.get(name) ?? (Object.hasOwn(this.builtins, name) ? this.build(name) : undefined);
+    if (job === undefined) return this.requireReady(name);
+    this.log.info({ image: name, timeoutMs: options.timeoutMs }, 'waiting for an image build before a create');
+    await waitForJob(job, name, options);
+    return this.requireReady(name);
+  }
+
   /** Runs `task` while the image cannot be replaced or removed (used while snapshotting it). */
   withImage<T>(name: string, task: (path: string) => Promise<T>): Promise<T> {
     return this.mutex.run(name, () => task(this.requireReady(name)));
@@ -243,6 +259,30 @@ export class ImageRegistry {
 }
 
 export type { Job as ImageJob };
+
+function waitForJob(job: Job, name: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+  const { timeoutMs, signal } = options;
+  return new Promise((resolve, reject) => {
+    const finish = (error?: HobError): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const stillBuilding = (why: string): HobError => {
+      const where = job.last.type === 'progress' ? ` (${job.last.data})` : '';
+      return new HobError('image_not_ready', `image ${name} is still being built${where} ${why}; \`hob image build ${name}\` shows its progress`, { details: { image: name, status: 'building' } });
+    };
+    const timer = setTimeout(() => finish(stillBuilding(`after ${timeoutMs / 1000} s of waiting`)), timeoutMs);
+    const onAbort = (): void => finish(stillBuilding('and the request was given up'));
+    if (signal?.aborted === true) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    job.done.then(
+      () => finish(),
+      (error: unknown) => finish(new HobError('image_not_ready', `building image ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { details: { image: name, status: 'failed' }, cause: error })),
+    );
+  });
+}
 
 async function apparentSize(path: string): Promise<number> {
   const { stdout } = await runCommand('du', ['-sb', path]);

@@ -47,6 +47,8 @@ export interface SandboxSpec {
     readonly cpus: number;
     readonly pidsMax: number;
   };
+  /** Whether its processes run with no_new_privileges (off lets setuid sudo work; images/profile.ts). */
+  readonly noNewPrivileges: boolean;
 }
 
 export type SandboxState = 'running' | 'paused' | 'stopped' | 'creating' | 'missing';

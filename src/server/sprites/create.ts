@@ -28,6 +28,12 @@ export interface CreatorDeps {
 }
 
 /**
+ * How long a create waits for its image to be built (a fresh install builds the default image
+ * in the background at start: ~70 s for debian with a warm package cache, minutes without).
+ */
+export const IMAGE_WAIT_MS = 10 * 60_000;
+
+/**
  * New sprites: from an image (a warm spare handed over when one is ready, else a cold boot) or
  * as a fork of another sprite. A new sprite is recorded `creating` before anything is made, so
  * a crash at any point is rolled back at the next start.
@@ -35,12 +41,18 @@ export interface CreatorDeps {
 export class SpriteCreator {
   constructor(private readonly deps: CreatorDeps) {}
 
-  async create(input: ValidCreate): Promise<SpriteRecord> {
+  /**
+   * Creates a sprite. An image that is not built yet is built (or its build joined) and waited
+   * for, up to IMAGE_WAIT_MS or until `signal` aborts because the client went away: a sprite
+   * nobody waits for any more is not made.
+   */
+  async create(input: ValidCreate, signal?: AbortSignal): Promise<SpriteRecord> {
     assertValidName(input.name);
     this.deps.capacity.requireRoomToCreate();
     if (input.source !== undefined) return this.fork(input.name, input.source, input);
     const image = input.image ?? this.deps.defaultImage;
-    this.deps.images.requireReady(image);
+    if (this.deps.registry.store.getByName(input.name) !== undefined) throw new HobError('already_exists', `sprite ${input.name} already exists`);
+    await this.deps.images.awaitReady(image, { timeoutMs: IMAGE_WAIT_MS, signal });
     const record = newSpriteRecord({
       name: input.name,
       image,
@@ -57,6 +69,23 @@ export class SpriteCreator {
     if (handedOver !== undefined) return handedOver;
     const cold = { ...record, qgroup: this.deps.registry.store.nextCounter('qgroup') };
     return this.createWith(cold, (paths) => this.deps.sandboxes.rootFromImage(paths, cold));
+  }
+
+  /**
+   * The Sprites quick-start's body-less `PUT /v1/sprites/{name}`: the sprite as it is if it
+   * exists, else a new one made from `input` (the server's defaults). Two at once make one
+   * sprite; the one that loses the race answers it as existing.
+   */
+  async ensure(input: ValidCreate, signal?: AbortSignal): Promise<{ record: SpriteRecord; created: boolean }> {
+    assertValidName(input.name);
+    const existing = this.deps.registry.store.getByName(input.name);
+    if (existing !== undefined) return { record: existing, created: false };
+    try {
+      return { record: await this.create(input, signal), created: true };
+    } catch (error) {
+      if (!(error instanceof HobError) || error.code !== 'already_exists') throw error;
+      return { record: this.deps.registry.get(input.name), created: false };
+    }
   }
 
   /**

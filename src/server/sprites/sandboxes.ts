@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import { AgentLink } from '../agent-link/link.js';
+import { imageProfile } from '../images/profile.js';
 import type { ImageRegistry } from '../images/registry.js';
 import type { Runtime, SandboxSpec } from '../runtimes/runtime.js';
 import type { SpriteNetwork } from '../network/sprite-networks.js';
@@ -88,6 +89,7 @@ export class SpriteSandboxes {
       logFile: paths.agentLog,
       network,
       resources: limitsOf(record.config),
+      noNewPrivileges: imageProfile(record.image).noNewPrivileges,
     });
     try {
       await this.link(record).waitUntilReady({

@@ -1,3 +1,4 @@
+import { HobError } from '../../shared/errors.js';
 import { PolicyBook } from '../network/policy/book.js';
 import type { Policy } from '../network/policy/rules.js';
 import { NetworkPolicyStore } from '../store/network-policies.js';
@@ -112,9 +113,7 @@ export function inProcessApp(): InProcessApp {
   } as unknown as BtrfsPool;
   // No image is ever ready here: a create that gets past validation is refused by the registry.
   const images = {
-    requireReady: (name: string) => {
-      throw new Error(`no images in process (${name})`);
-    },
+    awaitReady: (name: string) => Promise.reject(new HobError('image_not_ready', `no images in process (${name})`)),
     toJson: () => ({ status: 'missing' }),
     onReady: () => undefined,
   } as unknown as ImageRegistry;

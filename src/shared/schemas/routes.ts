@@ -1,8 +1,8 @@
 import type { TObject, TSchema } from '@sinclair/typebox';
 import type { ErrorCode } from '../errors.js';
 import { CheckpointList, Checkpoint, CreateCheckpointBody, Diff, DiffQuery, ListCheckpointsQuery, ProgressEvent } from './checkpoints.js';
-import { CheckpointParams, ImageNameParams, NameParams } from './common.js';
-import { EXEC_STREAM_DESCRIPTION, ExecQuery } from './exec.js';
+import { CheckpointParams, ImageNameParams, NameParams, Nullable } from './common.js';
+import { EXEC_STREAM_DESCRIPTION, ExecJsonBody, ExecJsonResult, ExecQuery } from './exec.js';
 import { Image, ImageList } from './images.js';
 import { NetworkPolicy } from './policy.js';
 import { PORTS_WATCH_DESCRIPTION, PortMessage } from './ports.js';
@@ -12,17 +12,29 @@ import { Health, OpenApiDocument } from './system.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** A JSON body a raw route also takes, or a JSON answer a streaming route also gives, and when. */
+export interface JsonAlternative {
+  readonly json: TSchema;
+  readonly description: string;
+}
+
 /** What a successful call answers. */
 export type SuccessResponse =
-  | { readonly status: 200 | 201; readonly description: string; readonly json: TSchema }
+  | {
+      readonly status: 200 | 201;
+      readonly description: string;
+      readonly json: TSchema;
+      /** Set when the call may also create what it names: it then answers 201 with the same body, as this says. */
+      readonly created?: string;
+    }
   | { readonly status: 200; readonly description: string; readonly stream: 'application/x-ndjson'; readonly lines: TSchema }
-  | { readonly status: 200; readonly description: string; readonly stream: 'application/octet-stream' }
+  | { readonly status: 200; readonly description: string; readonly stream: 'application/octet-stream'; readonly alternative?: JsonAlternative }
   | { readonly status: 204; readonly description: string }
   | { readonly status: 101; readonly description: string; readonly messages?: TSchema };
 
 export type RequestBody =
   | { readonly json: TSchema; readonly required: boolean }
-  | { readonly raw: 'application/octet-stream'; readonly description: string; readonly required: boolean };
+  | { readonly raw: 'application/octet-stream'; readonly description: string; readonly required: boolean; readonly alternative?: JsonAlternative };
 
 /**
  * One route of the API: the single source for validation (the server hands these schemas to
@@ -92,11 +104,14 @@ export const routes = {
     id: 'updateSprite',
     method: 'PUT',
     path: '/v1/sprites/:name',
-    summary: "Change a sprite's labels or URL settings",
+    summary: "Change a sprite's labels or URL settings; with no body, make sure it exists",
+    description:
+      "With a body, the SDK's update: the sprite must exist. With no body at all (the Sprites quick-start's `curl -X PUT`) or JSON `null`, the sprite is created with the server's defaults if it is missing (201), and answered as it is if it exists (200). A create waits for its image as POST /v1/sprites does.",
     params: NameParams,
-    body: { json: UpdateSpriteBody, required: true },
-    response: { status: 200, description: 'The sprite as changed.', json: Sprite },
-    errors: ['bad_request', 'invalid_name', 'not_found', 'body_too_large'],
+    // fastify checks an absent body as null.
+    body: { json: Nullable(UpdateSpriteBody), required: false },
+    response: { status: 200, description: 'The sprite as changed, or as it is.', json: Sprite, created: 'A body-less PUT created the sprite, running.' },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'already_exists', 'conflict', 'image_not_ready', 'body_too_large', 'internal'],
   }),
   deleteSprite: route({
     id: 'deleteSprite',
@@ -182,11 +197,22 @@ export const routes = {
     path: '/v1/sprites/:name/exec',
     summary: 'Run a command over plain HTTP (no TTY)',
     description:
-      'Stdin is the request body when `stdin=true`. The answer is a chunked body of frames: 0x01 stdout or 0x02 stderr followed by bytes, then exactly [0x03, exit code]. Frames carry no length, which is why the WebSocket exec is preferred.',
+      'With `cmd` in the query (the SDK\'s form), stdin is the request body when `stdin=true`, and the answer is a chunked body of frames: 0x01 stdout or 0x02 stderr followed by bytes, then exactly [0x03, exit code]. Frames carry no length, which is why the WebSocket exec is preferred.\n\n' +
+      'With no `cmd` (the Sprites launch page\'s `curl -d \'{"command": "echo hello"}\'`), the body is JSON whatever its Content-Type, the command runs to its end with no stdin, and the answer is JSON `{stdout, stderr, exit_code}`.',
     params: NameParams,
     execQuery: ExecQuery,
-    body: { raw: 'application/octet-stream', description: "The command's stdin.", required: false },
-    response: { status: 200, description: 'Output frames, then the exit frame.', stream: 'application/octet-stream' },
+    body: {
+      raw: 'application/octet-stream',
+      description: "The command's stdin.",
+      required: false,
+      alternative: { json: ExecJsonBody, description: 'With no `cmd` in the query: the command, as JSON.' },
+    },
+    response: {
+      status: 200,
+      description: 'Output frames, then the exit frame.',
+      stream: 'application/octet-stream',
+      alternative: { json: ExecJsonResult, description: 'For a JSON request: its output and exit code.' },
+    },
     errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large', 'sprite_unavailable', 'agent_error'],
   }),
   execWebSocket: route({
@@ -229,7 +255,7 @@ export const routes = {
     description:
       'Warm (the default): its processes are frozen and keep their memory; cold (`{"cold": true}`): its processes stop and its files stay. Whatever is attached waits; any use wakes it again. A sprite asleep deeper than asked stays as it is.',
     params: NameParams,
-    body: { json: SleepBody, required: false },
+    body: { json: Nullable(SleepBody), required: false },
     response: { status: 200, description: 'The sprite, asleep.', json: Sprite },
     errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large'],
   }),

@@ -41,7 +41,8 @@ test('on debian: files, an installed package and a SQLite database survive a res
   await ensureImage(client, 'debian');
   const sprite = await create({ image: 'debian' });
   const name = sprite.name;
-  const bash = (script: string, input?: string) => shStdout(client, name, script, { shell: 'bash', input });
+  // Installing packages and writing /srv take root, which the sprite's user would get through sudo.
+  const bash = (script: string, input?: string) => shStdout(client, name, script, { shell: 'bash', input, user: 'root' });
 
   await bash('base64 -d > /tmp/pkg.deb && dpkg -i /tmp/pkg.deb >/dev/null && rm /tmp/pkg.deb', buildDeb());
   await bash(SQLITE_FILL);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'node:test';
 import { aptMirror } from '../../../src/server/images/mirror.js';
 import type { ProgressEvent } from '../../../src/shared/protocol.js';
@@ -16,17 +18,45 @@ test('end to end on the debian image: build it, create a sprite, use its tools',
   assert.equal(last.type, 'complete', JSON.stringify(last));
   assert.ok(events.some((e) => e.type === 'progress'), 'the build reports counted progress');
 
-  const sprite = await create({ image: 'debian' });
+  const sprite = await create({ image: 'debian', environment: { FROM_SPRITE: 'set at create' } });
   const uname = await execCollect(client, sprite.name, ['uname', '-a']);
   assert.equal(uname.code, 0);
   assert.match(uname.stdout, new RegExp(`^Linux ${sprite.name} `));
+
+  // Commands run as the sprite's own user, at home, with its settings, and sudo works without a password.
+  const identity = sections(
+    (await execCollect(client, sprite.name, ['bash', '-c', 'echo @@user; id -un; echo @@dir; pwd; echo @@env; echo "$HOME $USER $FROM_SPRITE"; echo @@sudo; sudo -n true && echo sudo-ok; echo @@root; sudo -n id -un'])).stdout,
+  );
+  assert.deepEqual(identity, { user: 'sprite', dir: '/home/sprite', env: '/home/sprite sprite set at create', sudo: 'sudo-ok', root: 'root' });
+  // A request may still name root, and then starts in /.
+  assert.deepEqual(await execCollect(client, sprite.name, ['bash', '-c', 'id -un; pwd'], { user: 'root' }), { stdout: 'root\n/\n', stderr: '', code: 0 });
+
+  // no_new_privileges is off here so that sudo works; root reached through it is the same
+  // confined root as anywhere else: host uid 100000, seccomp, Docker's capability set, no mounts.
+  const escalated = sections(
+    (
+      await execCollect(client, sprite.name, [
+        'bash',
+        '-c',
+        'echo @@status; sudo grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\\t " " "; ' +
+          'echo @@mount; sudo mount -t tmpfs none /mnt 2>&1; echo "rc=$?"; echo @@unshare; sudo unshare -U -r true 2>&1; echo "rc=$?"; ' +
+          'echo @@file; sudo touch /made-by-sudo && echo made',
+      ])
+    ).stdout,
+  );
+  assert.equal(escalated.status, ['CapEff: 00000000a80405fb', 'CapBnd: 00000000a80405fb', 'NoNewPrivs: 0', 'Seccomp: 2'].join('\n'));
+  assert.match(escalated.mount ?? '', /permission denied|not permitted/i);
+  assert.match(escalated.mount ?? '', /rc=[1-9]\d*$/);
+  assert.match(escalated.unshare ?? '', /not permitted/i);
+  assert.equal(escalated.file, 'made');
+  assert.equal(statSync(join(server.dataDir, 'pool', 'sprites', sprite.id, 'root', 'made-by-sudo')).uid, 100_000);
 
   const tools = await execCollect(client, sprite.name, [
     'bash',
     '-c',
     'set -e; python3 --version; node --version; npm --version >/dev/null; git --version; curl --version | head -1; ' +
       'id sprite; getent passwd sprite; test -d /home/sprite; sudo -n true && echo root-sudo-ok; ' +
-      'sudo -l -U sprite | grep -q NOPASSWD && echo sprite-nopasswd; ps -e -o comm= | grep -c . >/dev/null; ip link show lo >/dev/null; less --version | head -1; vi --version >/dev/null 2>&1 || command -v vi',
+      'sudo -n -l | grep -q NOPASSWD && echo sprite-nopasswd; ps -e -o comm= | grep -c . >/dev/null; ip link show lo >/dev/null; less --version | head -1; vi --version >/dev/null 2>&1 || command -v vi',
   ]);
   assert.equal(tools.code, 0, tools.stderr);
   assert.doesNotMatch(tools.stderr, /unable to resolve host/, 'the sprite’s hostname resolves');
@@ -43,7 +73,7 @@ test('end to end on the debian image: build it, create a sprite, use its tools',
   assert.deepEqual(python, { stdout: '45\n', stderr: '', code: 0 });
 
   // `python3 -m http.server 8080` is reachable at the sprite's URL: with a token, then by anyone once public.
-  const serve = await execCollect(client, sprite.name, ['bash', '-c', 'mkdir -p /srv/www && echo hello-from-python > /srv/www/index.html && cd /srv/www && setsid python3 -m http.server 8080 </dev/null >/tmp/http.log 2>&1 & for i in $(seq 100); do grep -q ":1F90 00000000:0000 0A" /proc/net/tcp && exit 0; sleep 0.05; done; cat /tmp/http.log; exit 1']);
+  const serve = await execCollect(client, sprite.name, ['bash', '-c', 'mkdir -p ~/www && echo hello-from-python > ~/www/index.html && cd ~/www && setsid python3 -m http.server 8080 </dev/null >/tmp/http.log 2>&1 & for i in $(seq 100); do grep -q ":1F90 00000000:0000 0A" /proc/net/tcp && exit 0; sleep 0.05; done; cat /tmp/http.log; exit 1']);
   assert.equal(serve.code, 0, serve.stdout);
   const bearer = { authorization: `Bearer ${server.token}` };
   assert.equal((await urlRequest(server.url, sprite.name, { headers: bearer })).body.toString(), 'hello-from-python\n');
@@ -79,11 +109,12 @@ test('a debian sprite installs a package from the mirror in the host’s apt sou
 
   const { client, create } = spriteFixture(t, server);
   const sprite = await create({ image: 'debian' });
-  const install = await execCollect(client, sprite.name, ['bash', '-c', 'set -e; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends hello >/dev/null; hello']);
+  const install = await execCollect(client, sprite.name, ['bash', '-c', 'set -e; sudo apt-get update -qq; sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends hello >/dev/null; hello']);
   assert.equal(install.code, 0, install.stderr);
   assert.equal(install.stdout, 'Hello, world!\n');
 
-  const ping = await execCollect(client, sprite.name, ['su', 'sprite', '-c', 'ping -c 1 -W 2 127.0.0.1']);
+  // The sprite's user is unprivileged, and pings with an ICMP echo socket.
+  const ping = await execCollect(client, sprite.name, ['ping', '-c', '1', '-W', '2', '127.0.0.1']);
   assert.equal(ping.code, 0, `an unprivileged user pings: ${ping.stdout}${ping.stderr}`);
   assert.match(ping.stdout, /1 received/);
 
@@ -94,7 +125,7 @@ test('a debian sprite installs a package from the mirror in the host’s apt sou
   });
   assert.equal(policy.status, 204);
   const script = [
-    'echo @@update; apt-get update 2>&1 | grep -E "^(Err|W:|E:)"; echo "rc=${PIPESTATUS[0]}"',
+    'echo @@update; sudo apt-get update 2>&1 | grep -E "^(Err|W:|E:)"; echo "rc=${PIPESTATUS[0]}"',
     `echo @@dns; getent hosts ${registry} || echo "not resolved"`,
     `address=$(getent hosts ${mirrorHost} | awk '{ print $1; exit }')`,
     `echo @@sni; curl -sS -m 10 -o /dev/null -w '%{http_code}' --resolve ${registry}:443:$address https://${registry}/ 2>&1; echo " rc=$?"`,

@@ -1,13 +1,15 @@
 /**
  * Escape attempts against identity and privilege: root in a sprite is an unprivileged uid on
  * the host, keeps only Docker's default capabilities (less CAP_NET_RAW) under seccomp and no_new_privs, and cannot
- * mount, make namespaces, open devices or write kernel settings.
+ * mount, make namespaces, open devices or write kernel settings; the sprite's own user (uid
+ * 1000) has no capabilities at all and cannot either. On debian, where no_new_privs is off so
+ * that sudo works, the same holds for root reached through sudo (debian-e2e.test.ts).
  */
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
 import { sections, sh } from '../../helpers/shell.js';
 
@@ -82,7 +84,51 @@ test('sprite processes run with no_new_privs, seccomp and only the default capab
   }
 });
 
-test('a sprite cannot mount, unshare, open devices or change kernel settings', { timeout: 120_000 }, async (t) => {
+test("the sprite's user is uid 101000 on the host, with no capabilities, under seccomp and no_new_privs", { timeout: 120_000 }, async (t) => {
+  const sprites = spriteFixture(t, server);
+  const sprite = await sprites.create();
+  const result = await sh(
+    sprites.client,
+    sprite.name,
+    [
+      'echo @@id; id -u',
+      'echo @@status; grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\\t " " "',
+      'echo @@files; touch /tmp/by-sprite && echo ok',
+      // Files of root's stay root's.
+      'echo @@root-file; (echo x >> /etc/passwd) 2>&1; echo "rc=$?"',
+    ].join('\n'),
+    30_000,
+    'sprite',
+  );
+  const out = sections(result.stdout);
+  assert.equal(out.id, '1000');
+  // Each line is `Name: value`, and no value holds ': '.
+  const status = Object.fromEntries((out.status ?? '').split('\n').map((line) => line.split(': ') as [string, string]));
+  assert.deepEqual(status, {
+    CapInh: '0000000000000000',
+    CapPrm: '0000000000000000',
+    CapEff: '0000000000000000',
+    CapBnd: DOCKER_DEFAULT_CAPS,
+    CapAmb: '0000000000000000',
+    NoNewPrivs: '1',
+    Seccomp: '2',
+  });
+  assert.equal(out.files, 'ok');
+  assert.match(out['root-file'] ?? '', /Permission denied[\s\S]*rc=1$/);
+  const made = statSync(join(server.dataDir, 'pool', 'sprites', sprite.id, 'root', 'tmp', 'by-sprite'));
+  assert.deepEqual({ uid: made.uid, gid: made.gid }, { uid: SPRITE_ROOT_UID + 1000, gid: SPRITE_ROOT_UID + 1000 });
+});
+
+/** What a refusal looks like for the sprite's user, which the kernel often stops (EACCES) before root would be (EPERM, EROFS). */
+const REFUSED_UNPRIVILEGED = /permission denied|Operation not permitted|Read-only file system|No such file|nonexistent directory|are you root/i;
+
+for (const user of ['root', 'sprite']) {
+  test(`a sprite cannot mount, unshare, open devices or change kernel settings (as ${user})`, { timeout: 120_000 }, async (t) => {
+    await cannotEscape(t, user);
+  });
+}
+
+async function cannotEscape(t: TestContext, user: string): Promise<void> {
   const sprites = spriteFixture(t, server);
   const sprite = await sprites.create();
   const hostName = hostname();
@@ -110,6 +156,7 @@ test('a sprite cannot mount, unshare, open devices or change kernel settings', {
     sprites.client,
     sprite.name,
     [
+      'echo @@whoami; id -u',
       ...Object.entries(attempts).map(([name, { cmd }]) => `echo @@${name}; (${cmd}) 2>&1; echo "rc=$?"`),
       // Masked kernel files read as nothing (or are absent), whatever the host holds.
       'echo @@kcore; head -c 64 /proc/kcore 2>/dev/null | wc -c',
@@ -120,11 +167,14 @@ test('a sprite cannot mount, unshare, open devices or change kernel settings', {
       'echo @@cgroupfs; ls -A /sys/fs/cgroup | wc -l',
       'echo @@hostname; hostname',
     ].join('\n'),
+    30_000,
+    user,
   );
   const out = sections(result.stdout);
+  assert.equal(out.whoami, user === 'root' ? '0' : '1000', 'control: the script runs as the user asked for');
   for (const [name, { error }] of Object.entries(attempts)) {
     const text = out[name] ?? '';
-    assert.match(text, error, `${name}: ${text}`);
+    assert.match(text, user === 'root' ? error : REFUSED_UNPRIVILEGED, `${name}: ${text}`);
     assert.doesNotMatch(text, /rc=0$/, `${name} succeeded: ${text}`);
   }
   for (const masked of ['kcore', 'keys', 'timer_list', 'sched_debug', 'firmware']) assert.equal(out[masked], '0', `/proc or /sys ${masked} is readable in the sprite`);
@@ -134,4 +184,4 @@ test('a sprite cannot mount, unshare, open devices or change kernel settings', {
   // Nothing the sprite did left a device node behind on the host side.
   const root = join(server.dataDir, 'pool', 'sprites', sprite.id, 'root');
   for (const node of ['tmp/disk', 'tmp/mem']) assert.throws(() => statSync(join(root, node)), { code: 'ENOENT' });
-});
+}

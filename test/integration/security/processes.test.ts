@@ -6,13 +6,19 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
 import { sections, sh } from '../../helpers/shell.js';
 
 const server = sharedServer();
 
-test('host processes are invisible and out of reach from a sprite', { timeout: 120_000 }, async (t) => {
+for (const user of ['root', 'sprite']) {
+  test(`host processes are invisible and out of reach from a sprite (as ${user})`, { timeout: 120_000 }, async (t) => {
+    await hostProcessesOutOfReach(t, user);
+  });
+}
+
+async function hostProcessesOutOfReach(t: TestContext, user: string): Promise<void> {
   // A host process whose argv[0] is a secret marker; the marker never appears in a sprite command.
   const marker = `hobhostsecret${randomBytes(6).toString('hex')}`;
   const host = spawn('sleep', ['300'], { argv0: marker, stdio: 'ignore' });
@@ -34,11 +40,15 @@ test('host processes are invisible and out of reach from a sprite', { timeout: 1
       'echo @@pids; ls /proc | grep -E "^[0-9]+$"',
       'echo @@pid1; tr "\\0" " " < /proc/1/cmdline; echo',
       `echo @@hostpid; ls -d /proc/${hostPid} 2>&1; kill -0 ${hostPid} 2>&1; echo "rc=$?"; kill -9 ${hostPid} 2>&1; echo "rc=$?"`,
+      'echo @@whoami; id -u',
     ].join('\n'),
+    30_000,
+    user,
   );
   assert.equal(result.code, 0, result.stderr);
   assert.ok(!result.stdout.includes(marker), `the host process's marker is visible in the sprite:\n${result.stdout}`);
   const out = sections(result.stdout);
+  assert.equal(out.whoami, user === 'root' ? '0' : '1000', 'control: the script runs as the user asked for');
 
   const pids = (out.pids ?? '').split('\n').filter(Boolean).map(Number);
   assert.ok(pids.includes(1), `PID 1 is listed: ${pids.join(' ')}`);
@@ -56,7 +66,7 @@ test('host processes are invisible and out of reach from a sprite', { timeout: 1
   }
   assert.equal(host.exitCode, null, 'the host process is still alive');
   assert.equal(host.signalCode, null, 'the host process was not signalled');
-});
+}
 
 test('each sprite has its own pid, mount, net, ipc, uts, user and cgroup namespaces', { timeout: 120_000 }, async (t) => {
   const sprites = spriteFixture(t, server);

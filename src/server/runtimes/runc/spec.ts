@@ -106,7 +106,7 @@ export function cgroupLimits(resources: SandboxSpec['resources']) {
  * The OCI spec of a sprite: every namespace including a user namespace (root in the sprite is
  * an unprivileged uid on the host); the network namespace is the one the server made and owns
  * from the host's user namespace, so root in the sprite cannot change its addresses or routes, Docker's default capabilities and seccomp profile,
- * no_new_privileges, masked kernel paths, and cgroup limits from the sprite's config.
+ * no_new_privileges unless the image needs setuid sudo, masked kernel paths, and cgroup limits from the sprite's config.
  */
 export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
   const caps = [...DEFAULT_CAPABILITIES];
@@ -131,7 +131,7 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root'],
       cwd: '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      noNewPrivileges: true,
+      noNewPrivileges: spec.noNewPrivileges,
       // Under memory pressure the kernel should pick a sprite's processes before the host's.
       oomScoreAdj: 500,
     },
