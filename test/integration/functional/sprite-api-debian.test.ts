@@ -15,8 +15,8 @@ test('on debian, as the sprite user: the documented curl lines, the heartbeat pa
   const { client, create } = spriteFixture(t, server);
   await ensureImage(client, 'debian');
   const { name } = await create({ image: 'debian' });
-  // su from root asks no password; the script goes in on stdin, so the documents' lines run as written.
-  const asSprite = (script: string) => shStdout(client, name, 'su sprite -s /bin/bash -c "bash -s"', { shell: 'bash', input: `set -euo pipefail\n${script}\n` });
+  // Commands in a debian sprite run as `sprite`; the script goes in on stdin, so the documents' lines run as written.
+  const asSprite = (script: string) => shStdout(client, name, 'bash -s', { shell: 'bash', input: `set -euo pipefail\n${script}\n` });
   assert.equal(await asSprite('id -un'), 'sprite\n');
 
   // "Keeping a Sprite Running", verbatim.
