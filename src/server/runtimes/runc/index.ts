@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ export class RuncRuntime implements Runtime {
   ) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     mkdirSync(bundlesDir, { recursive: true, mode: 0o700 });
+    raiseKeyQuota();
   }
 
   private runc(args: string[], options?: { allowFailure?: boolean }) {
@@ -184,5 +185,20 @@ function readFrom(file: string, offset: number): string {
     return readFileSync(file).subarray(offset).toString().slice(-4000);
   } catch {
     return '';
+  }
+}
+
+/**
+ * Every sprite's init makes a session keyring, and all of them belong to one host uid (a
+ * sprite's root), whose kernel key quota (kernel.keys.maxkeys, 200 by default) would stop the
+ * ~200th sprite from booting ("unable to create session key: disk quota exceeded"). Raised,
+ * never lowered, at start; the bytes quota goes with it.
+ */
+const KEY_QUOTA = { maxkeys: 20_000, maxbytes: 2_000_000 };
+
+function raiseKeyQuota(): void {
+  for (const [name, wanted] of Object.entries(KEY_QUOTA)) {
+    const file = `/proc/sys/kernel/keys/${name}`;
+    if (Number(readFileSync(file, 'utf8')) < wanted) writeFileSync(file, String(wanted));
   }
 }
