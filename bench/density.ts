@@ -6,7 +6,7 @@
  * sprite is still listed, and a sample of warm and of cold ones is woken by an exec, timed.
  * Not part of `npm run bench`: the creates alone take minutes.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HobClient } from '../src/client/client.js';
@@ -103,4 +103,5 @@ try {
   if (names.length > 0) log(`${names.length} sprites left to the clean-up`);
   await server?.stop().catch(() => undefined);
   cleanupDataDir(dataDir, prefix);
+  rmSync(runDir, { recursive: true, force: true });
 }

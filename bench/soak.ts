@@ -9,7 +9,7 @@
  * Bounded by --cycles (default 1000) and --max-seconds (default 180).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HobClient } from '../src/client/client.js';
@@ -119,4 +119,5 @@ try {
 } finally {
   await server?.stop().catch(() => undefined);
   cleanupDataDir(dataDir, prefix);
+  rmSync(runDir, { recursive: true, force: true });
 }
