@@ -8,41 +8,11 @@
  */
 import { createSocket } from 'node:dgram';
 import { createServer, type Socket } from 'node:net';
+import { dnsAnswer } from '../test/helpers/fake-internet/dns-answer.js';
 
 const [address = '', name = ''] = process.argv.slice(2);
 
-/** The reply to a DNS query: `name`'s A record, an empty answer for its other types, NXDOMAIN for other names. */
-function answer(query: Buffer): Buffer | undefined {
-  if (query.length < 12) return undefined;
-  const labels: string[] = [];
-  let offset = 12;
-  while (offset < query.length && query[offset] !== 0) {
-    const length = query[offset] ?? 0;
-    labels.push(query.subarray(offset + 1, offset + 1 + length).toString());
-    offset += 1 + length;
-  }
-  const end = offset + 5;
-  if (end > query.length) return undefined;
-  const known = labels.join('.').toLowerCase() === name;
-  const found = known && query.readUInt16BE(end - 4) === 1;
-  const header = Buffer.from(query.subarray(0, 12));
-  header.writeUInt16BE(0x8180 | (known ? 0 : 3), 2); // a response, recursion desired and available; NXDOMAIN for other names
-  header.writeUInt16BE(1, 4);
-  header.writeUInt16BE(found ? 1 : 0, 6);
-  header.writeUInt32BE(0, 8);
-  const parts = [header, query.subarray(12, end)];
-  if (found) {
-    const record = Buffer.alloc(16);
-    record.writeUInt16BE(0xc00c, 0); // the name, as a pointer to the question's
-    record.writeUInt16BE(1, 2);
-    record.writeUInt16BE(1, 4);
-    record.writeUInt32BE(300, 6);
-    record.writeUInt16BE(4, 10);
-    address.split('.').forEach((octet, i) => record.writeUInt8(Number(octet), 12 + i));
-    parts.push(record);
-  }
-  return Buffer.concat(parts);
-}
+const answer = (query: Buffer) => dnsAnswer(query, { [name]: address }, 300);
 
 const dns = createSocket('udp4');
 dns.on('message', (query, from) => {

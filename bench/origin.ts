@@ -7,9 +7,10 @@
  * hence this one.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freeSlash30 } from '../test/helpers/fake-internet/subnet.js';
 
 export interface Transfer {
   id: string;
@@ -36,21 +37,11 @@ function run(command: string, args: string[]): string {
   return execFileSync(command, args, { encoding: 'utf8' });
 }
 
-/** A /30 of 203.0.113.0/24 that the host does not route yet. */
-function freeSubnet(): number {
-  const routes = run('ip', ['-4', 'route', 'show', 'table', 'all']);
-  for (let attempt = 0; attempt < 64; attempt++) {
-    const base = randomInt(1, 63) * 4;
-    if (!routes.includes(`203.0.113.${base}/30`)) return base;
-  }
-  throw new Error('no free /30 in 203.0.113.0/24');
-}
-
 export async function startOrigin(name: string): Promise<Origin> {
   const tag = randomBytes(3).toString('hex');
   const netns = `hobbench-${tag}`;
   const hostIf = `hbo${tag}`;
-  const base = freeSubnet();
+  const base = freeSlash30('203.0.113');
   const address = `203.0.113.${base + 2}`;
   const reports = new Map<string, Transfer>();
   const waiting = new Map<string, (transfer: Transfer) => void>();

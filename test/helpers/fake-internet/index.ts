@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freeSlash30 } from './subnet.js';
 
 /** Where the banner listens on every address of the fake internet. */
 export const BANNER_PORT = 9099;
@@ -31,22 +32,12 @@ function run(command: string, args: string[]): string {
   return execFileSync(command, args, { encoding: 'utf8' });
 }
 
-/** A /30 of 198.51.100.0/24 that the host does not route yet (other tests may hold one). */
-function freeSubnet(): number {
-  const routes = run('ip', ['-4', 'route', 'show', 'table', 'all']);
-  for (let attempt = 0; attempt < 64; attempt++) {
-    const base = randomInt(1, 63) * 4;
-    if (!routes.includes(`198.51.100.${base}/30`) && !routes.includes(`198.51.100.${base + 2} `)) return base;
-  }
-  throw new Error('no free /30 in 198.51.100.0/24');
-}
-
 /** `fencedNames` maps further names to the fenced address they answer with (a key of `fenced`, or `host` for the host end of the link). */
 export async function startFakeInternet(names: string[], fencedNames: Record<string, string> = {}): Promise<FakeInternet> {
   const tag = randomBytes(3).toString('hex');
   const netns = `fakenet-${tag}`;
   const hostIf = `fkn${tag}`;
-  const base = freeSubnet();
+  const base = freeSlash30('198.51.100');
   const hostAddress = `198.51.100.${base + 1}`;
   const address = `198.51.100.${base + 2}`;
   const octet = () => randomInt(1, 254);

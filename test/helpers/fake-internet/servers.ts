@@ -11,48 +11,19 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { createServer } from 'node:net';
+import { dnsAnswer } from './dns-answer.js';
 
 const [dnsAddress = '', recordsJson = '{}', banner = '', bannerPort = '', certFile = '', keyFile = ''] = process.argv.slice(2);
 const records = JSON.parse(recordsJson) as Record<string, string>; // built by fake-internet.ts
 
-/** The question's name and where the question section ends. */
-function question(query: Buffer): { name: string; end: number } {
-  const labels: string[] = [];
-  let offset = 12;
-  while (offset < query.length && query[offset] !== 0) {
-    const length = query[offset] ?? 0;
-    labels.push(query.subarray(offset + 1, offset + 1 + length).toString());
-    offset += 1 + length;
-  }
-  return { name: labels.join('.').toLowerCase(), end: offset + 5 };
-}
-
-function answer(query: Buffer): Buffer {
-  const { name, end } = question(query);
-  const qtype = query.readUInt16BE(end - 4);
-  const address = records[name];
-  const found = address !== undefined && qtype === 1;
-  const header = Buffer.from(query.subarray(0, 12));
-  header.writeUInt16BE(0x8180 | (address === undefined ? 3 : 0), 2); // response, RD+RA, NXDOMAIN when unknown
-  header.writeUInt16BE(1, 4);
-  header.writeUInt16BE(found ? 1 : 0, 6);
-  header.writeUInt32BE(0, 8);
-  const parts = [header, query.subarray(12, end)];
-  if (found) {
-    const rr = Buffer.alloc(16);
-    rr.writeUInt16BE(0xc00c, 0);
-    rr.writeUInt16BE(1, 2);
-    rr.writeUInt16BE(1, 4);
-    rr.writeUInt32BE(30, 6);
-    rr.writeUInt16BE(4, 10);
-    address.split('.').forEach((octet, i) => rr.writeUInt8(Number(octet), 12 + i));
-    parts.push(rr);
-  }
-  return Buffer.concat(parts);
-}
+/** Its records live 30 s: long enough for a test, short enough that nothing outlives it. */
+const answer = (query: Buffer) => dnsAnswer(query, records, 30);
 
 const udp = createSocket('udp4');
-udp.on('message', (query, from) => udp.send(answer(query), from.port, from.address));
+udp.on('message', (query, from) => {
+  const reply = answer(query);
+  if (reply !== undefined) udp.send(reply, from.port, from.address);
+});
 await new Promise<void>((resolve) => udp.bind(53, dnsAddress, resolve));
 
 const tcpDns = createServer((socket) => {
@@ -62,6 +33,7 @@ const tcpDns = createServer((socket) => {
     while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
       const reply = answer(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
       buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
+      if (reply === undefined) continue;
       const length = Buffer.alloc(2);
       length.writeUInt16BE(reply.length);
       socket.write(Buffer.concat([length, reply]));
