@@ -197,8 +197,9 @@ test('a connection reset by a sprite whose agent still answers is retried withou
     const server = net.createServer({ pauseOnConnect: true }, (socket) => {
       fs.renameSync(dir + '/real.sock', dir + '/agent.sock');
       setTimeout(() => {
-        socket.destroy();
+        // Written before the reset: the retried exec reads this file at once.
         fs.writeFileSync('/tmp/stand-in.log', 'reset one connection\\n');
+        socket.destroy();
         process.exit(0);
       }, 200);
     });
