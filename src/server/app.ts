@@ -116,6 +116,7 @@ export function createApp(deps: AppDeps): App {
     organization: deps.config.organization,
     baseDomain: deps.config.baseDomain,
     runtimeName: deps.runtimeName,
+    idleTimeoutMs: deps.config.sleep.idleTimeoutMs,
     // Port 0 in the config means the OS picked one; the listening socket knows which.
     publicPort: () => (fastify.server.address() as AddressInfo | null)?.port ?? deps.config.listenPort, // a TCP listener's address is an AddressInfo
     exclusiveBytes: deps.exclusiveBytes,

@@ -7,6 +7,8 @@ export interface SpriteView {
   organization: string;
   baseDomain: string;
   runtimeName: string;
+  /** The server's idle timeout, which sprites without their own follow. */
+  idleTimeoutMs: number;
   /** The port the API really listens on (known only once it listens). */
   publicPort(): number;
   /** Bytes held by a quota group, or null when the host cannot count. */
@@ -28,6 +30,7 @@ export function spriteJson(record: SpriteRecord, view: SpriteView): SpriteJson {
       region: record.config.region,
       storage_gb: record.config.storageGiB,
       pids_max: record.config.pidsMax,
+      idle_timeout: (record.config.idleTimeoutMs ?? view.idleTimeoutMs) / 1000,
     },
     environment: record.environment,
     created_at: record.createdAt,

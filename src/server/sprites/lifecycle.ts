@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
-import type { UrlSettingsJson } from '../../shared/protocol.js';
 import { AGENT_VERSION } from '../../shared/version.js';
 import type { AgentLink } from '../agent-link/link.js';
 import { crashPoint } from '../util/crash-point.js';
 import { AgentConnectionLost, AgentUnreachable } from '../agent-link/transport.js';
 import type { Runtime } from '../runtimes/runtime.js';
-import type { SpriteRecord } from '../store/sprites.js';
+import type { SpriteConfig, SpriteRecord } from '../store/sprites.js';
 import type { SpriteRegistry } from './registry.js';
 import type { SpriteSandboxes } from './sandboxes.js';
 import { busyMessage } from './states.js';
+import type { SpriteChanges } from './validate.js';
 
 /** A socket or a response: in use until it closes. */
 interface Closable {
@@ -216,9 +216,12 @@ export class SpriteLifecycle {
     return this.wake(name);
   }
 
-  update(name: string, changes: { labels?: string[]; urlSettings?: UrlSettingsJson }): SpriteRecord {
+  update(name: string, changes: SpriteChanges): SpriteRecord {
     const record = this.deps.registry.get(name);
-    this.deps.registry.store.update(record.id, changes);
+    const { idleTimeoutMs, ...rest } = changes;
+    // A new idle timeout counts from now, not from the last activity under the old one.
+    if (idleTimeoutMs !== undefined) this.deps.registry.activity.touch(name);
+    this.deps.registry.store.update(record.id, idleTimeoutMs === undefined ? rest : { ...rest, config: withIdleTimeout(record.config, idleTimeoutMs) });
     return this.deps.registry.get(name);
   }
 
@@ -232,4 +235,11 @@ export class SpriteLifecycle {
       this.deps.log.info({ sprite: name, id: record.id }, 'sprite destroyed');
     });
   }
+}
+
+function withIdleTimeout(config: SpriteConfig, idleTimeoutMs: number | null): SpriteConfig {
+  const changed = { ...config };
+  if (idleTimeoutMs === null) delete changed.idleTimeoutMs;
+  else changed.idleTimeoutMs = idleTimeoutMs;
+  return changed;
 }

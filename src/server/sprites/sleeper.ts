@@ -5,7 +5,7 @@ import type { SpriteLifecycle } from './lifecycle.js';
 import type { SpriteRegistry } from './registry.js';
 
 export interface SleepPolicy {
-  /** Running without activity this long → warm. 0: never. */
+  /** Running without activity this long → warm, unless the sprite has its own. 0: never. */
   idleTimeoutMs: number;
   /** Warm this long → cold. 0: never (only memory pressure). */
   coldAfterMs: number;
@@ -51,9 +51,8 @@ export class Sleeper {
     return Math.max(MIN_SWEEP_INTERVAL_MS, Math.min(MAX_SWEEP_INTERVAL_MS, idleTimeoutMs > 0 ? Math.floor(idleTimeoutMs / 4) : MAX_SWEEP_INTERVAL_MS));
   }
 
+  /** Runs even when the server's policy never sleeps anything: a sprite may have its own idle timeout. */
   start(): void {
-    const { idleTimeoutMs, coldAfterMs, minAvailableBytes } = this.deps.policy;
-    if (idleTimeoutMs === 0 && coldAfterMs === 0 && minAvailableBytes === 0) return;
     this.timer = setInterval(() => void this.sweep(), this.intervalMs);
     this.timer.unref();
   }
@@ -68,7 +67,7 @@ export class Sleeper {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const records = this.deps.registry.store.all();
+      const records = this.deps.registry.store.awake();
       for (const record of records) {
         try {
           if (record.state === 'running') await this.considerRunning(record, now);
@@ -92,7 +91,7 @@ export class Sleeper {
       this.packetsSeen.set(record.id, packets);
     }
     if (this.deps.heldBySprite?.(record.id) === true) activity.touch(record.name);
-    const { idleTimeoutMs } = this.deps.policy;
+    const idleTimeoutMs = record.config.idleTimeoutMs ?? this.deps.policy.idleTimeoutMs;
     if (idleTimeoutMs === 0 || activity.held(record.name) || now - activity.lastActive(record.name) < idleTimeoutMs) return;
     const stillIdle = () => !activity.held(record.name) && Date.now() - activity.lastActive(record.name) >= idleTimeoutMs;
     if (await this.deps.lifecycle.freeze(record.name, stillIdle)) this.packetsSeen.delete(record.id);

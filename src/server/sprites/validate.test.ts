@@ -48,3 +48,18 @@ test('updates take labels and url settings, and need one of them', () => {
   assert.throws(() => parseUpdateBody({}), is400(/nothing to update/));
   assert.throws(() => parseUpdateBody({ clear_labels: false }), is400(/nothing to update/));
 });
+
+test('idle_timeout takes seconds or a duration, 0 for never, and a fork keeps its source\'s', () => {
+  assert.equal(parseCreateBody({ name: 'a', config: { idle_timeout: 90 } }).config(defaults).idleTimeoutMs, 90_000);
+  assert.equal(parseCreateBody({ name: 'a', config: { idle_timeout: '1m30s' } }).config(defaults).idleTimeoutMs, 90_000);
+  assert.equal(parseCreateBody({ name: 'a', config: { idle_timeout: 0 } }).config(defaults).idleTimeoutMs, 0);
+  assert.equal('idleTimeoutMs' in parseCreateBody({ name: 'a' }).config(defaults), false, "none given: the sprite follows the server's");
+  const source = { ...defaults, region: 'local', idleTimeoutMs: 5000 };
+  assert.equal(parseCreateBody({ name: 'f', source: { sprite: 's' } }).config(source).idleTimeoutMs, 5000);
+  for (const bad of ['soon', '500ms', '8d', '-1s', 604_801]) {
+    assert.throws(() => parseCreateBody({ name: 'a', config: { idle_timeout: bad } }).config(defaults), is400(/idle_timeout/), String(bad));
+  }
+  assert.deepEqual(parseUpdateBody({ config: { idle_timeout: '2h' } }), { idleTimeoutMs: 7_200_000 });
+  assert.deepEqual(parseUpdateBody({ config: { idle_timeout: null } }), { idleTimeoutMs: null });
+  assert.throws(() => parseUpdateBody({ config: {} }), is400(/nothing to update/));
+});

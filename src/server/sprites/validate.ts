@@ -1,4 +1,6 @@
+import { parseDurationMs } from '../../shared/duration.js';
 import { HobError } from '../../shared/errors.js';
+import { MAX_IDLE_TIMEOUT_SECONDS, MIN_IDLE_TIMEOUT_SECONDS } from '../../shared/schemas/sprites.js';
 import type { CreateSpriteBody, SpriteSourceJson, UpdateSpriteBody, UrlSettingsJson } from '../../shared/protocol.js';
 import type { ServerConfig } from '../config.js';
 import type { SpriteConfig } from '../store/sprites.js';
@@ -11,8 +13,10 @@ import type { SpriteConfig } from '../store/sprites.js';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function spriteConfig(input: CreateSpriteBody['config'], defaults: ServerConfig['spriteDefaults']): SpriteConfig {
-  return {
+type ConfigDefaults = ServerConfig['spriteDefaults'] & { idleTimeoutMs?: number };
+
+export function spriteConfig(input: CreateSpriteBody['config'], defaults: ConfigDefaults): SpriteConfig {
+  const config: SpriteConfig = {
     ramMiB: input?.ram_mb ?? defaults.ramMiB,
     cpus: input?.cpus ?? defaults.cpus,
     pidsMax: input?.pids_max ?? defaults.pidsMax,
@@ -20,6 +24,20 @@ export function spriteConfig(input: CreateSpriteBody['config'], defaults: Server
     // One host is one region; the field is kept so clients that send it are not refused.
     region: input?.region === undefined || input.region === '' ? 'local' : input.region,
   };
+  const idleTimeoutMs = input?.idle_timeout === undefined ? defaults.idleTimeoutMs : idleTimeoutMsOf(input.idle_timeout);
+  if (idleTimeoutMs !== undefined) config.idleTimeoutMs = idleTimeoutMs;
+  return config;
+}
+
+/** `idle_timeout` (seconds or a duration string) in whole milliseconds, checked. */
+export function idleTimeoutMsOf(value: number | string): number {
+  const ms = typeof value === 'number' ? value * 1000 : parseDurationMs(value);
+  if (ms === undefined) throw new HobError('bad_request', `idle_timeout ${JSON.stringify(value)} is neither a number of seconds nor a duration such as "5m" or "2h"`);
+  const rounded = Math.ceil(ms);
+  if (rounded !== 0 && (rounded < MIN_IDLE_TIMEOUT_SECONDS * 1000 || rounded > MAX_IDLE_TIMEOUT_SECONDS * 1000)) {
+    throw new HobError('bad_request', `idle_timeout must be 0 (never) or from ${MIN_IDLE_TIMEOUT_SECONDS}s to 7 days (${MAX_IDLE_TIMEOUT_SECONDS} seconds)`);
+  }
+  return rounded;
 }
 
 export function checkEnvironment(env: Record<string, string>): Record<string, string> {
@@ -59,11 +77,20 @@ export function parseCreateBody(body: CreateSpriteBody): ValidCreate {
   };
 }
 
-export function parseUpdateBody(body: UpdateSpriteBody): { labels?: string[]; urlSettings?: UrlSettingsJson } {
-  const result: { labels?: string[]; urlSettings?: UrlSettingsJson } = {};
+export interface SpriteChanges {
+  labels?: string[];
+  urlSettings?: UrlSettingsJson;
+  /** Null: back to the server's. */
+  idleTimeoutMs?: number | null;
+}
+
+export function parseUpdateBody(body: UpdateSpriteBody): SpriteChanges {
+  const result: SpriteChanges = {};
   if (body.labels !== undefined) result.labels = body.labels;
   if (body.clear_labels === true) result.labels = [];
   if (body.url_settings !== undefined) result.urlSettings = urlSettings(body.url_settings);
-  if (Object.keys(result).length === 0) throw new HobError('bad_request', 'nothing to update: send url_settings or labels');
+  const idleTimeout = body.config?.idle_timeout;
+  if (idleTimeout !== undefined) result.idleTimeoutMs = idleTimeout === null ? null : idleTimeoutMsOf(idleTimeout);
+  if (Object.keys(result).length === 0) throw new HobError('bad_request', 'nothing to update: send url_settings, labels or config.idle_timeout');
   return result;
 }

@@ -15,6 +15,8 @@ export interface SpriteConfig {
   pidsMax: number;
   storageGiB: number;
   region: string;
+  /** Its own idle timeout (0: never); absent, it follows the server's. */
+  idleTimeoutMs?: number;
 }
 
 export interface SpriteRecord {
@@ -155,6 +157,12 @@ export class SpriteStore {
     return result.changes === 1;
   }
 
+  /** The sprites that are running or warm: what the sleeper looks at every second. */
+  awake(): SpriteRecord[] {
+    const rows = this.db.prepare(`SELECT * FROM sprites WHERE state IN ('running', 'warm')`).all() as Row[]; // SELECT * of this table
+    return rows.map(fromRow);
+  }
+
   /** A page of sprites ordered by name, starting after `after`; fetches one extra row to tell if more follow. */
   page(prefix: string, after: string | undefined, limit: number): { sprites: SpriteRecord[]; hasMore: boolean } {
     const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -213,16 +221,22 @@ export class SpriteStore {
     return row.value;
   }
 
-  update(id: string, changes: { labels?: string[]; urlSettings?: UrlSettingsJson }): void {
+  /** The settings a user may change; all of them land, or none. */
+  update(id: string, changes: { labels?: string[]; urlSettings?: UrlSettingsJson; config?: SpriteConfig }): void {
     const now = new Date().toISOString();
-    if (changes.labels !== undefined) {
-      this.db.prepare('UPDATE sprites SET labels = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(changes.labels), now, id);
-    }
-    if (changes.urlSettings !== undefined) {
-      this.db
-        .prepare('UPDATE sprites SET url_settings = ?, updated_at = ? WHERE id = ?')
-        .run(JSON.stringify(changes.urlSettings), now, id);
-    }
+    this.db.transaction(() => {
+      if (changes.labels !== undefined) {
+        this.db.prepare('UPDATE sprites SET labels = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(changes.labels), now, id);
+      }
+      if (changes.urlSettings !== undefined) {
+        this.db
+          .prepare('UPDATE sprites SET url_settings = ?, updated_at = ? WHERE id = ?')
+          .run(JSON.stringify(changes.urlSettings), now, id);
+      }
+      if (changes.config !== undefined) {
+        this.db.prepare('UPDATE sprites SET config = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(changes.config), now, id);
+      }
+    })();
   }
 
   delete(id: string): void {

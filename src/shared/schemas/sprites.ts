@@ -8,6 +8,9 @@ export const MAX_LABELS = 64;
 export const MAX_LABEL_LENGTH = 128;
 export const MAX_ENV_ENTRIES = 256;
 export const MAX_ENV_VALUE_LENGTH = 32 * 1024;
+/** A sprite's own idle timeout is at least a second (the sleeper looks about once a second) and at most a week. */
+export const MIN_IDLE_TIMEOUT_SECONDS = 1;
+export const MAX_IDLE_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 const configFields = {
   ram_mb: Type.Integer({ minimum: 64, maximum: 1024 * 1024, description: 'Memory limit in MiB.' }),
@@ -15,7 +18,15 @@ const configFields = {
   region: Type.String({ description: 'Accepted for the Sprites API; one host is one region, reported as `local` unless given.' }),
   storage_gb: Type.Integer({ minimum: 1, maximum: 1024 * 1024, description: 'Disk limit in GiB.' }),
   pids_max: Type.Integer({ minimum: 16, maximum: 4_194_304, description: 'Hob extension: the most processes (and threads) the sprite may run at once.' }),
+  idle_timeout: Type.Number({
+    minimum: 0,
+    description: "Hob extension: seconds without activity before it goes warm (asleep, memory kept); 0: it never sleeps by itself. The server's --idle-timeout unless set for the sprite.",
+  }),
 };
+
+const idleTimeoutInput = Type.Union([Type.Integer({ minimum: 0, maximum: MAX_IDLE_TIMEOUT_SECONDS }), Type.String({ minLength: 1, maxLength: 32 })], {
+  description: `Hob extension: seconds, or a duration such as "5m" or "2h"; 0 (or "0s") never sleeps by itself; otherwise ${MIN_IDLE_TIMEOUT_SECONDS}s to 7 days. Default: the server's --idle-timeout.`,
+});
 
 export const SpriteConfig = Type.Object(configFields, { title: 'SpriteConfig' });
 
@@ -27,6 +38,7 @@ export const SpriteConfigInput = RequestObject(
     region: Type.Optional(configFields.region),
     storage_gb: Type.Optional(configFields.storage_gb),
     pids_max: Type.Optional(configFields.pids_max),
+    idle_timeout: Type.Optional(idleTimeoutInput),
   },
   { title: 'SpriteConfigInput' },
 );
@@ -120,8 +132,14 @@ export const UpdateSpriteBody = RequestObject(
     url_settings: Type.Optional(UrlSettingsInput),
     labels: Type.Optional(Labels),
     clear_labels: Type.Optional(Type.Boolean()),
+    config: Type.Optional(
+      RequestObject(
+        { idle_timeout: Type.Optional(Type.Union([idleTimeoutInput, Type.Null()], { description: "As at create; null goes back to the server's." })) },
+        { title: 'SpriteConfigUpdate', description: 'Hob extension: the settings that can change while the sprite lives.' },
+      ),
+    ),
   },
-  { title: 'UpdateSprite', description: 'At least one of url_settings, labels or clear_labels.' },
+  { title: 'UpdateSprite', description: 'At least one of url_settings, labels, clear_labels or config.idle_timeout.' },
 );
 
 export const ListSpritesQuery = RequestObject({

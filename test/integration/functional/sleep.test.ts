@@ -120,6 +120,26 @@ test('an attached exec keeps a sprite awake however quiet; letting go lets it sl
   await client.deleteSprite('held');
 });
 
+test("a sprite's own idle timeout: never, then set from the CLI, then back to the server's", { timeout: 60_000 }, async () => {
+  const created = await client.createSprite({ name: 'owntimer', image: 'tiny', config: { idle_timeout: 0 } });
+  assert.equal(created.config.idle_timeout, 0);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  assert.equal(await statusOf('owntimer'), 'running', 'idle past the server timeout, but its own says never');
+  const cli = { url: server.url, token: server.token, runDir: shared.runDir };
+  assert.match((await runHob(cli, ['info', 'owntimer'])).stdout, /^Idle timeout:\s+never$/m);
+
+  const set = await runHob(cli, ['idle-timeout', '2s', 'owntimer']);
+  assert.equal(set.stdout, 'sprite owntimer sleeps after 2s without activity\n', set.stderr);
+  await waitForStatus('owntimer', 'warm');
+  const bad = await runHob(cli, ['idle-timeout', 'soon', 'owntimer']);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, /idle_timeout "soon" is neither/);
+
+  const back = await client.updateSprite('owntimer', { config: { idle_timeout: null } });
+  assert.equal(back.config.idle_timeout, 1, "the server's (1 s here)");
+  await client.deleteSprite('owntimer');
+});
+
 test('sleep and wake on demand; concurrent execs on a warm sprite share one wake; the SDK counts, checks and restarts', { timeout: 60_000 }, async () => {
   const sdk = sdkClient(server);
   await client.createSprite({ name: 'ondemand', image: 'tiny' });

@@ -13,13 +13,15 @@ export function registerCreate(program: Command, ctx: CliContext): void {
     .option('--ram-mb <n>', 'memory limit in MiB')
     .option('--cpus <n>', 'CPU limit in cores')
     .option('--label <label...>', 'labels to attach')
+    .option('--idle-timeout <duration>', 'how long without activity before it sleeps, e.g. 5m or 2h; 0: never (default: the server\'s)')
     .option('--json', 'print the sprite as JSON')
-    .action(async (nameArg: string | undefined, flags: { image?: string; ramMb?: string; cpus?: string; label?: string[]; json?: boolean }) => {
+    .action(async (nameArg: string | undefined, flags: { image?: string; ramMb?: string; cpus?: string; label?: string[]; idleTimeout?: string; json?: boolean }) => {
       const client = ctx.client();
       const name = nameArg ?? (await defaultName());
-      const config: Record<string, number> = {};
+      const config: Record<string, number | string> = {};
       if (flags.ramMb !== undefined) config.ram_mb = Number(flags.ramMb);
       if (flags.cpus !== undefined) config.cpus = Number(flags.cpus);
+      if (flags.idleTimeout !== undefined) config.idle_timeout = flags.idleTimeout;
       const body = {
         name,
         ...(flags.image === undefined ? {} : { image: flags.image }),

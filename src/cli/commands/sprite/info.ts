@@ -42,6 +42,7 @@ export function registerInfo(program: Command, ctx: CliContext): void {
         ['Image', sprite.image],
         ['Runtime', sprite.runtime],
         ['Limits', `${sprite.config.ram_mb} MiB RAM, ${sprite.config.cpus} CPU, ${sprite.config.pids_max} processes`],
+        ['Idle timeout', sprite.config.idle_timeout === 0 ? 'never' : `${sprite.config.idle_timeout}s`],
         ['Storage', storage(sprite, health)],
         ['Checkpoint', sprite.current_checkpoint ?? '-'],
         ['Forked from', forkedFrom(sprite)],

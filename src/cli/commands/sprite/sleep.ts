@@ -12,6 +12,14 @@ export function registerSleep(program: Command, ctx: CliContext): void {
       process.stdout.write(`sprite ${name} is ${sprite.status}\n`);
     });
   program
+    .command('idle-timeout <duration> [name]')
+    .description("set how long a sprite may sit without activity before it sleeps, e.g. 5m or 2h; 0: never, 'default': the server's")
+    .action(async (duration: string, nameArg: string | undefined) => {
+      const name = ctx.sprite(nameArg ?? (program.opts().sprite as string | undefined)); // global -s option, a string
+      const sprite = await ctx.client().updateSprite(name, { config: { idle_timeout: duration === 'default' ? null : duration } });
+      process.stdout.write(`sprite ${name} sleeps after ${sprite.config.idle_timeout === 0 ? 'never' : `${sprite.config.idle_timeout}s`} without activity\n`);
+    });
+  program
     .command('wake [name]')
     .description('wake a sprite now (any use wakes it too)')
     .action(async (nameArg: string | undefined) => {
