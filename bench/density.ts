@@ -10,6 +10,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HobClient } from '../src/client/client.js';
+import { loadAverage } from './machine.js';
+import { saveLongRun } from './long-runs.js';
 import { execCollect } from '../test/helpers/fixture.js';
 import { cleanupDataDir, ensureImage, makeRunDir, startServer, uniquePrefix, type TestServer } from '../test/helpers/server.js';
 
@@ -54,6 +56,7 @@ async function timedExecs(hob: HobClient, names: string[]): Promise<number[]> {
   return times;
 }
 
+const loadAtStart = loadAverage();
 let server: TestServer | undefined;
 const names: string[] = [];
 try {
@@ -96,6 +99,28 @@ try {
     coldWakeExecMs: coldWakes.length === 0 ? null : { p50: Number(median(coldWakes).toFixed(1)), max: Number(Math.max(...coldWakes).toFixed(1)), n: coldWakes.length },
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const held = result.counts.warm === warmN && result.listed === totalN;
+  saveLongRun(
+    {
+      kind: 'density',
+      title: 'Density: sleeping sprites one host holds',
+      command: `npm run density -- --warm ${warmN} --total ${totalN} --image ${flags.image}`,
+      body: [
+        `${totalN} ${flags.image} sprites made in ${result.minutes} min (${CONCURRENCY} at a time), each touched once by an exec and put to sleep: the first ${warmN} warm, the rest cold. ` +
+          `Targets: ≥ 200 warm and ≥ 1,000 cold still listed and waking.`,
+        '',
+        '| | measured |',
+        '|---|---|',
+        `| listed at the end | ${result.listed} (running ${result.counts.running}, warm ${result.counts.warm}, cold ${result.counts.cold})${held ? '' : ' **— not all held**'} |`,
+        `| host memory per warm sprite | ${result.warmMiBEach} MiB |`,
+        `| host memory per cold sprite | ${result.coldMiBEach ?? '-'} MiB |`,
+        `| host available memory: before / all warm made / end | ${result.hostAvailableGiB.before} / ${result.hostAvailableGiB.warm} / ${result.hostAvailableGiB.end} GiB |`,
+        `| warm wake → exec done, ${result.warmWakeExecMs.n} of them | p50 ${result.warmWakeExecMs.p50} ms, max ${result.warmWakeExecMs.max} ms |`,
+        `| cold wake → exec done, ${result.coldWakeExecMs?.n ?? 0} of them | ${result.coldWakeExecMs === null ? '-' : `p50 ${result.coldWakeExecMs.p50} ms, max ${result.coldWakeExecMs.max} ms`} |`,
+      ],
+    },
+    loadAtStart,
+  );
   log('deleting the sprites');
   await inBatches([...names], async (name) => hob.deleteSprite(name));
   names.length = 0;

@@ -3,6 +3,7 @@ import type { CheckpointResults } from './checkpoints.js';
 import type { CliResults } from './cli.js';
 import { cliAnalysis, cliMethod, cliRatios, cliRows, cliTargets } from './cli-report.js';
 import { checkpointAnalysis, checkpointMethod, checkpointRatios, checkpointRows, checkpointTargets } from './checkpoints-report.js';
+import { longRunsSection } from './long-runs.js';
 import type { MachineFacts } from './machine.js';
 import type { NetworkResults } from './network.js';
 import { networkAnalysis, networkMethod, networkRateRows, networkRatios, networkRows, networkTargets } from './network-report.js';
@@ -323,6 +324,8 @@ export function renderMarkdown(r: BenchResults): string {
 
   out.push('## Where the time goes', '');
   out.push(...analysis(r), '');
+  const longRuns = longRunsSection();
+  if (longRuns !== '') out.push('', longRuns.trimEnd());
   return `${out.join('\n')}\n`;
 }
 

@@ -13,6 +13,8 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HobClient } from '../src/client/client.js';
+import { loadAverage } from './machine.js';
+import { saveLongRun } from './long-runs.js';
 import { execCollect } from '../test/helpers/fixture.js';
 import { cleanupDataDir, makeRunDir, startServer, uniquePrefix, type TestServer } from '../test/helpers/server.js';
 
@@ -80,6 +82,7 @@ try {
     }
   });
 
+  const loadAtStart = loadAverage();
   const startedAt = Date.now();
   const slept = { warm: 0, cold: 0 };
   let done = 0;
@@ -112,6 +115,27 @@ try {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   for (const line of lost.slice(0, 5)) log(`lost: ${line}`);
   const leaked = after.processes !== before.processes || after.containers !== before.containers || after.cgroups !== before.cgroups || after.mounts !== before.mounts || gone.containers !== 0 || gone.cgroups !== 0;
+  saveLongRun(
+    {
+      kind: 'soak',
+      title: 'Soak: sleep/wake cycles under concurrent execs',
+      command: `npm run soak -- --cycles ${cycles} --max-seconds ${maxMs / 1000} --cold-every ${coldEvery}`,
+      body: [
+        `One tiny sprite forced to sleep and woken ${done} times in ${result.seconds} s while ${EXEC_LOOPS} clients ran \`echo <token>\` without pause and checked every answer. ` +
+          'Target: 1,000 cycles, no output lost, nothing leaked.',
+        '',
+        '| | measured |',
+        '|---|---|',
+        `| cycles | ${done} (${slept.warm} froze, ${slept.cold} went cold; in the rest an exec came first and the sprite stayed awake) |`,
+        `| execs answered | ${execs} |`,
+        `| output lost or wrong | ${lost.length}${coldEvery > 0 ? ' (cold cycles end the commands running at that moment, by design)' : ''} |`,
+        `| sprite processes / host containers / cgroups / mounts, before → after | ${before.processes} → ${after.processes} / ${before.containers} → ${after.containers} / ${before.cgroups} → ${after.cgroups} / ${before.mounts} → ${after.mounts} |`,
+        `| containers / cgroups left after delete | ${gone.containers} / ${gone.cgroups} |`,
+        `| verdict | ${lost.length === 0 && !leaked ? 'met' : '**not met**'} |`,
+      ],
+    },
+    loadAtStart,
+  );
   if (lost.length > 0 || leaked) {
     log('FAILED: output was lost or something was left over');
     process.exitCode = 1;

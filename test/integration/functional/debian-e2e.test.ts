@@ -82,6 +82,26 @@ test('end to end on the debian image: build it, create a sprite, use its tools',
   const open = await urlRequest(server.url, sprite.name);
   assert.equal(open.status, 200);
   assert.equal(open.body.toString(), 'hello-from-python\n');
+
+  // A Python process keeps a value only in its memory; the sprite goes warm, and a URL request
+  // wakes it to find the same process with the same value.
+  const remember = [
+    'import http.server, os, secrets',
+    'value = secrets.token_hex(8)',
+    'class Handler(http.server.BaseHTTPRequestHandler):',
+    '    def do_GET(self):',
+    '        body = f"{os.getpid()} {value}".encode()',
+    '        self.send_response(200); self.send_header("content-length", str(len(body))); self.end_headers(); self.wfile.write(body)',
+    'http.server.HTTPServer(("", 8080), Handler).serve_forever()',
+  ].join('\n');
+  const swapped = await execCollect(client, sprite.name, ['bash', '-c', `pkill -f "^python3 -m http.server"; for i in $(seq 100); do grep -q ":1F90 00000000:0000 0A" /proc/net/tcp || break; sleep 0.05; done; setsid python3 -c '${remember}' </dev/null >/tmp/remember.log 2>&1 & for i in $(seq 100); do grep -q ":1F90 00000000:0000 0A" /proc/net/tcp && exit 0; sleep 0.05; done; cat /tmp/remember.log; exit 1`]);
+  assert.equal(swapped.code, 0, swapped.stdout);
+  const remembered = (await urlRequest(server.url, sprite.name)).body.toString();
+  assert.match(remembered, /^\d+ [0-9a-f]{16}$/);
+  assert.equal((await client.sleepSprite(sprite.name, {})).status, 'warm');
+  const afterWake = await urlRequest(server.url, sprite.name);
+  assert.equal(afterWake.body.toString(), remembered, 'the same process, with the value it kept in memory');
+  assert.equal((await client.getSprite(sprite.name)).status, 'running');
 });
 
 /** The host name of a URL's authority. */
