@@ -129,7 +129,8 @@ try {
         `| cycles | ${done} (${slept.warm} froze, ${slept.cold} went cold; in the rest an exec came first and the sprite stayed awake) |`,
         `| execs answered | ${execs} |`,
         `| output lost or wrong | ${lost.length}${coldEvery > 0 ? ' (cold cycles end the commands running at that moment, by design)' : ''} |`,
-        `| sprite processes / host containers / cgroups / mounts, before → after | ${before.processes} → ${after.processes} / ${before.containers} → ${after.containers} / ${before.cgroups} → ${after.cgroups} / ${before.mounts} → ${after.mounts} |`,
+        `| sprite processes, before → after | ${countOf(before.processes)} → ${countOf(after.processes)}, ${before.processes === after.processes ? 'the same command lines' : '**other command lines**'} |`,
+        `| host containers / cgroups / mounts of the run, before → after | ${before.containers} → ${after.containers} / ${before.cgroups} → ${after.cgroups} / ${before.mounts} → ${after.mounts} |`,
         `| containers / cgroups left after delete | ${gone.containers} / ${gone.cgroups} |`,
         `| verdict | ${lost.length === 0 && !leaked ? 'met' : '**not met**'} |`,
       ],
@@ -144,4 +145,9 @@ try {
   await server?.stop().catch(() => undefined);
   cleanupDataDir(dataDir, prefix);
   rmSync(runDir, { recursive: true, force: true });
+}
+
+/** How many processes a ` | `-joined list of command lines names. */
+function countOf(processes: string): number {
+  return processes === '' ? 0 : processes.split(' | ').length;
 }

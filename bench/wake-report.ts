@@ -215,20 +215,15 @@ export function wakeAnalysis(r: BenchResults): string[] {
   );
   const perWarm = Math.max(host.warm, mem.warmCgroup.usageBytes.median);
   paragraphs.push(
-    '**Density and soak, not in `npm run bench`.** ' +
-      `At ${mib(perWarm)} per warm sprite (the larger of the two figures ` +
+    '**Density and soak** are runs of their own (`npm run density`, `npm run soak`); their latest results are under ' +
+      `[Long runs](#long-runs). At ${mib(perWarm)} per warm sprite (the larger of the two figures ` +
       `above), this host's ${totalGiB.toFixed(1)} GiB would hold about ${Math.floor(mem.memTotalBytes / perWarm)} warm tiny ` +
       'sprites before anything else is counted (the server, the host, page cache); the target of ' +
-      `${WAKE_TARGETS.warmSprites} warm sprites leaves ${mib(mem.memTotalBytes / WAKE_TARGETS.warmSprites)} each. A debian sprite idles ` +
-      'with the same agent, so it should need about as much, but that is what the density run has to show: as many debian ' +
-      `sprites as fit, each touched once and left idle, held at ${WAKE_TARGETS.warmSprites} or more warm and ` +
-      `${WAKE_TARGETS.coldSprites} cold, with memory and wake times at the end; and the soak: ${WAKE_TARGETS.soakCycles} ` +
-      'sleep/wake cycles under concurrent execs, checking for lost output and leaked processes, mounts and cgroups. Neither ' +
-      'is part of this bench, for time: it would first build the debian image in its private pool (debootstrap, a few ' +
-      `minutes), and then ${WAKE_TARGETS.coldSprites} cold creates at the cold create p50 of (a) alone take ` +
-      `${Math.round((WAKE_TARGETS.coldSprites * r.createToFirstExec.medianMs) / 1000)} s, before their deletes and wakes; ` +
-      `${WAKE_TARGETS.soakCycles} cycles through cold add ${Math.round((WAKE_TARGETS.soakCycles * w.coldExec.medianMs) / 1000)} s ` +
-      'of wakes alone. This bench stays within a few minutes, so that it can be run on every change.',
+      `${WAKE_TARGETS.warmSprites} warm sprites leaves ${mib(mem.memTotalBytes / WAKE_TARGETS.warmSprites)} each. They are not part of ` +
+      'this bench, for time: the density run first builds the debian image in its private pool (debootstrap, a few minutes), ' +
+      `and then ${WAKE_TARGETS.coldSprites} creates at the cold create p50 of (a) alone take ` +
+      `${Math.round((WAKE_TARGETS.coldSprites * r.createToFirstExec.medianMs) / 1000)} s, before their deletes and wakes. ` +
+      'This bench stays within a few minutes, so that it can be run on every change.',
   );
   return paragraphs;
 }
