@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test, { type TestContext } from 'node:test';
 import { HobError } from '../../shared/errors.js';
-import { newSpriteRecord } from '../sprites/records.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { SpriteStore } from '../store/sprites.js';
 import { TaskStore } from '../store/tasks.js';
+import { testSpriteRecord } from '../testing/sprite-record.js';
 import { MAX_TASKS_PER_SPRITE, TaskBook } from './book.js';
 
 function withSprites(t: TestContext, ...ids: string[]): { db: Db; sprites: SpriteStore } {
@@ -13,20 +13,7 @@ function withSprites(t: TestContext, ...ids: string[]): { db: Db; sprites: Sprit
   t.after(() => db.close());
   const sprites = new SpriteStore(db);
   for (const id of ids) {
-    sprites.insert(
-      newSpriteRecord({
-        id,
-        name: `sprite-${id}`,
-        image: 'tiny',
-        state: 'running',
-        config: { ramMiB: 256, cpus: 1, pidsMax: 100, storageGiB: 1, region: 'local' },
-        environment: {},
-        labels: [],
-        urlSettings: { auth: 'sprite' },
-        qgroup: null,
-        forkedFrom: null,
-      }),
-    );
+    sprites.insert(testSpriteRecord(id, `sprite-${id}`));
   }
   return { db, sprites };
 }

@@ -8,11 +8,11 @@ import type { CheckpointJson } from '../../shared/protocol.js';
 import { createSpriteApiApp } from '../sprite-api/app.js';
 import { API_SOCKET_NAME, SpriteApiSockets } from '../sprite-api/sockets.js';
 import type { CheckpointService } from '../sprites/checkpoints.js';
-import { newSpriteRecord } from '../sprites/records.js';
 import type { CheckpointRecord } from '../store/checkpoints.js';
 import { openDatabase } from '../store/db.js';
 import { SpriteStore } from '../store/sprites.js';
 import { TaskStore } from '../store/tasks.js';
+import { testSpriteRecord } from './sprite-record.js';
 import { TaskBook } from '../tasks/book.js';
 
 export interface Answer {
@@ -30,20 +30,7 @@ export async function spriteApiHarness(t: TestContext) {
   const sprites = new SpriteStore(db);
   const ids = { alpha: 'a1a1a1a1', beta: 'b2b2b2b2' } as const;
   for (const [name, id] of Object.entries(ids)) {
-    sprites.insert(
-      newSpriteRecord({
-        id,
-        name,
-        image: 'tiny',
-        state: 'running',
-        config: { ramMiB: 256, cpus: 1, pidsMax: 100, storageGiB: 1, region: 'local' },
-        environment: {},
-        labels: [],
-        urlSettings: { auth: 'sprite' },
-        qgroup: null,
-        forkedFrom: null,
-      }),
-    );
+    sprites.insert(testSpriteRecord(id, name));
   }
   const tasks = new TaskBook({ store: new TaskStore(db) });
   const checkpointCalls: string[] = [];
