@@ -6,11 +6,12 @@
  * wire-protocol notes §3.7.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { before, test, type TestContext } from 'node:test';
 import type { Sprite, SpriteCommand } from '@fly/sprites';
 import { clientFor, execCollect, sharedServer, spriteFixture } from '../../helpers/fixture.js';
 import { sdkClient } from '../../helpers/sdk.js';
-import { ensureImage } from '../../helpers/server.js';
+import { cleanupDataDir, ensureImage, startServer, uniquePrefix } from '../../helpers/server.js';
 
 const server = sharedServer();
 const hob = clientFor(server);
@@ -267,4 +268,41 @@ test('race: destroying a sprite with clients attached ends them cleanly', async 
     new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('an attached client was left hanging')), 10_000)),
   ]);
   for (const code of codes) assert.notEqual(code, 0);
+});
+
+test('an attached client keeps a sprite awake; a detached session does not, and goes on where it stopped once woken', { timeout: 90_000 }, async (t) => {
+  // A server of this test's own, whose sprites go warm after 1 s without activity.
+  const prefix = uniquePrefix();
+  const dataDir = join(server.runDir, `sessions-sleep-${prefix}`);
+  const sleepy = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0', '--idle-timeout', '1s'] });
+  const client = clientFor(sleepy);
+  t.after(async () => {
+    await client.deleteSprite('drowsy').catch(() => undefined);
+    await sleepy.stop();
+    cleanupDataDir(dataDir, prefix);
+  });
+  await client.createSprite({ name: 'drowsy', image: 'tiny' });
+  const sprite = sdkClient(sleepy).sprite('drowsy');
+  const status = async (): Promise<string> => (await client.getSprite('drowsy')).status;
+
+  const session = sprite.createSession('sh', ['-c', 'i=0; while :; do i=$((i+1)); echo "n=$i"; sleep 0.2; done']);
+  const first = watch(session);
+  const idPromise = sessionIdOf(session);
+  await started(session);
+  const id = await idPromise;
+  await first.until(/n=3\b/);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  assert.equal(await status(), 'running', 'idle past the timeout, but a client is attached');
+  drop(session);
+  await first.exited;
+  const counted = Number(/n=(\d+)\s*$/.exec(first.text())?.[1]);
+  await eventually('the warm sleep of a sprite whose only session is detached', async () => (await status()) === 'warm', 10_000);
+
+  const attached = sprite.attachSession(id);
+  const again = watch(attached);
+  await started(attached);
+  await again.until(new RegExp(`n=${counted + 5}\\b`));
+  assert.equal(await status(), 'running');
+  attached.kill('SIGKILL');
+  await again.exited;
 });
