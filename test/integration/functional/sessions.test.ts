@@ -213,17 +213,22 @@ test('a cold sleep ends the sessions: an attached client gets its end, the list 
   assert.match((await watch(late).failed).message, /WebSocket|closed before open/);
 });
 
-test('a restart ends the sessions, and the attached client gets its end', async (t) => {
+test('a restart or a restore ends the sessions, and the attached client gets its end', async (t) => {
   const sprite = await newSprite(t);
-  const session = sprite.createSession('sh', ['-c', 'echo up; exec sleep 300']);
-  const seen = watch(session);
-  const idPromise = sessionIdOf(session);
-  await started(session);
-  await idPromise;
-  await seen.until(/up/);
-  await sprite.restart();
-  assert.notEqual(await seen.exited, 0);
-  assert.deepEqual(await sprite.listSessions(), [], 'sessions are memory of the sprite: a boot has none');
+  const endedBy = async (what: string, stop: () => Promise<unknown>): Promise<void> => {
+    const session = sprite.createSession('sh', ['-c', 'echo up; exec sleep 300']);
+    const seen = watch(session);
+    const idPromise = sessionIdOf(session);
+    await started(session);
+    await idPromise;
+    await seen.until(/up/);
+    await stop();
+    assert.notEqual(await seen.exited, 0, `${what}: the attached client is told`);
+    assert.deepEqual(await sprite.listSessions(), [], `${what}: sessions are memory of the sprite, and a boot has none`);
+  };
+  await endedBy('restart', () => sprite.restart());
+  await (await sprite.createCheckpoint('before')).processAll(() => undefined);
+  await endedBy('restore', async () => (await sprite.restoreCheckpoint('v0')).processAll(() => undefined));
 });
 
 test('race: a kill while a client attaches settles both, with the exit reaching the client', async (t) => {
