@@ -9,6 +9,8 @@ import type { NetworkResults } from './network.js';
 import { networkAnalysis, networkMethod, networkRateRows, networkRatios, networkRows, networkTargets } from './network-report.js';
 import { PHASE_LABELS, PHASES, type Phase } from './replica.js';
 import { formatMs, formatRate, type RateSummary, type Summary } from './stats.js';
+import type { SessionResults } from './sessions.js';
+import { sessionAnalysis, sessionMethod, sessionRatios, sessionRows, sessionTargets, sessionValueRows } from './sessions-report.js';
 import type { WakeResults } from './wake.js';
 import { wakeAnalysis, wakeMemoryRows, wakeMethod, wakeRatios, wakeRows, wakeTargets } from './wake-report.js';
 
@@ -38,6 +40,8 @@ export interface BenchResults {
   network: NetworkResults;
   /** (l)–(n): warm and cold wakes, and what sleeping sprites hold. */
   wake: WakeResults;
+  /** (o)–(p): attaching to sessions, and what idle ones cost. */
+  sessions: SessionResults;
 }
 
 export const TARGETS = {
@@ -106,6 +110,7 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
     ...cliRows(r.cli),
     ...networkRows(r.network),
     ...wakeRows(r.wake),
+    ...sessionRows(r.sessions),
   ];
 }
 
@@ -131,6 +136,7 @@ function ratios(r: BenchResults): [string, string][] {
     ...cliRatios(r.cli, ratio),
     ...networkRatios(r.network, ratio),
     ...wakeRatios(r.wake, r.createToFirstExec, ratio),
+    ...sessionRatios(r.sessions, ratio),
   ];
 }
 
@@ -158,6 +164,7 @@ function targets(r: BenchResults): Target[] {
     ...cliTargets(r.cli),
     ...networkTargets(r.network),
     ...wakeTargets(r.wake),
+    ...sessionTargets(r.sessions),
   ];
 }
 
@@ -169,7 +176,7 @@ function busyNote(r: BenchResults): string | undefined {
 }
 
 export function renderConsole(r: BenchResults): string {
-  return renderTables(rows(r), ratios(r), targets(r), busyNote(r), rateRows(r), [wakeMemoryRows(r.wake)]);
+  return renderTables(rows(r), ratios(r), targets(r), busyNote(r), rateRows(r), [wakeMemoryRows(r.wake), sessionValueRows(r.sessions)]);
 }
 
 /** The console form of any part of the results: tables, ratios, an optional warning, targets. */
@@ -256,7 +263,7 @@ export function renderMarkdown(r: BenchResults): string {
     `Milliseconds. (a), (c) runc and the profile: ${r.createN} runs each; exec round trips: ${r.execN} runs each; ` +
       `(d)–(f) and the snapshot floor: ${r.checkpoints.n} runs each; copies in (g): ${r.checkpoints.copyN} runs each; ` +
       `CLI processes in (h): ${r.cli.n} runs each; requests in (i): ${r.network.urlN} each; warm wakes in (l): ${r.wake.warmN} ` +
-      `rounds; cold wakes in (m): ${r.wake.coldN} rounds; warm-up runs are not counted.`,
+      `rounds; cold wakes in (m): ${r.wake.coldN} rounds; attaches in (o): ${r.sessions.attachN} rounds; warm-up runs are not counted.`,
     '',
   );
   out.push('| | n | p50 | p90 | min | max |', '|---|---:|---:|---:|---:|---:|');
@@ -280,13 +287,14 @@ export function renderMarkdown(r: BenchResults): string {
     }
   }
   out.push('');
-  const memory = wakeMemoryRows(r.wake);
-  out.push(`| ${cell(memory.section)} | |`, '|---|---:|');
-  for (const [label, value] of memory.rows) {
-    const indent = label.length - label.trimStart().length;
-    out.push(`| ${'&nbsp;'.repeat(indent)}${cell(label.trim())} | ${value} |`);
+  for (const values of [wakeMemoryRows(r.wake), sessionValueRows(r.sessions)]) {
+    out.push(`| ${cell(values.section)} | |`, '|---|---:|');
+    for (const [label, value] of values.rows) {
+      const indent = label.length - label.trimStart().length;
+      out.push(`| ${'&nbsp;'.repeat(indent)}${cell(label.trim())} | ${value} |`);
+    }
+    out.push('');
   }
-  out.push('');
   out.push('| ratio of medians | |', '|---|---:|');
   for (const [label, value] of ratios(r)) out.push(`| ${cell(label)} | ${value} |`);
   out.push('');
@@ -319,6 +327,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...cliMethod(r.cli),
     ...networkMethod(r.network),
     ...wakeMethod(r.wake),
+    ...sessionMethod(r.sessions),
     '',
   );
 
@@ -410,5 +419,6 @@ function analysis(r: BenchResults): string[] {
   paragraphs.push(cliAnalysis(r));
   paragraphs.push(...networkAnalysis(r));
   paragraphs.push(...wakeAnalysis(r));
+  paragraphs.push(...sessionAnalysis(r));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

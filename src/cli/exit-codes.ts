@@ -29,6 +29,7 @@ const EXIT_CODE_OF: Record<ErrorCode, number> = {
   method_not_allowed: ExitCode.userError,
   already_exists: ExitCode.userError,
   conflict: ExitCode.userError,
+  gone: ExitCode.userError,
   body_too_large: ExitCode.userError,
   unsupported_media_type: ExitCode.userError,
   image_not_ready: ExitCode.userError,

@@ -19,6 +19,7 @@ import { registerPorts } from './commands/ports/index.js';
 import { registerUrl } from './commands/url/index.js';
 import { registerProxy } from './commands/proxy/index.js';
 import { registerPolicy } from './commands/policy/index.js';
+import { registerAttach, registerSessions } from './commands/session/index.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctx = new CliContext(process.env, process.cwd());
@@ -36,6 +37,8 @@ export async function main(argv: string[]): Promise<void> {
   registerSleep(program, ctx);
   registerExec(program, ctx);
   registerConsole(program, ctx);
+  registerSessions(program, ctx);
+  registerAttach(program, ctx);
   registerUse(program, ctx);
   registerImage(program, ctx);
   registerCheckpoint(program, ctx);

@@ -39,3 +39,12 @@ export function formatBytes(bytes: number): string {
   const shown = unit === 0 || value >= 100 ? String(Math.round(value)) : value.toFixed(1).replace(/\.0$/, '');
   return `${shown} ${units[unit] ?? 'B'}`;
 }
+
+/** How long ago an RFC 3339 time was, for people: 5s ago, 3m ago, 2h ago, 4d ago. */
+export function ago(at: string, now: number): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(at)) / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86_400)}d ago`;
+}

@@ -15,11 +15,14 @@ import type {
   NetworkPolicyJson,
   PortMessageJson,
   ProgressEvent,
+  SessionKillEventJson,
+  SessionListResponse,
   SpriteJson,
   SpriteSourceJson,
   UpdateSpriteBody,
 } from '../shared/protocol.js';
 import { PortMessage } from '../shared/schemas/ports.js';
+import { SessionKillEvent } from '../shared/schemas/sessions.js';
 import { routes, type HttpMethod, type RouteContract } from '../shared/schemas/routes.js';
 import { checked } from './check.js';
 import { errorFromBody, progressEventFrom } from './errors.js';
@@ -273,6 +276,34 @@ export class HobClient {
     });
   }
 
+  /** The sprite's exec sessions, running and recently ended. */
+  listSessions(name: string): Promise<SessionListResponse> {
+    return this.call(routes.listExecSessions, `/v1/sprites/${encodeURIComponent(name)}/exec`);
+  }
+
+  /** Ends a session (a signal, then SIGKILL after `timeout`); `onEvent` gets each step. Resolves with the last one. */
+  async killSession(name: string, id: string, options: { signal?: string; timeout?: string }, onEvent: (event: SessionKillEventJson) => void): Promise<SessionKillEventJson | undefined> {
+    const query = new URLSearchParams();
+    if (options.signal !== undefined) query.set('signal', options.signal);
+    if (options.timeout !== undefined) query.set('timeout', options.timeout);
+    const suffix = query.size > 0 ? `?${query.toString()}` : '';
+    const response = await this.request('POST', `/v1/sprites/${encodeURIComponent(name)}/exec/${encodeURIComponent(id)}/kill${suffix}`);
+    let last: SessionKillEventJson | undefined;
+    await readLines(response, (value) => {
+      const event = checked(SessionKillEvent, value, 'a session kill');
+      last = event;
+      onEvent(event);
+    });
+    return last;
+  }
+
+  /** Attaches to a session over a WebSocket exec socket; its first message says its mode (`session_info`). */
+  async openAttach(name: string, id: string): Promise<ExecSocket> {
+    const { openExecSocket } = await import('./exec-socket.js');
+    const url = new URL(`${this.baseUrl}/v1/sprites/${encodeURIComponent(name)}/exec/${encodeURIComponent(id)}`);
+    return openExecSocket(url, { Authorization: `Bearer ${this.options.token}` });
+  }
+
   /**
    * Opens a WebSocket exec; the caller speaks the stream protocol on it once it emits `open`.
    * The socket module (and with it node:net and node:crypto) is loaded here, not at start-up.
@@ -319,6 +350,29 @@ async function readProgress(response: IncomingMessage, onEvent: (event: Progress
   }
   handle(buffered);
   return last?.type === 'complete' || last?.type === 'error' ? last : cut;
+}
+
+/** Each JSON line of an NDJSON answer, as it comes; lines that are not JSON are skipped, as the Sprites SDKs do. */
+async function readLines(response: IncomingMessage, onValue: (value: unknown) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  const handle = (line: string): void => {
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return;
+    }
+    onValue(value);
+  };
+  for await (const chunk of response) {
+    buffered += decoder.decode(chunk as Buffer, { stream: true }); // an IncomingMessage yields Buffers
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    lines.forEach(handle);
+  }
+  handle(buffered);
 }
 
 function networkPolicyPath(name: string): string {

@@ -17,7 +17,8 @@ import { authenticate } from './api/auth.js';
 import { acceptJsonBodies } from './api/body.js';
 import { installErrorHandling, replyWithError } from './api/errors.js';
 import { createServer } from 'node:http';
-import { execUpgradeRoute } from './api/exec-ws.js';
+import { execUpgradeRoute, sessionAttachUpgradeRoute } from './api/exec-ws.js';
+import { registerExecSessionRoutes } from './api/exec-sessions.js';
 import { proxyUpgradeRoute } from './api/proxy-ws.js';
 import { RelaySet, upgradeRouter, type UpgradeRoute } from './api/upgrades.js';
 import { Ingress } from './ingress/ingress.js';
@@ -96,7 +97,7 @@ export function createApp(deps: AppDeps): App {
     frameworkErrors: replyWithError,
   });
   const upgradeRoutes: UpgradeRoute[] = [
-    execUpgradeRoute({ registry, lifecycle, relays }), proxyUpgradeRoute({ registry, lifecycle, relays }),
+    execUpgradeRoute({ registry, lifecycle, relays }), sessionAttachUpgradeRoute({ registry, lifecycle, relays }), proxyUpgradeRoute({ registry, lifecycle, relays }),
     portsWatchUpgradeRoute({ lifecycle, relays }),
   ];
   const routes: App['routes'] = upgradeRoutes.map((route) => ({ method: 'WS', path: route.path }));
@@ -128,6 +129,7 @@ export function createApp(deps: AppDeps): App {
   registerSleepRoutes(fastify, { registry, lifecycle, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerPolicyRoutes(fastify, { registry, network: deps.network });
+  registerExecSessionRoutes(fastify, { registry, lifecycle });
   registerHttpExecRoute(fastify, { registry, lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
 

@@ -13,6 +13,24 @@ export interface ExitMessage {
   exit_code: number;
 }
 
+/**
+ * The first message on every session's socket, the exec that made it and every attach. The SDK
+ * waits for it on attach to learn the mode (`tty` must be a boolean); `session_id` is the id to
+ * attach to, the session leader's pid in the sprite as on Sprites, which sends it as a number.
+ */
+export interface SessionInfoMessage {
+  type: 'session_info';
+  session_id: number;
+  command: string;
+  /** Unix seconds, as Sprites sends it. */
+  created: number;
+  tty: boolean;
+  /** True on the socket that started the session, false on later attaches. */
+  is_owner: boolean;
+  cols?: number;
+  rows?: number;
+}
+
 const SIGNALS = new Map<string, number>(Object.entries(constants.signals));
 
 /** Accepts `TERM`, `SIGTERM`, `term` or a number; returns the canonical `SIGTERM` name. */

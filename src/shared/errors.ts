@@ -11,6 +11,8 @@ export const ErrorCodes = {
   method_not_allowed: { status: 405, retryable: false },
   already_exists: { status: 409, retryable: false },
   conflict: { status: 409, retryable: true },
+  /** It existed and is over (a session that has ended, as Sprites answers a kill of one). */
+  gone: { status: 410, retryable: false },
   body_too_large: { status: 413, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
   image_not_ready: { status: 409, retryable: true },

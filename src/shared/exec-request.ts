@@ -1,3 +1,4 @@
+import { parseDurationMs } from './duration.js';
 import { HobError } from './errors.js';
 
 /**
@@ -18,6 +19,33 @@ export interface ExecRequest {
    * as. Absent, the server fills in its image's default user (`sprite` on debian, root elsewhere).
    */
   user?: string;
+  /**
+   * Kept as a session (listed, attachable) that outlives its client, as every TTY exec is.
+   * Optional so that requests built in code (HTTP exec, the CLI) need not name it.
+   */
+  detachable?: boolean;
+  /**
+   * How long the command may run once its last client has gone, then it is hung up (SIGHUP,
+   * SIGKILL after a grace); 0 means until it exits. Absent: 0 for a TTY or detachable exec,
+   * NON_TTY_MAX_RUN_AFTER_DISCONNECT_MS otherwise (Sprites' defaults).
+   */
+  maxRunAfterDisconnectMs?: number;
+}
+
+/** Sprites' default for a non-TTY exec that is not detachable: it outlives its client this long. */
+export const NON_TTY_MAX_RUN_AFTER_DISCONNECT_MS = 10_000;
+/** The longest a timer can wait in Node (2^31 - 1 ms, about 24.8 days); longer ones would fire at once. */
+export const MAX_RUN_AFTER_DISCONNECT_LIMIT_MS = 2_147_483_647;
+
+/** The after-disconnect limit a request ends up with; 0 means none. */
+export function maxRunAfterDisconnectOf(req: Pick<ExecRequest, 'tty' | 'detachable' | 'maxRunAfterDisconnectMs'>): number {
+  if (req.maxRunAfterDisconnectMs !== undefined) return req.maxRunAfterDisconnectMs;
+  return req.tty || req.detachable === true ? 0 : NON_TTY_MAX_RUN_AFTER_DISCONNECT_MS;
+}
+
+/** Whether an exec is kept as a session: every TTY exec is (as on Sprites), and any detachable one. */
+export function isSession(req: Pick<ExecRequest, 'tty' | 'detachable'>): boolean {
+  return req.tty || req.detachable === true;
 }
 
 export const DEFAULT_TTY_ROWS = 24;
@@ -77,6 +105,8 @@ export function parseExecQuery(params: URLSearchParams): ExecRequest {
   if (user !== undefined && !USER_NAME.test(user)) throw new HobError('bad_request', `user must be an account name or a uid, got ${JSON.stringify(user.slice(0, 40))}`);
 
   const tty = parseBool(params.get('tty'));
+  const detachable = parseBool(params.get('detachable'));
+  const maxRun = parseMaxRunAfterDisconnect(params.get('max_run_after_disconnect'));
   return {
     cmd,
     env,
@@ -87,7 +117,18 @@ export function parseExecQuery(params: URLSearchParams): ExecRequest {
     // The JS SDK always sends stdin=true; a missing flag means stdin is closed at once.
     stdin: parseBool(params.get('stdin')),
     ...(user === undefined ? {} : { user }),
+    ...(detachable ? { detachable } : {}),
+    ...(maxRun === undefined ? {} : { maxRunAfterDisconnectMs: maxRun }),
   };
+}
+
+function parseMaxRunAfterDisconnect(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  const ms = parseDurationMs(value);
+  if (ms === undefined || ms > MAX_RUN_AFTER_DISCONNECT_LIMIT_MS) {
+    throw new HobError('bad_request', `max_run_after_disconnect must be a duration such as 30s or 10m (at most 596h), or 0 for no limit; got ${JSON.stringify(value.slice(0, 40))}`);
+  }
+  return Math.ceil(ms);
 }
 
 export function encodeExecQuery(req: ExecRequest): URLSearchParams {
@@ -98,6 +139,8 @@ export function encodeExecQuery(req: ExecRequest): URLSearchParams {
   if (req.dir !== undefined) params.set('dir', req.dir);
   if (req.stdin) params.set('stdin', 'true');
   if (req.user !== undefined) params.set('user', req.user);
+  if (req.detachable === true) params.set('detachable', 'true');
+  if (req.maxRunAfterDisconnectMs !== undefined) params.set('max_run_after_disconnect', `${req.maxRunAfterDisconnectMs}ms`);
   if (req.tty) {
     params.set('tty', 'true');
     params.set('rows', String(req.rows));

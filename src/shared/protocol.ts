@@ -9,6 +9,7 @@ import type * as checkpoints from './schemas/checkpoints.js';
 import type * as images from './schemas/images.js';
 import type * as policy from './schemas/policy.js';
 import type * as ports from './schemas/ports.js';
+import type * as sessions from './schemas/sessions.js';
 import type * as spriteApi from './schemas/sprite-api.js';
 import type * as sprites from './schemas/sprites.js';
 import type * as system from './schemas/system.js';
@@ -26,7 +27,6 @@ export type SpriteSourceJson = Static<typeof sprites.SpriteSource>;
 export type CreateSpriteBody = Static<typeof sprites.CreateSpriteBody>;
 export type UpdateSpriteBody = Static<typeof sprites.UpdateSpriteBody>;
 export type ListSpritesResponse = Static<typeof sprites.ListSpritesResponse>;
-export type SessionListResponse = Static<typeof sprites.SessionListResponse>;
 
 export type ImageStatus = Static<typeof images.ImageStatus>;
 export type ImageJson = Static<typeof images.Image>;
@@ -41,6 +41,10 @@ export type DiffJson = Static<typeof checkpoints.Diff>;
 export type PortEventJson = Static<typeof ports.PortEvent>;
 export type PortListJson = Static<typeof ports.PortList>;
 export type PortMessageJson = Static<typeof ports.PortMessage>;
+
+export type ExecSessionJson = Static<typeof sessions.ExecSession>;
+export type SessionListResponse = Static<typeof sessions.ExecSessionList>;
+export type SessionKillEventJson = Static<typeof sessions.SessionKillEvent>;
 
 export type NetworkPolicyJson = Static<typeof policy.NetworkPolicy>;
 
@@ -71,6 +75,9 @@ export const API_ROUTES: readonly RouteSpec[] = ROUTES.map(({ method, path }) =>
 export const AGENT_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/health' },
   { method: 'WS', path: '/exec' },
+  { method: 'GET', path: '/sessions' },
+  { method: 'WS', path: '/sessions/attach' },
+  { method: 'POST', path: '/sessions/kill' },
   { method: 'WS', path: '/ports/watch' },
   /** An upgrade to a raw TCP pipe (`Upgrade: tcp`), dialled from inside the sprite. */
   { method: 'WS', path: '/tcp' },

@@ -13,8 +13,16 @@ export const HOB_VERSION = '0.1.0';
  * 5: exec takes `user` and runs the command as that account of the sprite's /etc/passwd (its
  *    uid and gid, HOME, USER, SHELL, and its home as the working directory unless it is root).
  *    Older agents ignore `user` and run everything as root until their sprite restarts.
+ * 6: detachable sessions. Every TTY exec and every `detachable` one outlives its client and is
+ *    kept (with 256 KiB of scrollback): `GET /sessions`, `WS /sessions/attach?id=`,
+ *    `POST /sessions/kill?id=&signal=&timeout_ms=`; the first message on a session's socket is
+ *    `session_info`. `max_run_after_disconnect` bounds how long an exec outlives its last
+ *    client; a non-TTY exec's default is 10 s (older agents hung up at once).
  */
-export const AGENT_VERSION = 5;
+export const AGENT_VERSION = 6;
+
+/** The first agent version that keeps sessions; older ones have none to list, attach to or kill. */
+export const SESSIONS_AGENT_VERSION = 6;
 
 /** The first agent version with `WS /ports/watch`; older ones are told to restart. */
 export const PORTS_WATCH_AGENT_VERSION = 3;

@@ -1,6 +1,7 @@
 import type { Log } from '../log.js';
+import type { OutputStream } from './scrollback.js';
 
-/** A started exec, whichever mode it runs in; the socket wiring in session.ts drives it. */
+/** A started exec, whichever mode it runs in; its ExecSession drives it. */
 export interface RunningCommand {
   /** The command's session and process group id (its leader's pid); undefined if it never started. */
   readonly pgid: number | undefined;
@@ -11,6 +12,21 @@ export interface RunningCommand {
   /** A binary frame from the client, as it came. */
   input(frame: Buffer): void;
   resize(cols: number, rows: number): void;
+}
+
+/**
+ * Where a command's output and exit go: its ExecSession, which passes them to every attached
+ * client and keeps the newest output for those that attach later.
+ */
+export interface CommandSink {
+  output(stream: OutputStream, data: Buffer): void;
+  /** The command is over and all its output has been given. */
+  exit(code: number): void;
+  /** Clients cannot keep up: the command stops reading its output until `resume`. */
+  onCongestion(pause: () => void, resume: () => void): void;
+  /** The command's stdin is full: stop reading clients' input until `resumeInput`. */
+  pauseInput(): void;
+  resumeInput(): void;
 }
 
 export interface CommandContext {

@@ -1,13 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { signalNumber } from '../../shared/control-messages.js';
-import type { ExecRequest } from '../../shared/exec-request.js';
-import { decodeFrame, encodeExitFrame, encodeFrame, StreamId } from '../../shared/frames.js';
+import { decodeFrame, StreamId } from '../../shared/frames.js';
 import { errorText } from '../log.js';
-import type { ExecChannel } from './channel.js';
-import type { Account } from './account.js';
-import { deferred, exitCodeOf, type CommandContext, type RunningCommand } from './command.js';
-import { launchOf } from './launch.js';
+import { deferred, exitCodeOf, type CommandContext, type CommandSink, type RunningCommand } from './command.js';
+import type { Launch } from './launch.js';
 import { launchProblem } from './launch-failure.js';
 
 /**
@@ -30,12 +27,12 @@ export class PipeCommand implements RunningCommand {
   private readonly startedAt = performance.now();
 
   constructor(
-    req: ExecRequest,
-    account: Account,
-    private readonly channel: ExecChannel,
+    launch: Launch,
+    withStdin: boolean,
+    private readonly sink: CommandSink,
     private readonly ctx: CommandContext,
   ) {
-    const { file, args, cwd, env, ids } = launchOf(req, account);
+    const { file, args, cwd, env, ids } = launch;
     let child: ChildProcess;
     try {
       child = spawn(file, args, {
@@ -43,7 +40,7 @@ export class PipeCommand implements RunningCommand {
         env,
         // Own session and process group: signals and hang-ups reach the whole job.
         detached: true,
-        stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
         // libuv also drops supplementary groups when it switches ids.
         ...ids,
       });
@@ -67,7 +64,7 @@ export class PipeCommand implements RunningCommand {
     const { stdout, stderr } = child;
     if (stdout !== null) this.pump(stdout, StreamId.Stdout);
     if (stderr !== null) this.pump(stderr, StreamId.Stderr);
-    channel.onCongestion(
+    sink.onCongestion(
       () => {
         stdout?.pause();
         stderr?.pause();
@@ -83,7 +80,7 @@ export class PipeCommand implements RunningCommand {
   private pump(stream: Readable, id: typeof StreamId.Stdout | typeof StreamId.Stderr): void {
     this.openOutputs++;
     stream.on('data', (chunk: Buffer) => {
-      if (!this.finished) this.channel.send(encodeFrame(id, chunk));
+      if (!this.finished) this.sink.output(id, chunk);
     });
     stream.on('error', () => {});
     stream.once('close', () => {
@@ -110,8 +107,8 @@ export class PipeCommand implements RunningCommand {
     if (decoded.stream === StreamId.Stdin) {
       if (decoded.data.length === 0) return;
       if (!stdin.write(decoded.data)) {
-        this.channel.pauseInput();
-        stdin.once('drain', () => this.channel.resumeInput());
+        this.sink.pauseInput();
+        stdin.once('drain', () => this.sink.resumeInput());
       }
     } else if (decoded.stream === StreamId.StdinEof) {
       stdin.end();
@@ -127,7 +124,7 @@ export class PipeCommand implements RunningCommand {
     const errno = err instanceof Error ? (err as NodeJS.ErrnoException) : undefined; // spawn errors carry errno codes
     const failure = launchProblem(file, searchPath, cwd, errno) ?? { message: `hob: ${file}: ${errorText(err)}`, exitCode: 126 };
     this.ctx.log('exec_failed', { id: this.ctx.id, cmd: file, exit_code: failure.exitCode, error: failure.message });
-    this.channel.send(encodeFrame(StreamId.Stderr, Buffer.from(`${failure.message}\n`)));
+    this.sink.output(StreamId.Stderr, Buffer.from(`${failure.message}\n`));
     this.exitCode = failure.exitCode;
     this.report();
   }
@@ -142,9 +139,8 @@ export class PipeCommand implements RunningCommand {
     this.child?.stderr?.destroy();
     this.child?.stdin?.destroy();
     // Input may be paused for a stdin that will never drain now; the close handshake needs reads.
-    this.channel.resumeInput();
-    this.channel.send(encodeExitFrame(code));
-    this.channel.close(1000);
+    this.sink.resumeInput();
+    this.sink.exit(code);
     if (this.pgid !== undefined) {
       this.ctx.log('exec_exit', {
         id: this.ctx.id,

@@ -1,13 +1,8 @@
 import { readSync } from 'node:fs';
 import type { IPty } from 'node-pty';
-import type { ExitMessage } from '../../shared/control-messages.js';
-import type { ExecRequest } from '../../shared/exec-request.js';
-import { ttyCloseCode } from '../../shared/frames.js';
 import { errorText } from '../log.js';
-import type { ExecChannel } from './channel.js';
-import type { Account } from './account.js';
-import { deferred, exitCodeOf, type CommandContext, type RunningCommand } from './command.js';
-import { launchOf } from './launch.js';
+import { deferred, exitCodeOf, type CommandContext, type CommandSink, type RunningCommand } from './command.js';
+import type { Launch } from './launch.js';
 import { launchProblem, type LaunchFailure } from './launch-failure.js';
 
 /**
@@ -26,19 +21,25 @@ function loadPty(): Promise<PtyModule> {
   return ptyModule;
 }
 
-/** TTY exec: raw frames both ways, exit as a text message and a close code. */
-export async function startPty(req: ExecRequest, account: Account, channel: ExecChannel, ctx: CommandContext): Promise<RunningCommand> {
-  const { file, args, cwd, env, ids } = launchOf(req, account);
+export interface TerminalOptions {
+  readonly cols: number;
+  readonly rows: number;
+  readonly withStdin: boolean;
+}
+
+/** TTY exec: the command on a pseudo-terminal, its output raw. */
+export async function startPty(launch: Launch, terminal: TerminalOptions, sink: CommandSink, ctx: CommandContext): Promise<RunningCommand> {
+  const { file, args, cwd, env, ids } = launch;
   // node-pty reports a failed exec only as exit 1 plus perror text, so check first.
   const problem = launchProblem(file, env.PATH, cwd);
-  if (problem !== undefined) return new FailedPty(channel, ctx, file, problem);
+  if (problem !== undefined) return new FailedPty(sink, ctx, file, problem);
   let term: IPty;
   try {
     const pty = await loadPty();
     term = pty.spawn(file, args, {
       name: env.TERM ?? 'xterm-256color',
-      cols: req.cols,
-      rows: req.rows,
+      cols: terminal.cols,
+      rows: terminal.rows,
       cwd,
       env,
       // Raw bytes: output is relayed as it is, and input is not re-encoded.
@@ -47,9 +48,9 @@ export async function startPty(req: ExecRequest, account: Account, channel: Exec
       ...ids,
     });
   } catch (err) {
-    return new FailedPty(channel, ctx, file, { message: `hob: ${file}: cannot start a terminal: ${errorText(err)}`, exitCode: 126 });
+    return new FailedPty(sink, ctx, file, { message: `hob: ${file}: cannot start a terminal: ${errorText(err)}`, exitCode: 126 });
   }
-  return new PtyCommand(term, channel, ctx, file, req.stdin);
+  return new PtyCommand(term, sink, ctx, file, terminal.withStdin);
 }
 
 /** node-pty's internals this module relies on, checked at run time (they are not in its typings). */
@@ -87,12 +88,6 @@ function salvageOutputOnDestroy(term: IPty, emit: (data: Buffer) => void): void 
   };
 }
 
-function finishTty(channel: ExecChannel, code: number): void {
-  const exit: ExitMessage = { type: 'exit', exit_code: code };
-  channel.send(JSON.stringify(exit));
-  channel.close(ttyCloseCode(code));
-}
-
 class PtyCommand implements RunningCommand {
   readonly pgid: number;
   finished = false;
@@ -105,7 +100,7 @@ class PtyCommand implements RunningCommand {
 
   constructor(
     private readonly term: IPty,
-    private readonly channel: ExecChannel,
+    private readonly sink: CommandSink,
     private readonly ctx: CommandContext,
     file: string,
     private readonly acceptInput: boolean,
@@ -116,7 +111,7 @@ class PtyCommand implements RunningCommand {
     // With encoding null node-pty hands out Buffers although its typings say string.
     const forward = (data: string | Buffer): void => {
       if (this.finished) return;
-      channel.send(Buffer.isBuffer(data) ? data : Buffer.from(data));
+      sink.output('tty', Buffer.isBuffer(data) ? data : Buffer.from(data));
       this.quietTimer?.refresh();
     };
     term.onData(forward);
@@ -126,7 +121,7 @@ class PtyCommand implements RunningCommand {
       this.quietTimer = setTimeout(() => this.report(), QUIET_MS);
       this.capTimer = setTimeout(() => this.report(), MAX_DRAIN_MS);
     });
-    channel.onCongestion(
+    sink.onCongestion(
       () => term.pause(),
       () => term.resume(),
     );
@@ -151,7 +146,7 @@ class PtyCommand implements RunningCommand {
     clearTimeout(this.quietTimer);
     clearTimeout(this.capTimer);
     const code = this.exitCode ?? 1;
-    finishTty(this.channel, code);
+    this.sink.exit(code);
     this.ctx.log('exec_exit', {
       id: this.ctx.id,
       pid: this.pgid,
@@ -168,10 +163,10 @@ class FailedPty implements RunningCommand {
   readonly finished = true;
   readonly done = Promise.resolve();
 
-  constructor(channel: ExecChannel, ctx: CommandContext, file: string, failure: LaunchFailure) {
+  constructor(sink: CommandSink, ctx: CommandContext, file: string, failure: LaunchFailure) {
     ctx.log('exec_failed', { id: ctx.id, cmd: file, exit_code: failure.exitCode, error: failure.message });
-    channel.send(Buffer.from(`${failure.message}\r\n`));
-    finishTty(channel, failure.exitCode);
+    sink.output('tty', Buffer.from(`${failure.message}\r\n`));
+    sink.exit(failure.exitCode);
   }
 
   input(): void {}

@@ -5,8 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { HobError, isErrorCode } from '../../shared/errors.js';
 import { encodeExecQuery, type ExecRequest } from '../../shared/exec-request.js';
-import type { AgentHealth } from '../../shared/protocol.js';
-import { AGENT_TCP_VERSION, AGENT_VERSION, OLDEST_AGENT_VERSION, PORTS_WATCH_AGENT_VERSION } from '../../shared/version.js';
+import type { AgentHealth, SessionKillEventJson, SessionListResponse } from '../../shared/protocol.js';
+import { AGENT_TCP_VERSION, AGENT_VERSION, OLDEST_AGENT_VERSION, PORTS_WATCH_AGENT_VERSION, SESSIONS_AGENT_VERSION } from '../../shared/version.js';
+import { parseKillEvent, parseSessionList } from './sessions.js';
 import { AgentConnectionLost, agentConnectError, type AgentTransport } from './transport.js';
 
 /** The longest JSON answer a plain call reads from an agent; it runs next to user code. */
@@ -16,6 +17,19 @@ const MAX_REFUSAL_BYTES = 4096;
 const EXEC_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Largest WebSocket message taken from an agent on HTTP exec (it frames its output far smaller). */
 const MAX_AGENT_MESSAGE_BYTES = 1024 * 1024;
+/** A kill reports a handful of short lines. */
+const MAX_KILL_LINES = 16;
+const MAX_KILL_LINE_BYTES = 4096;
+
+export interface LineCallOptions<T> {
+  method?: 'GET' | 'POST';
+  /** How long the agent may take to accept the call; the lines then come at their own pace. */
+  headTimeoutMs: number;
+  maxLines: number;
+  maxLineBytes: number;
+  /** Checks each line strictly: it comes from next to user code. */
+  parse: (value: unknown) => T;
+}
 
 export interface CallOptions<T> {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -111,6 +125,55 @@ export class AgentLink {
       });
       req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
       req.end(body);
+    });
+  }
+
+  /**
+   * A call answered with NDJSON, one checked value per line. Resolves once the agent has
+   * accepted it (a refusal rejects with the agent's error, before anything is streamed).
+   */
+  callLines<T>(path: string, options: LineCallOptions<T>): Promise<AsyncIterable<T>> {
+    return new Promise((resolve, reject) => {
+      const req = this.request(path, { method: options.method ?? 'GET', headers: {} });
+      req.setTimeout(options.headTimeoutMs, () => req.destroy(new AgentConnectionLost(`the agent did not answer ${path} within ${options.headTimeoutMs} ms`)));
+      req.on('response', (res) => {
+        if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) {
+          void refusal(res, `call of ${path}`).then(reject);
+          return;
+        }
+        req.setTimeout(0);
+        resolve(readLines(res, options));
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
+      req.end();
+    });
+  }
+
+  /** The agent's sessions. An agent older than sessions has none: each of its execs ended with its client. */
+  async listSessions(timeoutMs: number): Promise<SessionListResponse> {
+    await this.ready(timeoutMs);
+    if ((this.checkedVersion ?? 0) < SESSIONS_AGENT_VERSION) return { sessions: [], count: 0 };
+    return this.call('/sessions', { timeoutMs, parse: parseSessionList });
+  }
+
+  /** Attaches to a session as a raw upgraded connection, for the WebSocket relay. */
+  async openSessionAttach(id: string): Promise<UpgradedSocket> {
+    await this.ready();
+    this.requireVersion(SESSIONS_AGENT_VERSION, 'detachable sessions');
+    return this.openUpgrade(`/sessions/attach?${new URLSearchParams({ id }).toString()}`, 'attach');
+  }
+
+  /** Starts ending a session; resolves once the agent has accepted, with its report of each step. */
+  async killSession(id: string, signal: string, timeoutMs: number): Promise<AsyncIterable<SessionKillEventJson>> {
+    await this.ready();
+    this.requireVersion(SESSIONS_AGENT_VERSION, 'detachable sessions');
+    const query = new URLSearchParams({ id, signal, timeout_ms: String(timeoutMs) });
+    return this.callLines(`/sessions/kill?${query.toString()}`, {
+      method: 'POST',
+      headTimeoutMs: EXEC_HANDSHAKE_TIMEOUT_MS,
+      maxLines: MAX_KILL_LINES,
+      maxLineBytes: MAX_KILL_LINE_BYTES,
+      parse: parseKillEvent,
     });
   }
 
@@ -264,6 +327,29 @@ async function refusal(res: IncomingMessage, what: string): Promise<HobError> {
   } catch {
     return new HobError('agent_error', fallback);
   }
+}
+
+/** The lines of an NDJSON answer, each parsed and checked; too many or too long ones end it with an agent error. */
+async function* readLines<T>(res: IncomingMessage, options: LineCallOptions<T>): AsyncGenerator<T> {
+  res.setEncoding('utf8');
+  let buffered = '';
+  let lines = 0;
+  const take = (line: string): T | undefined => {
+    if (line.trim() === '') return undefined;
+    if (++lines > options.maxLines) throw new HobError('agent_error', `the agent sent more than ${options.maxLines} lines`);
+    return options.parse(parseJson(line));
+  };
+  for await (const chunk of res as AsyncIterable<string>) { // setEncoding makes the chunks strings
+    buffered += chunk;
+    for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
+      const value = take(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+      if (value !== undefined) yield value;
+    }
+    if (buffered.length > options.maxLineBytes) throw new HobError('agent_error', `the agent sent a line over ${options.maxLineBytes} bytes`);
+  }
+  const last = take(buffered);
+  if (last !== undefined) yield last;
 }
 
 function readBounded(res: IncomingMessage, maxBytes: number): Promise<string> {

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { HobError } from '../../shared/errors.js';
-import { LIST_MAX_RESULTS, type ListSpritesResponse, type SessionListResponse } from '../../shared/protocol.js';
+import { LIST_MAX_RESULTS, type ListSpritesResponse } from '../../shared/protocol.js';
 import { routes } from '../../shared/schemas/routes.js';
 import type { ServerConfig } from '../config.js';
 import type { SpriteCreator } from '../sprites/create.js';
@@ -77,12 +77,5 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
   api.delete(routes.deleteSprite.path, routeOptions(routes.deleteSprite), async (request, reply) => {
     await lifecycle.destroy(request.params.name);
     return reply.status(204).send();
-  });
-
-  api.get(routes.listExecSessions.path, routeOptions(routes.listExecSessions), (request) => {
-    registry.get(request.params.name);
-    // Detachable sessions are not kept yet; every exec ends with its connection.
-    const body: SessionListResponse = { sessions: [], count: 0 };
-    return body;
   });
 }

@@ -6,7 +6,8 @@ import { EXEC_STREAM_DESCRIPTION, ExecJsonBody, ExecJsonResult, ExecQuery } from
 import { Image, ImageList } from './images.js';
 import { NetworkPolicy } from './policy.js';
 import { PORTS_WATCH_DESCRIPTION, PortMessage } from './ports.js';
-import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, SessionListResponse, Sprite, UpdateSpriteBody } from './sprites.js';
+import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, Sprite, UpdateSpriteBody } from './sprites.js';
+import { ExecSessionList, SESSION_ATTACH_DESCRIPTION, SessionKillEvent, SessionKillQuery, SessionParams } from './sessions.js';
 import { CheckResponse, RestartResponse, SleepBody } from './sleep.js';
 import { Health, OpenApiDocument } from './system.js';
 
@@ -186,10 +187,33 @@ export const routes = {
     id: 'listExecSessions',
     method: 'GET',
     path: '/v1/sprites/:name/exec',
-    summary: "List a sprite's detachable exec sessions",
+    summary: "List a sprite's exec sessions",
+    description:
+      'Every TTY exec, and every exec with `detachable=true`, is a session: it keeps running when its client goes, and can be attached to again. A cold sprite is not booted to answer: it has no sessions.',
     params: NameParams,
-    response: { status: 200, description: 'The sessions (none are kept yet).', json: SessionListResponse },
-    errors: ['invalid_name', 'not_found'],
+    response: { status: 200, description: 'The sessions.', json: ExecSessionList },
+    errors: ['invalid_name', 'not_found', 'conflict', 'sprite_unavailable', 'agent_error'],
+  }),
+  attachExecSession: route({
+    id: 'attachExecSession',
+    method: 'WS',
+    path: '/v1/sprites/:name/exec/:id',
+    summary: 'Attach to an exec session over a WebSocket',
+    description: SESSION_ATTACH_DESCRIPTION,
+    params: SessionParams,
+    response: { status: 101, description: 'Switching Protocols: `session_info`, the scrollback, then the live session.' },
+    errors: ['invalid_name', 'not_found', 'conflict', 'sprite_unavailable', 'agent_error', 'agent_incompatible'],
+  }),
+  killExecSession: route({
+    id: 'killExecSession',
+    method: 'POST',
+    path: '/v1/sprites/:name/exec/:id/kill',
+    summary: 'End an exec session: a signal, then SIGKILL if it has not exited in time',
+    description: 'An unknown session is 404; one that has already ended is 410, as on Sprites. A started kill runs to its end even if the client goes.',
+    params: SessionParams,
+    querystring: SessionKillQuery,
+    response: { status: 200, description: 'The steps, as NDJSON lines, the last `complete` (or `error`).', stream: 'application/x-ndjson', lines: SessionKillEvent },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'gone', 'conflict', 'sprite_unavailable', 'agent_error', 'agent_incompatible'],
   }),
   execHttp: route({
     id: 'execHttp',

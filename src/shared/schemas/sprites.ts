@@ -160,8 +160,3 @@ export const ListSpritesResponse = Type.Object(
   },
   { title: 'SpriteList' },
 );
-
-export const SessionListResponse = Type.Object(
-  { sessions: Type.Array(Type.Unknown()), count: Type.Integer() },
-  { title: 'SessionList', description: 'Detachable sessions are not kept yet; every exec ends with its connection, so this is always empty.' },
-);

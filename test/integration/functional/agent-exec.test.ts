@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { encodeExecQuery, type ExecRequest } from '../../../src/shared/exec-request.js';
+import { encodeExecQuery, NON_TTY_MAX_RUN_AFTER_DISCONNECT_MS, type ExecRequest } from '../../../src/shared/exec-request.js';
 import { decodeFrame, exitCodeFromCloseCode, MAX_EXEC_MESSAGE_BYTES, StreamId } from '../../../src/shared/frames.js';
 import { AGENT_ROUTES, type RouteSpec } from '../../../src/shared/protocol.js';
 import { parseAgentArgs } from '../../../src/agent/config.js';
@@ -107,8 +107,8 @@ class Exec {
   readonly opened: Promise<void>;
   private waiters: Array<() => void> = [];
 
-  constructor(sock: string, q: string) {
-    this.ws = new WebSocket(`ws+unix://${sock}:/exec?${q}`);
+  constructor(sock: string, q: string, path = '/exec') {
+    this.ws = new WebSocket(`ws+unix://${sock}:${path}?${q}`);
     this.ws.on('message', (data, isBinary) => {
       this.frames.push({ binary: isBinary, data: Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data) });
       for (const wake of this.waiters.splice(0)) wake();
@@ -137,8 +137,13 @@ class Exec {
     return Buffer.concat(this.frames.filter((f) => f.binary).map((f) => f.data)).toString();
   }
 
+  /** Text messages but the `session_info` every session starts with. */
   get texts(): unknown[] {
-    return this.frames.filter((f) => !f.binary).map((f) => JSON.parse(f.data.toString()) as unknown);
+    return this.allTexts.filter((m) => m.type !== 'session_info');
+  }
+
+  get allTexts(): Array<Record<string, unknown>> {
+    return this.frames.filter((f) => !f.binary).map((f) => parseObject(f.data.toString()));
   }
 
   get exitCode(): number | undefined {
@@ -396,17 +401,30 @@ describe('non-TTY exec', () => {
     process.kill(Number(pid), 'SIGKILL');
   });
 
-  test('disconnecting kills the whole process group, even processes that ignore SIGHUP', async () => {
+  test('a lost client leaves the command max_run_after_disconnect, then its whole process group is killed, even processes that ignore SIGHUP', async () => {
     const pidFile = join(agent.dir, 'pids');
+    const maxRunMs = 600;
     // trap "" HUP is inherited by the background sleep, so only the SIGKILL escalation ends them.
-    const e = new Exec(agent.sock, query(['sh', '-c', `trap "" HUP; sleep 300 & echo $$ $! > ${pidFile}; wait`]));
+    const e = new Exec(agent.sock, query(['sh', '-c', `trap "" HUP; sleep 300 & echo $$ $! > ${pidFile}; wait`], { maxRunAfterDisconnectMs: maxRunMs }));
     await e.opened;
     assert.ok(await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '), 5000));
     const pids = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
     e.ws.terminate();
-    await sleep(HANGUP_GRACE_MS / 2);
-    assert.ok(pids.every((pid) => !isDead(pid)), 'SIGHUP is ignored, so they live until the grace ends');
+    await sleep(maxRunMs + HANGUP_GRACE_MS / 2);
+    assert.ok(pids.every((pid) => !isDead(pid)), 'it runs on after its client, and SIGHUP is ignored, so they live until the grace ends');
     assert.ok(await waitUntil(() => pids.every(isDead), HANGUP_GRACE_MS + 2000), `still alive: ${pids.join(' ')}`);
+  });
+
+  test('a non-TTY exec outlives its client for 10 s by default', async () => {
+    const pidFile = join(agent.dir, 'default-pid');
+    const e = new Exec(agent.sock, query(['sh', '-c', `echo $$ > ${pidFile}; exec sleep 300`]));
+    await e.opened;
+    assert.ok(await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 5000));
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    e.ws.terminate();
+    await sleep(1500);
+    assert.ok(!isDead(pid), 'still running 1.5 s after its client went');
+    assert.ok(await waitUntil(() => isDead(pid), NON_TTY_MAX_RUN_AFTER_DISCONNECT_MS + HANGUP_GRACE_MS + 2000), 'hung up after 10 s');
   });
 
   test('a silent command gets keepalive frames', async () => {
@@ -494,12 +512,12 @@ describe('TTY exec', () => {
     assert.equal(e.closeCode, 4127);
   });
 
-  test('disconnecting kills the whole terminal session, jobs in other process groups included', async () => {
+  test('with max_run_after_disconnect, a lost client kills the whole terminal session, jobs in other process groups included', async () => {
     const pidFile = join(agent.dir, 'tty-pids');
     // set -m gives the background job a process group of its own; trap "" HUP makes it
     // ignore the hang-up, so only the session-wide SIGKILL ends it.
     const script = `trap "" HUP; set -m; sleep 300 & echo $$ $! > ${pidFile}; wait`;
-    const e = new Exec(agent.sock, tty(['sh', '-c', script]));
+    const e = new Exec(agent.sock, tty(['sh', '-c', script], { maxRunAfterDisconnectMs: 1 }));
     await e.opened;
     assert.ok(await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '), 5000));
     const pids = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
@@ -507,6 +525,136 @@ describe('TTY exec', () => {
     assert.notEqual(pgids[0], pgids[1], 'the job should have its own process group');
     e.ws.terminate();
     assert.ok(await waitUntil(() => pids.every(isDead), HANGUP_GRACE_MS + 2000), `still alive: ${pids.join(' ')}`);
+  });
+});
+
+function postLines(sock: string, path: string): Promise<{ status: number; lines: Record<string, unknown>[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: sock, path, method: 'POST' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => {
+        const ok = (res.statusCode ?? 0) === 200;
+        resolve({ status: res.statusCode ?? 0, body, lines: ok ? body.split('\n').filter((l) => l !== '').map(parseObject) : [] });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function listSessions(sock: string): Promise<Array<Record<string, unknown>>> {
+  const { body } = await getJson(sock, '/sessions');
+  return body.sessions as Array<Record<string, unknown>>; // asserted on by the callers
+}
+
+/** The id a session's first message names. */
+async function sessionIdOf(e: Exec): Promise<string> {
+  await e.waitFor(() => e.allTexts.length > 0);
+  const info = e.allTexts[0];
+  assert.equal(info?.type, 'session_info', 'session_info comes first');
+  return String(info.session_id);
+}
+
+describe('sessions', () => {
+  const tty = (cmd: string[], opts: Partial<ExecRequest> = {}): string => query(cmd, { tty: true, ...opts });
+  const attach = (id: string): Exec => new Exec(agent.sock, new URLSearchParams({ id }).toString(), '/sessions/attach');
+
+  test('a TTY exec outlives its client; it is listed, and an attach gets session_info, the scrollback, then live output, and can type', async () => {
+    const owner = new Exec(agent.sock, tty(['sh', '-c', 'echo before-detach; while read line; do echo "got $line"; done'], { cols: 100, rows: 30 }));
+    await owner.opened;
+    const id = await sessionIdOf(owner);
+    assert.deepEqual(owner.allTexts[0], { type: 'session_info', session_id: Number(id), command: 'sh', created: owner.allTexts[0]?.created, tty: true, is_owner: true, cols: 100, rows: 30 });
+    await owner.waitFor(() => owner.ttyOutput.includes('before-detach'));
+    owner.ws.terminate();
+    await sleep(200);
+    assert.ok(!isDead(Number(id)), 'the session runs on without its client');
+    const listed = (await listSessions(agent.sock)).find((s) => s.id === id);
+    assert.ok(listed !== undefined, 'listed');
+    assert.deepEqual(
+      [listed.command, listed.tty, listed.is_active, listed.attached_clients, listed.workdir, typeof listed.bytes_per_second, typeof listed.created, typeof listed.last_activity],
+      ['sh -c echo before-detach; while read line; do echo "got $line"; done', true, true, 0, '/', 'number', 'string', 'string'],
+    );
+
+    const again = attach(id);
+    await again.opened;
+    await again.waitFor(() => again.ttyOutput.includes('before-detach'));
+    assert.deepEqual(again.frames[0] !== undefined && !again.frames[0].binary, true, 'the first frame is text');
+    assert.equal(again.allTexts[0]?.is_owner, false);
+    again.ws.send(Buffer.from('hello\r'));
+    await again.waitFor(() => again.ttyOutput.includes('got hello'));
+    again.sendJson({ type: 'signal', signal: 'TERM' });
+    assert.equal(await again.closed, 4143);
+    const ended = (await listSessions(agent.sock)).find((s) => s.id === id);
+    assert.deepEqual([ended?.is_active, ended?.exit_code, typeof ended?.ended_at], [false, 143, 'string'], 'an ended session stays listed with its exit code');
+    const late = attach(id);
+    assert.equal(await late.closed, 4143, 'attaching to an ended session gives its exit');
+    assert.match(late.ttyOutput, /before-detach[\s\S]*got hello/, '…after its output');
+  });
+
+  test('two clients at once both see the output, and either can type', async () => {
+    const owner = new Exec(agent.sock, tty(['sh', '-c', 'while read line; do echo "echo:$line"; done']));
+    await owner.opened;
+    const id = await sessionIdOf(owner);
+    const second = attach(id);
+    await second.opened;
+    await second.waitFor(() => second.allTexts.length > 0);
+    owner.ws.send(Buffer.from('from-owner\r'));
+    second.ws.send(Buffer.from('from-second\r'));
+    for (const e of [owner, second]) await e.waitFor(() => e.ttyOutput.includes('echo:from-owner') && e.ttyOutput.includes('echo:from-second'));
+    owner.ws.close();
+    await sleep(100);
+    second.ws.send(Buffer.from('still-here\r'));
+    await second.waitFor(() => second.ttyOutput.includes('echo:still-here'));
+    second.sendJson({ type: 'signal', signal: 'KILL' });
+    assert.equal(await second.closed, 4137);
+  });
+
+  test('kill reports signal, exited and complete; an ended session is 410, an unknown one 404', async () => {
+    const owner = new Exec(agent.sock, tty(['sleep', '300']));
+    await owner.opened;
+    const id = await sessionIdOf(owner);
+    owner.ws.terminate();
+    const killed = await postLines(agent.sock, `/sessions/kill?id=${id}&signal=SIGTERM&timeout_ms=5000`);
+    assert.equal(killed.status, 200, killed.body);
+    assert.deepEqual(killed.lines.map((l) => l.type), ['signal', 'exited', 'complete']);
+    assert.deepEqual(killed.lines[0], { type: 'signal', message: `Signaling SIGTERM to process group ${id}`, pid: Number(id), signal: 'SIGTERM' });
+    assert.deepEqual(killed.lines[2], { type: 'complete', exit_code: 143 });
+    const again = await postLines(agent.sock, `/sessions/kill?id=${id}`);
+    assert.equal(again.status, 410);
+    assert.equal(parseObject(again.body).error, 'gone');
+    assert.equal((await postLines(agent.sock, '/sessions/kill?id=999999999')).status, 404);
+    assert.equal((await postLines(agent.sock, `/sessions/kill?id=${id}&signal=NOPE`)).status, 400);
+  });
+
+  test('kill escalates to SIGKILL after its timeout', async () => {
+    const owner = new Exec(agent.sock, query(['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 1; done'], { detachable: true }));
+    await owner.opened;
+    const id = await sessionIdOf(owner);
+    await owner.waitFor(() => owner.stdout.includes('ready'));
+    const killed = await postLines(agent.sock, `/sessions/kill?id=${id}&timeout_ms=300`);
+    assert.deepEqual(killed.lines.map((l) => l.type), ['signal', 'timeout', 'killed', 'complete']);
+    assert.deepEqual(killed.lines.at(-1), { type: 'complete', exit_code: 137 });
+    await owner.closed;
+    assert.equal(owner.exitCode, 137, 'the attached client gets the exit too');
+  });
+
+  test('a detachable non-TTY session replays its framed output and exit to a later attach', async () => {
+    const owner = new Exec(agent.sock, query(['sh', '-c', 'echo out; echo err >&2; read x; echo "after $x"; exit 3'], { detachable: true }));
+    await owner.opened;
+    const id = await sessionIdOf(owner);
+    await owner.waitFor(() => owner.stdout === 'out\n' && owner.stderr === 'err\n');
+    owner.ws.terminate();
+    await sleep(100);
+    const again = attach(id);
+    await again.opened;
+    await again.waitFor(() => again.stdout === 'out\n' && again.stderr === 'err\n');
+    assert.equal(again.allTexts[0]?.tty, false);
+    again.sendStdin('more\n');
+    assert.equal(await again.closed, 1000);
+    assert.equal(again.stdout, 'out\nafter more\n');
+    assert.equal(again.exitCode, 3);
+    assert.equal(again.framesAfterExit, 0);
   });
 });
 

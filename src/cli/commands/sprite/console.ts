@@ -10,7 +10,7 @@ export function registerConsole(program: Command, ctx: CliContext): void {
   program
     .command('console [name]')
     .alias('c')
-    .description('open an interactive shell in a sprite')
+    .description('open an interactive shell in a sprite; Ctrl+\\ detaches and leaves it running (hob attach)')
     .action(async (nameArg: string | undefined) => {
       if (!process.stdin.isTTY) throw new HobError('bad_request', 'console needs a terminal; use `hob exec` for scripts');
       const name = ctx.sprite(nameArg ?? (program.opts().sprite as string | undefined)); // global -s option, a string

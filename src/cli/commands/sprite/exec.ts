@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { HobError } from '../../../shared/errors.js';
 import { DEFAULT_TTY_COLS, DEFAULT_TTY_ROWS, type ExecRequest } from '../../../shared/exec-request.js';
 import type { CliContext } from '../../context.js';
-import { runExecStream } from '../../exec-stream.js';
+import { finishOutcome, runExecStream } from '../../exec-stream.js';
 
 function parseEnv(values: string[]): Record<string, string> {
   const env: Record<string, string> = {};
@@ -17,7 +17,10 @@ function parseEnv(values: string[]): Record<string, string> {
   return env;
 }
 
-/** Runs a command in a sprite over a WebSocket exec and resolves with its exit code. */
+/**
+ * Runs a command in a sprite over a WebSocket exec and resolves with its exit code. With a TTY
+ * the command is a session: Ctrl+\ detaches, leaving it running (exit status 0).
+ */
 export async function execInSprite(ctx: CliContext, name: string, cmd: string[], options: { tty: boolean; dir?: string; env: Record<string, string> }): Promise<number> {
   const tty = options.tty;
   // Local environment stays local; only the terminal's own variables travel with a TTY.
@@ -32,7 +35,8 @@ export async function execInSprite(ctx: CliContext, name: string, cmd: string[],
     stdin: true,
   };
   const ws = await ctx.client().openExec(name, request);
-  return runExecStream(ws, { tty, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  const outcome = await runExecStream(ws, { tty, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, detachable: tty, forwardStdinEnd: true });
+  return finishOutcome(outcome, name, process.stderr);
 }
 
 export function registerExec(program: Command, ctx: CliContext): void {
@@ -42,7 +46,7 @@ export function registerExec(program: Command, ctx: CliContext): void {
     .description('run a command in a sprite: hob exec [-s NAME] [--tty] -- cmd args…')
     .argument('<cmd...>', 'the command and its arguments (put them after --)')
     .option('--dir <path>', 'working directory in the sprite')
-    .option('--tty', 'allocate a terminal (interactive programs)')
+    .option('--tty', 'allocate a terminal (interactive programs); it is a session: Ctrl+\\ detaches and leaves it running')
     .option('--env <K=V,...>', 'environment variables for the command (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .action(async (cmd: string[], flags: { dir?: string; tty?: boolean; env: string[] }) => {
       const name = ctx.sprite(program.opts().sprite as string | undefined); // global -s option, a string

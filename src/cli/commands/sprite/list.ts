@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
-import { printJson, printTable } from '../../output.js';
+import { ago, printJson, printTable } from '../../output.js';
 
 export function registerList(program: Command, ctx: CliContext): void {
   program
@@ -31,9 +31,5 @@ export function registerList(program: Command, ctx: CliContext): void {
 function lastActive(status: string, lastRunningAt: string | null, now: number): string {
   if (status === 'running') return 'now';
   if (lastRunningAt === null) return 'never';
-  const seconds = Math.max(0, Math.round((now - Date.parse(lastRunningAt)) / 1000));
-  if (seconds < 60) return `${seconds}s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
-  return `${Math.floor(seconds / 86_400)}d ago`;
+  return ago(lastRunningAt, now);
 }
