@@ -75,6 +75,24 @@ function wrongTypes(schema: Schema): unknown[] {
   }
 }
 
+/** Whether a value is of a JSON Schema type. */
+function hasType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number';
+    case 'null':
+      return value === null;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return typeof value === type;
+  }
+}
+
 function outOfBounds(schema: Schema): { what: string; value: unknown }[] {
   const out: { what: string; value: unknown }[] = [];
   if (typeof schema.minimum === 'number') out.push({ what: 'below its minimum', value: schema.minimum - 1 });
@@ -96,12 +114,17 @@ export function bodyPoisons(rootSchema: unknown): BodyPoison[] {
     if (Array.isArray(schema.anyOf)) {
       const branches = schema.anyOf.map(asSchema);
       if (branches.every((branch) => 'const' in branch)) poisons.push({ label: `${label(path)}: not one of the choices`, body: put('not-a-choice') });
-      const nullable = branches.some((branch) => branch.type === 'null');
-      for (const branch of branches.filter((b) => b.type !== 'null')) walk(nullable ? { ...branch, nullable: true } : branch, path, parents);
+      // A union inside a union keeps what the outer one allows.
+      const nullable = schema.nullable === true || branches.some((branch) => branch.type === 'null');
+      // A value of the wrong type for one branch may be right for another ("5" for seconds-or-a-duration).
+      const typed = [...((schema.siblingTypes ?? []) as string[]), ...branches.filter((b) => typeof b.type === 'string').map((b) => String(b.type))];
+      for (const branch of branches.filter((b) => b.type !== 'null')) walk({ ...branch, ...(nullable ? { nullable: true } : {}), siblingTypes: typed }, path, parents);
       return;
     }
+    const siblingTypes = (schema.siblingTypes ?? []) as string[]; // set just above, for a branch of a union
     for (const value of wrongTypes(schema)) {
       if (value === null && schema.nullable === true) continue;
+      if (siblingTypes.some((type) => hasType(value, type))) continue;
       poisons.push({ label: `${label(path)}: ${JSON.stringify(value)} is the wrong type`, body: put(value) });
     }
     for (const { what, value } of outOfBounds(schema)) poisons.push({ label: `${label(path)}: ${what}`, body: put(value) });
