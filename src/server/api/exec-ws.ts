@@ -1,5 +1,6 @@
 import { HobError } from '../../shared/errors.js';
 import { parseExecQuery } from '../../shared/exec-request.js';
+import type { ExecMetrics } from '../metering/metrics.js';
 import { execForSprite } from '../sprites/exec-defaults.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
@@ -15,7 +16,7 @@ const EXEC_PATH = /^\/v1\/sprites\/([^/]+)\/exec(?:\/([^/]+))?$/;
  * WebSocket exec: the query is checked and re-encoded for the agent, which runs the command;
  * the relay then carries the stream untouched. `/exec/{session}` is a 404 until sessions exist.
  */
-export function execUpgradeRoute(deps: { registry: SpriteRegistry; lifecycle: SpriteLifecycle; relays: RelaySet }): UpgradeRoute {
+export function execUpgradeRoute(deps: { registry: SpriteRegistry; lifecycle: SpriteLifecycle; relays: RelaySet; metrics: ExecMetrics }): UpgradeRoute {
   return agentRelayRoute(
     {
       path: EXEC_WS_ROUTE,
@@ -29,7 +30,9 @@ export function execUpgradeRoute(deps: { registry: SpriteRegistry; lifecycle: Sp
         }
         const request = parseExecQuery(url.searchParams);
         const exec = execForSprite(deps.registry.get(name), request);
+        const timed = deps.metrics.execStarted('websocket');
         const upgraded = await deps.lifecycle.withAgent(name, (link) => link.openExec(exec));
+        upgraded.socket.once('close', timed);
         // An attached client keeps the sprite awake, however quiet the command.
         deps.lifecycle.holdWhileOpen(name, upgraded.socket);
         return upgraded;
