@@ -307,7 +307,9 @@ function checkpointPath(name: string, id: string): string {
 
 function usageQuery(query: UsageQueryJson): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, value);
+  if (query.from !== undefined) params.set('from', query.from);
+  if (query.to !== undefined) params.set('to', query.to);
+  if (query.step !== undefined) params.set('step', query.step);
   return params.size > 0 ? `?${params.toString()}` : '';
 }
 

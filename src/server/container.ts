@@ -137,7 +137,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     sprites: () => registry.store.meterable(),
     cgroupOf: (spriteId) => runtime.cgroupPath(registry.containerId({ id: spriteId })),
     cgroups: new CgroupReader(),
-    hotStorageBytes: (qgroup) => pool.qgroupBytes(1, qgroup),
+    hotStorage: () => pool.qgroupReader(1),
     store: usage,
     prices: config.metering.prices,
     intervalMs: config.metering.sampleIntervalMs,

@@ -60,7 +60,7 @@ test("the published worked example: a 4-hour agent session costs $0.44 ($0.17 CP
     sprites: () => [sprite],
     cgroupOf: (id) => `/hob-${id}`,
     cgroups,
-    hotStorageBytes: (qgroup) => (qgroup === 7 ? 3.5 * GB_BYTES : null),
+    hotStorage: () => (qgroup) => (qgroup === 7 ? 3.5 * GB_BYTES : null),
     store,
     prices: LIST_PRICES,
     intervalMs: 5000,

@@ -33,7 +33,7 @@ export function amountsJson(usage: Usage): AmountsJson {
 /**
  * Usage as the API reports it: points of a range, their totals, and the cost so far today and
  * this month. Rows longer than a step (hourly storage, compacted compute) are spread over the
- * steps they cover in proportion to the time, so the points always add up to the totals.
+ * steps of the time they were sampled in, in proportion, so the points always add up to the totals.
  */
 export class UsageReports {
   constructor(private readonly deps: { store: UsageStore; prices: Prices; now?: () => number }) {}
@@ -67,14 +67,19 @@ export class UsageReports {
     const { fromSec, toSec, stepSec } = range;
     const points = Array.from({ length: (toSec - fromSec) / stepSec }, () => zeroUsage());
     for (const row of this.deps.store.buckets(fromSec, toSec, spriteId)) {
-      const rowEnd = row.bucketStart + row.bucketSeconds;
-      const first = Math.max(0, Math.floor((row.bucketStart - fromSec) / stepSec));
-      for (let index = first; index < points.length; index++) {
+      // Spread over the time it was sampled in; a row sampled at one instant goes to that step whole.
+      const { fromSec: spanStart, untilSec: spanEnd } = row.covered;
+      const first = Math.floor((spanStart - fromSec) / stepSec);
+      if (spanEnd <= spanStart) {
+        const point = points[first];
+        if (point !== undefined) addUsage(point, row.usage);
+        continue;
+      }
+      for (let index = Math.max(0, first); index < points.length && fromSec + index * stepSec < spanEnd; index++) {
         const start = fromSec + index * stepSec;
-        if (start >= rowEnd) break;
-        const overlap = Math.min(rowEnd, start + stepSec) - Math.max(row.bucketStart, start);
+        const overlap = Math.min(spanEnd, start + stepSec) - Math.max(spanStart, start);
         const point = points[index];
-        if (overlap > 0 && point !== undefined) addUsage(point, row.usage, overlap / row.bucketSeconds);
+        if (overlap > 0 && point !== undefined) addUsage(point, row.usage, overlap / (spanEnd - spanStart));
       }
     }
     const totals = zeroUsage();

@@ -22,7 +22,7 @@ function setup(t: TestContext, sprites: MeterableSprite[]) {
     sprites: () => sprites,
     cgroupOf: (id) => `/c-${id}`,
     cgroups,
-    hotStorageBytes: () => GB_BYTES,
+    hotStorage: () => () => GB_BYTES,
     store: {
       record: (tick) => {
         ticks.push(tick);

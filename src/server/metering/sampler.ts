@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { MeterableSprite, SpriteState } from '../store/sprites.js';
-import type { UsageStore, UsageTick } from '../store/usage.js';
+import type { UsageBucket, UsageStore, UsageTick } from '../store/usage.js';
 import type { CgroupReading } from './cgroups.js';
-import { hasCompute, hasStorage, meterCompute, meterStorage, totalCost } from './cost.js';
+import { hasCompute, hasStorage, meterCompute, meterStorage, totalCost, type Usage } from './cost.js';
 import type { Prices } from './prices.js';
 
 export interface SamplerDeps {
@@ -11,8 +11,8 @@ export interface SamplerDeps {
   /** The cgroup of a sprite's sandbox, or null if its runtime keeps none on this host. */
   cgroupOf: (spriteId: string) => string | null;
   cgroups: { read(path: string): CgroupReading | undefined };
-  /** Bytes charged to a quota group in the pool; null when the host cannot count them. */
-  hotStorageBytes: (qgroup: number) => number | null;
+  /** A reader, for one sample, of the bytes charged to a quota group in the pool (null when the host cannot count them). */
+  hotStorage: () => (qgroup: number) => number | null;
   store: Pick<UsageStore, 'record'>;
   prices: Prices;
   intervalMs: number;
@@ -117,13 +117,20 @@ export class UsageSampler {
     const elapsedSeconds = gapMs / 1000;
     const midSec = ((lastMs ?? nowMs) + nowMs) / 2000;
     const tick: UsageTick = { buckets: [], daily: [], names: [] };
+    // The interval's usage goes to the bucket its middle falls in, covering the part of the interval inside it.
+    const bucket = (spriteId: string, bucketSeconds: number, usage: Usage): UsageBucket => {
+      const bucketStart = Math.floor(midSec / bucketSeconds) * bucketSeconds;
+      const covered = { fromSec: Math.max(bucketStart, (lastMs ?? nowMs) / 1000), untilSec: Math.min(bucketStart + bucketSeconds, nowMs / 1000) };
+      return { spriteId, bucketStart, bucketSeconds, covered, usage };
+    };
     const present = new Set<string>();
+    const hotStorageOf = this.deps.hotStorage();
     for (const sprite of this.deps.sprites()) {
       present.add(sprite.id);
       const seen = this.seen.get(sprite.id);
       const cgroup = sprite.state === 'running' || sprite.state === 'warm' ? this.deps.cgroupOf(sprite.id) : null;
       const reading = cgroup === null ? undefined : this.deps.cgroups.read(cgroup);
-      const hotStorageBytes = sprite.qgroup === null ? 0 : (this.deps.hotStorageBytes(sprite.qgroup) ?? 0);
+      const hotStorageBytes = sprite.qgroup === null ? 0 : (hotStorageOf(sprite.qgroup) ?? 0);
       let cpuSeconds = 0;
       if (reading !== undefined && counting) {
         const before = seen?.cgroupCpuSeconds;
@@ -144,8 +151,8 @@ export class UsageSampler {
         };
         const compute = meterCompute(sample, this.deps.prices);
         const storage = meterStorage(sample, this.deps.prices);
-        if (hasCompute(compute)) tick.buckets.push({ spriteId: sprite.id, bucketStart: Math.floor(midSec / 60) * 60, bucketSeconds: 60, usage: compute });
-        if (hasStorage(storage)) tick.buckets.push({ spriteId: sprite.id, bucketStart: Math.floor(midSec / 3600) * 3600, bucketSeconds: 3600, usage: storage });
+        if (hasCompute(compute)) tick.buckets.push(bucket(sprite.id, 60, compute));
+        if (hasStorage(storage)) tick.buckets.push(bucket(sprite.id, 3600, storage));
         const cost = totalCost(compute) + totalCost(storage);
         if (cost > 0) tick.daily.push({ spriteId: sprite.id, dayStart: Math.floor(midSec / 86400) * 86400, cost });
         if (recordedName !== sprite.name && (hasCompute(compute) || hasStorage(storage))) {

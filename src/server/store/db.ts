@@ -90,6 +90,8 @@ const MIGRATIONS: readonly string[] = [
     sprite_id TEXT NOT NULL,
     bucket_start INTEGER NOT NULL,
     bucket_seconds INTEGER NOT NULL,
+    covered_from REAL NOT NULL,
+    covered_until REAL NOT NULL,
     running_seconds REAL NOT NULL,
     cpu_seconds REAL NOT NULL,
     billed_cpu_seconds REAL NOT NULL,

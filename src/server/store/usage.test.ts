@@ -140,3 +140,25 @@ test('spent today and this month come from the daily rows, by sprite or in all',
   assert.deepEqual(reports.spentSoFar('live', nowMs), { today: 0.5, month: 2.5, dayStartMs: T0 * 1000, monthStartMs: Date.UTC(2026, 2, 1) });
   assert.deepEqual(reports.spentSoFar(undefined, nowMs), { today: 0.75, month: 2.75, dayStartMs: T0 * 1000, monthStartMs: Date.UTC(2026, 2, 1) });
 });
+
+test('an hour of storage still under way belongs to the minutes sampled so far, not to the rest of the hour', (t) => {
+  const { store, reports } = setup(t);
+  // Samples from 00:00 to 00:10 of an hour whose row runs to 01:00.
+  for (let second = 5; second <= 600; second += 5) {
+    store.record({
+      buckets: [{ spriteId: 'live', bucketStart: T0, bucketSeconds: HOUR, covered: { fromSec: T0 + second - 5, untilSec: T0 + second }, usage: usage({ hotStorageGbSeconds: 5 }) }],
+      daily: [],
+      names: [],
+    });
+  }
+  const [row] = store.buckets(T0, T0 + HOUR, 'live');
+  assert.deepEqual(row?.covered, { fromSec: T0, untilSec: T0 + 600 });
+  const sampled = reports.forSprite('live', { fromSec: T0, toSec: T0 + 600, stepSec: 60 });
+  assert.ok(Math.abs(sampled.totals.hot_storage_gb_seconds - 600) < 1e-9);
+  assert.ok(sampled.points.every((point) => Math.abs(point.hot_storage_gb_seconds - 60) < 1e-9));
+  const later = reports.forSprite('live', { fromSec: T0 + 600, toSec: T0 + HOUR, stepSec: 600 });
+  assert.equal(later.totals.hot_storage_gb_seconds, 0);
+  const server = reports.forServer({ fromSec: T0 + 300, toSec: T0 + HOUR, stepSec: 300 });
+  assert.ok(Math.abs((server.sprites[0]?.totals.hot_storage_gb_seconds ?? 0) - 300) < 1e-9, 'the per-sprite totals take the same share');
+  assert.ok(Math.abs(server.totals.hot_storage_gb_seconds - 300) < 1e-9);
+});

@@ -128,7 +128,7 @@ test("hob usage prints a sprite's totals and charts, --json its report; hob info
   const text = await runHob(cli, ['usage', sprite.name, '--since', '1h']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`^Usage of ${sprite.name}, .* UTC, in steps of 1m\\n`));
-  for (const part of [/\n {2}CPU +[0-9.]+ CPU-hours used, [0-9.]+ billed +\$[0-9.]+\n/, /\n {2}total +\$[0-9.]+\n/, /spent \$[0-9.]+ today, \$[0-9.]+ this month \(UTC\)/, /CPU \(average CPUs used\), a point per 1m\n/, /cost \(USD\), a point per 1m\n/]) {
+  for (const part of [/\n {2}CPU +[0-9.]+ CPU-seconds used, [0-9.]+ billed +\$[0-9.]+\n/, /\n {2}total +\$[0-9.]+\n/, /spent \$[0-9.]+ today, \$[0-9.]+ this month \(UTC\)/, /CPU \(average CPUs used\), a point per 1m\n/, /cost \(USD\), a point per 1m\n/]) {
     assert.match(text.stdout, part);
   }
   const json = await runHob(cli, ['usage', sprite.name, '--since', '1h', '--step', '5m', '--json']);

@@ -24,11 +24,24 @@ export function formatStep(seconds: number): string {
   return `${seconds / 60}m`;
 }
 
-/** A number of hours of something, with as many decimals as it takes to not read 0. */
-export function formatHours(seconds: number): string {
-  const hours = seconds / 3600;
-  if (hours === 0) return '0';
-  return hours >= 10 ? hours.toFixed(1) : hours >= 0.01 ? hours.toFixed(2) : hours.toPrecision(2);
+/** A scale of time for amounts like CPU-seconds and GB-seconds: the largest unit in which `largestSeconds` is at least 1. */
+export interface TimeScale {
+  unit: 'seconds' | 'minutes' | 'hours';
+  /** An amount in that unit, to three significant digits; "<0.001" for a trace. */
+  format(seconds: number): string;
+}
+
+export function timeScale(largestSeconds: number): TimeScale {
+  const [unit, divisor] = largestSeconds >= 3600 ? (['hours', 3600] as const) : largestSeconds >= 60 ? (['minutes', 60] as const) : (['seconds', 1] as const);
+  return {
+    unit,
+    format(seconds) {
+      const amount = seconds / divisor;
+      if (amount === 0) return '0';
+      if (amount < 0.001) return '<0.001';
+      return amount >= 100 ? amount.toFixed(0) : String(Number(amount.toPrecision(3)));
+    },
+  };
 }
 
 /** "spent today $0.19, this month $3.42 (UTC days)": what `hob info` and `hob usage` show. */

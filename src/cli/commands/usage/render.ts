@@ -1,9 +1,12 @@
 import type { ServerUsageJson, SpriteUsageJson, UsageAmountsJson } from '../../../shared/protocol.js';
 import { formatBytes } from '../../output.js';
 import { charts } from './chart.js';
-import { formatHours, formatMoney, formatSeconds, formatStep, spentLine } from './format.js';
+import { formatMoney, formatSeconds, formatStep, spentLine, timeScale } from './format.js';
 
 type Report = SpriteUsageJson | ServerUsageJson;
+
+/** The API's GB. */
+const GB_BYTES = 2 ** 30;
 
 /** Left-aligned columns, two spaces apart. */
 function columns(rows: string[][], indent = ''): string[] {
@@ -17,13 +20,20 @@ function time(iso: string): string {
 
 function totalsLines(totals: UsageAmountsJson, currency: string): string[] {
   const money = (amount: number) => formatMoney(amount, currency);
+  const cpu = timeScale(Math.max(totals.cpu_seconds, totals.billed_cpu_seconds));
+  const memory = timeScale(Math.max(totals.memory_gb_seconds, totals.billed_memory_gb_seconds));
+  const storage = timeScale(Math.max(totals.hot_storage_gb_seconds, totals.storage_gb_seconds));
   return columns(
     [
       ['running', formatSeconds(totals.running_seconds), ''],
-      ['CPU', `${formatHours(totals.cpu_seconds)} CPU-hours used, ${formatHours(totals.billed_cpu_seconds)} billed`, money(totals.cost.cpu)],
-      ['memory', `${formatHours(totals.memory_gb_seconds)} GB-hours held, ${formatHours(totals.billed_memory_gb_seconds)} billed (peak ${formatBytes(totals.memory_peak_bytes)})`, money(totals.cost.memory)],
-      ['hot storage', `${formatHours(totals.hot_storage_gb_seconds)} GB-hours`, money(totals.cost.hot_storage)],
-      ['storage', `${formatHours(totals.storage_gb_seconds)} GB-hours`, money(totals.cost.storage)],
+      ['CPU', `${cpu.format(totals.cpu_seconds)} CPU-${cpu.unit} used, ${cpu.format(totals.billed_cpu_seconds)} billed`, money(totals.cost.cpu)],
+      [
+        'memory',
+        `${memory.format(totals.memory_gb_seconds)} GB-${memory.unit} held, ${memory.format(totals.billed_memory_gb_seconds)} billed (peak ${formatBytes(totals.memory_peak_bytes)})`,
+        money(totals.cost.memory),
+      ],
+      ['hot storage', `${storage.format(totals.hot_storage_gb_seconds)} GB-${storage.unit}`, money(totals.cost.hot_storage)],
+      ['storage', `${storage.format(totals.storage_gb_seconds)} GB-${storage.unit}`, money(totals.cost.storage)],
       ['total', '', money(totals.cost.total)],
     ],
     '  ',
@@ -32,14 +42,16 @@ function totalsLines(totals: UsageAmountsJson, currency: string): string[] {
 
 function spriteLines(report: ServerUsageJson): string[] {
   if (report.sprites.length === 0) return ['  (no sprite used anything in this range)'];
+  const cpu = timeScale(report.totals.cpu_seconds);
+  const memory = timeScale(report.totals.memory_gb_seconds);
   const rows = report.sprites.map((sprite) => [
     sprite.deleted ? `${sprite.name} (destroyed)` : sprite.name,
     formatSeconds(sprite.totals.running_seconds),
-    formatHours(sprite.totals.cpu_seconds),
-    formatHours(sprite.totals.memory_gb_seconds),
+    cpu.format(sprite.totals.cpu_seconds),
+    memory.format(sprite.totals.memory_gb_seconds),
     formatMoney(sprite.totals.cost.total, report.currency),
   ]);
-  return columns([['SPRITE', 'RUNNING', 'CPU-H', 'GB-H', 'COST'], ...rows], '  ');
+  return columns([['SPRITE', 'RUNNING', `CPU-${cpu.unit.toUpperCase()}`, `GB-${memory.unit.toUpperCase()}`, 'COST'], ...rows], '  ');
 }
 
 /** `hob usage` as text: totals, what was spent today and this month, a line per sprite (for all of them), and charts over time. */
@@ -53,7 +65,7 @@ export function renderUsage(report: Report, chartWidth: number): string {
     charts(
       [
         { title: 'CPU (average CPUs used)', values: report.points.map((p) => p.cpu_seconds / step), merge: 'average', format: (v) => v.toFixed(2) },
-        { title: 'memory (average GB held)', values: report.points.map((p) => p.memory_gb_seconds / step), merge: 'average', format: (v) => v.toFixed(2) },
+        { title: 'memory (average held)', values: report.points.map((p) => (p.memory_gb_seconds * GB_BYTES) / step), merge: 'average', format: formatBytes },
         { title: `cost (${report.currency})`, values: report.points.map((p) => p.cost.total), merge: 'sum', format: (v) => formatMoney(v, report.currency) },
       ],
       { width: chartWidth, stepSeconds: step },
