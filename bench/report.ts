@@ -10,6 +10,8 @@ import { networkAnalysis, networkMethod, networkRateRows, networkRatios, network
 import { PHASE_LABELS, PHASES, type Phase } from './replica.js';
 import { formatMs, formatRate, type RateSummary, type Summary } from './stats.js';
 import type { WakeResults } from './wake.js';
+import type { MeteringResults } from './metering.js';
+import { meteringAnalysis, meteringMethod, meteringRatios, meteringRows, meteringTargets } from './metering-report.js';
 import { wakeAnalysis, wakeMemoryRows, wakeMethod, wakeRatios, wakeRows, wakeTargets } from './wake-report.js';
 
 export interface BenchResults {
@@ -38,6 +40,8 @@ export interface BenchResults {
   network: NetworkResults;
   /** (l)–(n): warm and cold wakes, and what sleeping sprites hold. */
   wake: WakeResults;
+  /** (o): the usage sampler's CPU. */
+  metering: MeteringResults;
 }
 
 export const TARGETS = {
@@ -106,6 +110,7 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
     ...cliRows(r.cli),
     ...networkRows(r.network),
     ...wakeRows(r.wake),
+    ...meteringRows(r.metering),
   ];
 }
 
@@ -131,6 +136,7 @@ function ratios(r: BenchResults): [string, string][] {
     ...cliRatios(r.cli, ratio),
     ...networkRatios(r.network, ratio),
     ...wakeRatios(r.wake, r.createToFirstExec, ratio),
+    ...meteringRatios(r.metering, ratio),
   ];
 }
 
@@ -158,6 +164,7 @@ function targets(r: BenchResults): Target[] {
     ...cliTargets(r.cli),
     ...networkTargets(r.network),
     ...wakeTargets(r.wake),
+    ...meteringTargets(r.metering),
   ];
 }
 
@@ -319,6 +326,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...cliMethod(r.cli),
     ...networkMethod(r.network),
     ...wakeMethod(r.wake),
+    ...meteringMethod(r.metering),
     '',
   );
 
@@ -410,5 +418,6 @@ function analysis(r: BenchResults): string[] {
   paragraphs.push(cliAnalysis(r));
   paragraphs.push(...networkAnalysis(r));
   paragraphs.push(...wakeAnalysis(r));
+  paragraphs.push(meteringAnalysis(r.metering));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

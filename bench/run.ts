@@ -7,8 +7,9 @@ import Database from 'better-sqlite3';
  * (bench/checkpoints.ts), then a GET through a sprite's URL next to the same GET straight to the
  * sprite, and downloads from a server beyond the host by a sprite next to the host itself
  * (bench/network.ts), then warm and cold wakes next to an exec on a running sprite and a cold
- * create, and the memory sleeping sprites hold (bench/wake.ts), prints the results and rewrites BENCHMARKS.md. `npm run bench -- cli`
- * measures only the CLI and prints it, leaving BENCHMARKS.md alone. Everything it made
+ * create, and the memory sleeping sprites hold (bench/wake.ts), then the usage sampler's CPU (bench/metering.ts), prints the
+ * results and rewrites BENCHMARKS.md. `npm run bench -- cli` (or `-- metering`) measures only that part and prints it, leaving
+ * BENCHMARKS.md alone. Everything it made
  * (sprites, containers, cgroups, the pool, the data dir, the download server's namespace) is removed at the end, also when it
  * fails or is interrupted.
  */
@@ -32,6 +33,8 @@ import { ratio, renderConsole, renderMarkdown, renderTables, type BenchResults }
 import { responseTimes } from './server-log.js';
 import { sampleRoundRobin, summarize } from './stats.js';
 import { WakeBench } from './wake.js';
+import { MeteringBench } from './metering.js';
+import { meteringRatios, meteringRows, meteringTargets } from './metering-report.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -45,12 +48,15 @@ const { values: flags, positionals } = parseArgs({
     'wake-iterations': { type: 'string', default: '30' },
     'cold-wake-iterations': { type: 'string', default: '10' },
     'memory-sprites': { type: 'string', default: '20' },
+    'metering-empty-cgroups': { type: 'string', default: '200' },
+    'metering-sprites': { type: 'string', default: '20' },
+    'metering-samples': { type: 'string', default: '20' },
     'no-write': { type: 'boolean', default: false },
   },
 });
 const part = positionals[0];
-if (positionals.length > 1 || (part !== undefined && part !== 'cli')) {
-  process.stderr.write('bench: the only part that runs alone is `cli` (npm run bench -- cli)\n');
+if (positionals.length > 1 || (part !== undefined && part !== 'cli' && part !== 'metering')) {
+  process.stderr.write('bench: the parts that run alone are `cli` and `metering` (npm run bench -- cli)\n');
   process.exit(2);
 }
 const createN = positiveInt(flags['create-iterations'], 'create-iterations');
@@ -62,6 +68,9 @@ const urlN = positiveInt(flags['url-requests'], 'url-requests');
 const wakeN = positiveInt(flags['wake-iterations'], 'wake-iterations');
 const coldWakeN = positiveInt(flags['cold-wake-iterations'], 'cold-wake-iterations');
 const memorySprites = positiveInt(flags['memory-sprites'], 'memory-sprites');
+const meteringEmptyN = positiveInt(flags['metering-empty-cgroups'], 'metering-empty-cgroups');
+const meteringSpriteN = positiveInt(flags['metering-sprites'], 'metering-sprites');
+const meteringSamples = positiveInt(flags['metering-samples'], 'metering-samples');
 
 function positiveInt(raw: string, what: string): number {
   const n = Number(raw);
@@ -93,6 +102,7 @@ let replica: Replica | undefined;
 let checkpointBench: CheckpointBench | undefined;
 let networkBench: NetworkBench | undefined;
 let wakeBench: WakeBench | undefined;
+let meteringBench: MeteringBench | undefined;
 let origin: Origin | undefined;
 let cleaning: Promise<void> | undefined;
 // A property, not a `let`: the compiler cannot see the signal handler's write to a local.
@@ -105,6 +115,7 @@ function cleanup(): Promise<void> {
     await checkpointBench?.cleanup().catch((error: unknown) => log(`checkpoint bench cleanup: ${String(error)}`));
     await networkBench?.cleanup().catch((error: unknown) => log(`network bench cleanup: ${String(error)}`));
     await wakeBench?.cleanup().catch((error: unknown) => log(`wake bench cleanup: ${String(error)}`));
+    await meteringBench?.cleanup().catch((error: unknown) => log(`metering bench cleanup: ${String(error)}`));
     if (server !== undefined) {
       const running = server;
       // A server that does not stop on SIGTERM within 15 s is killed.
@@ -206,6 +217,9 @@ async function main(): Promise<BenchResults> {
   wakeBench = new WakeBench({ hob, sdk, prefix, logFile: server.logFile, warmN: wakeN, coldN: coldWakeN, memorySprites, log });
   const wake = await wakeBench.run();
 
+  // On the cold server still: no spare boots in the background to compete for the CPUs.
+  const metering = await measureMeteringOn(hob);
+
   // On the cold server still: no spare boots in the background, and forks never take one.
   checkpointBench = new CheckpointBench({ hob, sdk, dataDir, prefix, logFile: server.logFile, n: checkpointN, copyN, log });
   const checkpoints = await checkpointBench.run();
@@ -244,6 +258,7 @@ async function main(): Promise<BenchResults> {
     cli,
     network,
     wake,
+    metering,
   };
 }
 
@@ -265,10 +280,29 @@ async function mainCli(): Promise<string> {
   return renderTables(cliRows(cli), cliRatios(cli, ratio), cliTargets(cli));
 }
 
+async function measureMeteringOn(hob: HobClient) {
+  meteringBench = new MeteringBench({ hob, dataDir, prefix, runDir, fakeN: meteringEmptyN, realN: meteringSpriteN, ticks: meteringSamples, log });
+  const results = await meteringBench.run();
+  await meteringBench.cleanup();
+  return results;
+}
+
+/** `npm run bench -- metering`: a server, running sprites and empty cgroups, and the usage sampler measured over them. */
+async function mainMetering(): Promise<string> {
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0'] });
+  log(`private server at ${server.url}, container prefix ${prefix}, data dir ${dataDir}`);
+  const hob = new HobClient({ url: server.url, token: server.token });
+  await ensureImage(hob, 'tiny');
+  const metering = await measureMeteringOn(hob);
+  return renderTables(meteringRows(metering), meteringRatios(metering, ratio), meteringTargets(metering));
+}
+
 let exitCode = 0;
 try {
   if (part === 'cli') {
     process.stdout.write(await mainCli());
+  } else if (part === 'metering') {
+    process.stdout.write(await mainMetering());
   } else {
     const results = await main();
     process.stdout.write(renderConsole(results));
