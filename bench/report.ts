@@ -12,6 +12,8 @@ import { formatMs, formatRate, type RateSummary, type Summary } from './stats.js
 import type { SessionResults } from './sessions.js';
 import { sessionAnalysis, sessionMethod, sessionRatios, sessionRows, sessionTargets, sessionValueRows } from './sessions-report.js';
 import type { WakeResults } from './wake.js';
+import type { MeteringResults } from './metering.js';
+import { meteringAnalysis, meteringMethod, meteringRatios, meteringRows, meteringTargets } from './metering-report.js';
 import { wakeAnalysis, wakeMemoryRows, wakeMethod, wakeRatios, wakeRows, wakeTargets } from './wake-report.js';
 
 export interface BenchResults {
@@ -42,6 +44,8 @@ export interface BenchResults {
   wake: WakeResults;
   /** (o)–(p): attaching to sessions, and what idle ones cost. */
   sessions: SessionResults;
+  /** (o): the usage sampler's CPU. */
+  metering: MeteringResults;
 }
 
 export const TARGETS = {
@@ -111,6 +115,7 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
     ...networkRows(r.network),
     ...wakeRows(r.wake),
     ...sessionRows(r.sessions),
+    ...meteringRows(r.metering),
   ];
 }
 
@@ -137,6 +142,7 @@ function ratios(r: BenchResults): [string, string][] {
     ...networkRatios(r.network, ratio),
     ...wakeRatios(r.wake, r.createToFirstExec, ratio),
     ...sessionRatios(r.sessions, ratio),
+    ...meteringRatios(r.metering, ratio),
   ];
 }
 
@@ -165,6 +171,7 @@ function targets(r: BenchResults): Target[] {
     ...networkTargets(r.network),
     ...wakeTargets(r.wake),
     ...sessionTargets(r.sessions),
+    ...meteringTargets(r.metering),
   ];
 }
 
@@ -328,6 +335,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...networkMethod(r.network),
     ...wakeMethod(r.wake),
     ...sessionMethod(r.sessions),
+    ...meteringMethod(r.metering),
     '',
   );
 
@@ -420,5 +428,6 @@ function analysis(r: BenchResults): string[] {
   paragraphs.push(...networkAnalysis(r));
   paragraphs.push(...wakeAnalysis(r));
   paragraphs.push(...sessionAnalysis(r));
+  paragraphs.push(meteringAnalysis(r.metering));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

@@ -8,8 +8,9 @@ import Database from 'better-sqlite3';
  * sprite, and downloads from a server beyond the host by a sprite next to the host itself
  * (bench/network.ts), then warm and cold wakes next to an exec on a running sprite and a cold
  * create, and the memory sleeping sprites hold (bench/wake.ts), then attaching to a session next to a new exec and what idle
- * sessions cost (bench/sessions.ts), prints the results and rewrites BENCHMARKS.md. `npm run bench -- cli` (or `-- sessions`)
- * measures only that part and prints it, leaving BENCHMARKS.md alone. Everything it made
+ * sessions cost (bench/sessions.ts), then the usage sampler's CPU (bench/metering.ts), prints the results and rewrites
+ * BENCHMARKS.md. `npm run bench -- cli` (or `-- sessions`, `-- metering`) measures only that part and prints it, leaving
+ * BENCHMARKS.md alone. Everything it made
  * (sprites, containers, cgroups, the pool, the data dir, the download server's namespace) is removed at the end, also when it
  * fails or is interrupted.
  */
@@ -35,6 +36,8 @@ import { sampleRoundRobin, summarize } from './stats.js';
 import { sessionRatios, sessionRows, sessionTargets, sessionValueRows } from './sessions-report.js';
 import { SessionsBench } from './sessions.js';
 import { WakeBench } from './wake.js';
+import { MeteringBench } from './metering.js';
+import { meteringRatios, meteringRows, meteringTargets } from './metering-report.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -51,12 +54,15 @@ const { values: flags, positionals } = parseArgs({
     'session-iterations': { type: 'string', default: '30' },
     'idle-sessions': { type: 'string', default: '50' },
     'idle-window-s': { type: 'string', default: '60' },
+    'metering-empty-cgroups': { type: 'string', default: '200' },
+    'metering-sprites': { type: 'string', default: '20' },
+    'metering-samples': { type: 'string', default: '20' },
     'no-write': { type: 'boolean', default: false },
   },
 });
 const part = positionals[0];
-if (positionals.length > 1 || (part !== undefined && part !== 'cli' && part !== 'sessions')) {
-  process.stderr.write('bench: the parts that run alone are `cli` and `sessions` (npm run bench -- cli)\n');
+if (positionals.length > 1 || (part !== undefined && part !== 'cli' && part !== 'sessions' && part !== 'metering')) {
+  process.stderr.write('bench: the parts that run alone are `cli`, `sessions` and `metering` (npm run bench -- cli)\n');
   process.exit(2);
 }
 const createN = positiveInt(flags['create-iterations'], 'create-iterations');
@@ -71,6 +77,9 @@ const memorySprites = positiveInt(flags['memory-sprites'], 'memory-sprites');
 const sessionN = positiveInt(flags['session-iterations'], 'session-iterations');
 const idleSessions = positiveInt(flags['idle-sessions'], 'idle-sessions');
 const idleWindowMs = positiveInt(flags['idle-window-s'], 'idle-window-s') * 1000;
+const meteringEmptyN = positiveInt(flags['metering-empty-cgroups'], 'metering-empty-cgroups');
+const meteringSpriteN = positiveInt(flags['metering-sprites'], 'metering-sprites');
+const meteringSamples = positiveInt(flags['metering-samples'], 'metering-samples');
 
 function positiveInt(raw: string, what: string): number {
   const n = Number(raw);
@@ -103,6 +112,7 @@ let checkpointBench: CheckpointBench | undefined;
 let networkBench: NetworkBench | undefined;
 let wakeBench: WakeBench | undefined;
 let sessionsBench: SessionsBench | undefined;
+let meteringBench: MeteringBench | undefined;
 let origin: Origin | undefined;
 let cleaning: Promise<void> | undefined;
 // A property, not a `let`: the compiler cannot see the signal handler's write to a local.
@@ -116,6 +126,7 @@ function cleanup(): Promise<void> {
     await networkBench?.cleanup().catch((error: unknown) => log(`network bench cleanup: ${String(error)}`));
     await wakeBench?.cleanup().catch((error: unknown) => log(`wake bench cleanup: ${String(error)}`));
     await sessionsBench?.cleanup().catch((error: unknown) => log(`sessions bench cleanup: ${String(error)}`));
+    await meteringBench?.cleanup().catch((error: unknown) => log(`metering bench cleanup: ${String(error)}`));
     if (server !== undefined) {
       const running = server;
       // A server that does not stop on SIGTERM within 15 s is killed.
@@ -221,6 +232,9 @@ async function main(): Promise<BenchResults> {
   sessionsBench = new SessionsBench({ hob, sdk, url, token, prefix, dataDir, attachN: sessionN, idleSessions, windowMs: idleWindowMs, log });
   const sessions = await sessionsBench.run();
 
+  // On the cold server still: no spare boots in the background to compete for the CPUs.
+  const metering = await measureMeteringOn(hob);
+
   // On the cold server still: no spare boots in the background, and forks never take one.
   checkpointBench = new CheckpointBench({ hob, sdk, dataDir, prefix, logFile: server.logFile, n: checkpointN, copyN, log });
   const checkpoints = await checkpointBench.run();
@@ -260,6 +274,7 @@ async function main(): Promise<BenchResults> {
     network,
     wake,
     sessions,
+    metering,
   };
 }
 
@@ -292,12 +307,31 @@ async function mainSessions(): Promise<string> {
   return renderTables(sessionRows(s), sessionRatios(s, ratio), sessionTargets(s), undefined, [], [sessionValueRows(s)]);
 }
 
+async function measureMeteringOn(hob: HobClient) {
+  meteringBench = new MeteringBench({ hob, dataDir, prefix, runDir, fakeN: meteringEmptyN, realN: meteringSpriteN, ticks: meteringSamples, log });
+  const results = await meteringBench.run();
+  await meteringBench.cleanup();
+  return results;
+}
+
+/** `npm run bench -- metering`: a server, running sprites and empty cgroups, and the usage sampler measured over them. */
+async function mainMetering(): Promise<string> {
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0'] });
+  log(`private server at ${server.url}, container prefix ${prefix}, data dir ${dataDir}`);
+  const hob = new HobClient({ url: server.url, token: server.token });
+  await ensureImage(hob, 'tiny');
+  const metering = await measureMeteringOn(hob);
+  return renderTables(meteringRows(metering), meteringRatios(metering, ratio), meteringTargets(metering));
+}
+
 let exitCode = 0;
 try {
   if (part === 'cli') {
     process.stdout.write(await mainCli());
   } else if (part === 'sessions') {
     process.stdout.write(await mainSessions());
+  } else if (part === 'metering') {
+    process.stdout.write(await mainMetering());
   } else {
     const results = await main();
     process.stdout.write(renderConsole(results));

@@ -20,6 +20,7 @@ import { registerUrl } from './commands/url/index.js';
 import { registerProxy } from './commands/proxy/index.js';
 import { registerPolicy } from './commands/policy/index.js';
 import { registerAttach, registerSessions } from './commands/session/index.js';
+import { registerUsage } from './commands/usage/index.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctx = new CliContext(process.env, process.cwd());
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<void> {
   registerUrl(program, ctx);
   registerProxy(program, ctx);
   registerPolicy(program, ctx);
+  registerUsage(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -17,6 +17,9 @@ import type {
   ProgressEvent,
   SessionKillEventJson,
   SessionListResponse,
+  ServerUsageJson,
+  SpriteUsageJson,
+  UsageQueryJson,
   SpriteJson,
   SpriteSourceJson,
   UpdateSpriteBody,
@@ -191,6 +194,16 @@ export class HobClient {
     return this.call(routes.diffCheckpoints, `${checkpointPath(name, from)}/diff${suffix}`);
   }
 
+  /** A sprite's usage and cost over a range of time (default: the last day). */
+  getSpriteUsage(name: string, query: UsageQueryJson = {}): Promise<SpriteUsageJson> {
+    return this.call(routes.getSpriteUsage, `/v1/sprites/${encodeURIComponent(name)}/usage${usageQuery(query)}`);
+  }
+
+  /** Every sprite's usage and cost over a range of time, destroyed ones included. */
+  getUsage(query: UsageQueryJson = {}): Promise<ServerUsageJson> {
+    return this.call(routes.getUsage, `/v1/usage${usageQuery(query)}`);
+  }
+
   async listImages(): Promise<ImageJson[]> {
     return (await this.call(routes.listImages, '/v1/images')).images;
   }
@@ -321,6 +334,14 @@ function checkpointsPath(name: string): string {
 
 function checkpointPath(name: string, id: string): string {
   return `${checkpointsPath(name)}/${encodeURIComponent(id)}`;
+}
+
+function usageQuery(query: UsageQueryJson): string {
+  const params = new URLSearchParams();
+  if (query.from !== undefined) params.set('from', query.from);
+  if (query.to !== undefined) params.set('to', query.to);
+  if (query.step !== undefined) params.set('step', query.step);
+  return params.size > 0 ? `?${params.toString()}` : '';
 }
 
 async function readProgress(response: IncomingMessage, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {

@@ -34,6 +34,10 @@ import type { SpriteView } from './api/sprite-json.js';
 import { registerSleepRoutes } from './api/sleep.js';
 import { registerSpriteRoutes } from './api/sprites.js';
 import { installValidation } from './api/validation.js';
+import { registerMetricsRoute, timeApiRequests } from './api/metrics.js';
+import { registerUsageRoutes } from './api/usage.js';
+import type { ServerMetrics } from './metering/metrics.js';
+import type { UsageReports } from './metering/reports.js';
 
 export interface AppDeps {
   config: ServerConfig;
@@ -53,6 +57,10 @@ export interface AppDeps {
   spriteAddress: (spriteId: string) => string | null;
   /** The pool, for the health route's disk report. */
   pool: BtrfsPool;
+  /** Usage and cost as the API reports them. */
+  usageReports: UsageReports;
+  /** The /metrics registry, and the API's own latency histogram. */
+  metrics: ServerMetrics;
   /** Key of sprite URL sign-in cookies; kept in the data dir so sign-ins survive a restart. Default: a fresh one. */
   signinKey?: Buffer;
 }
@@ -97,7 +105,7 @@ export function createApp(deps: AppDeps): App {
     frameworkErrors: replyWithError,
   });
   const upgradeRoutes: UpgradeRoute[] = [
-    execUpgradeRoute({ registry, lifecycle, relays }), sessionAttachUpgradeRoute({ registry, lifecycle, relays }), proxyUpgradeRoute({ registry, lifecycle, relays }),
+    execUpgradeRoute({ registry, lifecycle, relays, metrics: deps.metrics }), sessionAttachUpgradeRoute({ registry, lifecycle, relays }), proxyUpgradeRoute({ registry, lifecycle, relays }),
     portsWatchUpgradeRoute({ lifecycle, relays }),
   ];
   const routes: App['routes'] = upgradeRoutes.map((route) => ({ method: 'WS', path: route.path }));
@@ -108,6 +116,7 @@ export function createApp(deps: AppDeps): App {
   });
   installErrorHandling(fastify);
   installValidation(fastify);
+  timeApiRequests(fastify, deps.metrics);
   acceptJsonBodies(fastify, deps.config.maxBodyBytes);
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public !== true) authenticate(request.headers, deps.tokens);
@@ -130,8 +139,10 @@ export function createApp(deps: AppDeps): App {
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerPolicyRoutes(fastify, { registry, network: deps.network });
   registerExecSessionRoutes(fastify, { registry, lifecycle });
-  registerHttpExecRoute(fastify, { registry, lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
+  registerHttpExecRoute(fastify, { registry, lifecycle, metrics: deps.metrics, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
+  registerUsageRoutes(fastify, { registry, reports: deps.usageReports });
+  registerMetricsRoute(fastify, deps.metrics);
 
   const api = upgradeRouter({ tokens, log }, upgradeRoutes);
   fastify.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -10,6 +10,8 @@ import { NetworkPolicy } from '../shared/schemas/policy.js';
 import { parseCidr, type Cidr } from './network/ipv4.js';
 import type { Policy } from './network/policy/rules.js';
 import type { SleepPolicy } from './sprites/sleeper.js';
+import { LIST_PRICES, loadPriceFile, type Prices } from './metering/prices.js';
+import { parseSpanMs } from '../shared/span.js';
 
 /**
  * Everything the server process is configured with, resolved once from flags, environment and
@@ -73,6 +75,8 @@ export interface ServerConfig {
    * every sprite that has not been given its own. Default `{"rules": []}`: no enforcement.
    */
   readonly defaultNetworkPolicy: Policy;
+  /** How usage is sampled, kept and priced. */
+  readonly metering: MeteringConfig;
   /** `--log-level` / HOB_LOG_LEVEL: trace, debug, info, warn, error, fatal or silent. Default info. */
   readonly logLevel: string;
   /**
@@ -83,6 +87,15 @@ export interface ServerConfig {
 }
 
 export type LogFormat = 'json' | 'pretty';
+
+export interface MeteringConfig {
+  /** `--usage-sample-interval` / HOB_USAGE_SAMPLE_INTERVAL; how often each sprite's CPU, memory and storage are read. Default 5s. */
+  readonly sampleIntervalMs: number;
+  /** `--usage-retention` / HOB_USAGE_RETENTION; per-minute usage is kept this long, then folded into hours. Default 7d. */
+  readonly minuteRetentionMs: number;
+  /** `--price-file` / HOB_PRICE_FILE; a JSON file of prices (metering/prices.ts). Default: Sprites' list prices. */
+  readonly prices: Prices;
+}
 
 export interface ServeFlags {
   listen?: string;
@@ -102,6 +115,9 @@ export interface ServeFlags {
   defaultNetworkPolicy?: string;
   logLevel?: string;
   logFormat?: string;
+  usageSampleInterval?: string;
+  usageRetention?: string;
+  priceFile?: string;
 }
 
 /** A setting as the user gave it, with the flag or variable it came from, so an error can name it. */
@@ -142,6 +158,13 @@ function positiveNumber(value: Setting): number {
 function duration(value: Setting): number {
   const ms = parseDurationMs(value.value.trim());
   if (ms === undefined) throw invalid(value, 'a duration such as 30s, 15m or 1h30m (a bare number is seconds; 0 turns it off)');
+  return Math.round(ms);
+}
+
+/** A duration that may be given in days (`7d`), within bounds said in words as `bounds`. */
+function span(value: Setting, minMs: number, maxMs: number, bounds: string): number {
+  const ms = parseSpanMs(value.value);
+  if (ms === undefined || ms < minMs || ms > maxMs) throw invalid(value, `a duration ${bounds}`);
   return Math.round(ms);
 }
 
@@ -199,6 +222,10 @@ function networkPolicyFile(file: Setting | undefined): Policy {
   return parsed;
 }
 
+function priceFile(file: Setting | undefined): Prices {
+  return file === undefined ? LIST_PRICES : loadPriceFile(file.value, file.source);
+}
+
 /** `stdoutIsTerminal` picks the log format when neither flag nor environment does. */
 export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, stdoutIsTerminal = false): ServerConfig {
   const listen = parseListen(setting(flags.listen, '--listen', env.HOB_LISTEN, 'HOB_LISTEN', '127.0.0.1:7070'));
@@ -236,6 +263,11 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, s
     spriteNetwork: ipv4Range(setting(flags.spriteNetwork, '--sprite-network', env.HOB_SPRITE_NETWORK, 'HOB_SPRITE_NETWORK', '10.208.0.0/12')),
     dnsUpstreams: dnsUpstreams(given(flags.dnsUpstream, '--dns-upstream', env.HOB_DNS_UPSTREAM, 'HOB_DNS_UPSTREAM')),
     defaultNetworkPolicy: networkPolicyFile(given(flags.defaultNetworkPolicy, '--default-network-policy', env.HOB_DEFAULT_NETWORK_POLICY, 'HOB_DEFAULT_NETWORK_POLICY')),
+    metering: Object.freeze({
+      sampleIntervalMs: span(setting(flags.usageSampleInterval, '--usage-sample-interval', env.HOB_USAGE_SAMPLE_INTERVAL, 'HOB_USAGE_SAMPLE_INTERVAL', '5s'), 100, 60_000, 'from 100ms to 1m, such as 5s'),
+      minuteRetentionMs: span(setting(flags.usageRetention, '--usage-retention', env.HOB_USAGE_RETENTION, 'HOB_USAGE_RETENTION', '7d'), 3_600_000, 366 * 86_400_000, 'from 1h to 366d, such as 7d'),
+      prices: priceFile(given(flags.priceFile, '--price-file', env.HOB_PRICE_FILE, 'HOB_PRICE_FILE')),
+    }),
     logLevel: logLevel(setting(flags.logLevel, '--log-level', env.HOB_LOG_LEVEL, 'HOB_LOG_LEVEL', 'info')),
     logFormat: logFormat(given(flags.logFormat, '--log-format', env.HOB_LOG_FORMAT, 'HOB_LOG_FORMAT'), stdoutIsTerminal),
   });

@@ -32,6 +32,12 @@ import { serveLiveSprites } from './sprite-api/reconcile.js';
 import { SpriteApiSockets } from './sprite-api/sockets.js';
 import { TaskStore } from './store/tasks.js';
 import { TaskBook } from './tasks/book.js';
+import { CgroupReader } from './metering/cgroups.js';
+import { UsageCompactor } from './metering/compactor.js';
+import { ServerMetrics } from './metering/metrics.js';
+import { UsageReports } from './metering/reports.js';
+import { UsageSampler } from './metering/sampler.js';
+import { UsageStore } from './store/usage.js';
 
 /** Every long-lived part of the server, built once, each given exactly the parts it uses. */
 export interface Services {
@@ -55,6 +61,12 @@ export interface Services {
   creator: SpriteCreator;
   /** Puts idle sprites to sleep once started. */
   sleeper: Sleeper;
+  /** Samples every sprite's usage once started. */
+  usageSampler: UsageSampler;
+  /** Folds old per-minute usage into hours once started. */
+  usageCompactor: UsageCompactor;
+  usageReports: UsageReports;
+  metrics: ServerMetrics;
   /** Key of sprite URL sign-in cookies, kept in the data dir so sign-ins survive restarts. */
   signinKey: Buffer;
   /** Makes the store agree with what really runs; called once before the API listens. */
@@ -120,7 +132,19 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     dataDir: config.dataDir,
     log,
   });
-  const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
+  const usage = new UsageStore(db);
+  const usageSampler = new UsageSampler({
+    sprites: () => registry.store.meterable(),
+    cgroupOf: (spriteId) => runtime.cgroupPath(registry.containerId({ id: spriteId })),
+    cgroups: new CgroupReader(),
+    hotStorage: () => pool.qgroupReader(1),
+    store: usage,
+    prices: config.metering.prices,
+    intervalMs: config.metering.sampleIntervalMs,
+    log,
+  });
+  const metrics = new ServerMetrics({ sprites: () => usageSampler.snapshot(), processMetrics: true });
+  const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log, onWake: (from, durationMs) => metrics.wakeDuration.observe({ from }, durationMs / 1000) });
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: new CheckpointStore(db), pool, runtime, sandboxRootUid: config.uidOffset, log });
   const spriteApiApp = createSpriteApiApp({
     tasks,
@@ -183,6 +207,10 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     spares,
     creator,
     sleeper,
+    usageSampler,
+    usageCompactor: new UsageCompactor({ store: usage, retentionMs: config.metering.minuteRetentionMs, log }),
+    usageReports: new UsageReports({ store: usage, prices: config.metering.prices }),
+    metrics,
     reconcile: async () => {
       await reconcile({ registry, sandboxes, checkpoints, runtime, pool, network, containerPrefix: config.containerPrefix, log });
       await serveLiveSprites({ runtime, registry, sockets: spriteApi, containerPrefix: config.containerPrefix });

@@ -48,6 +48,8 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
 
   spares.refill();
   services.sleeper.start();
+  services.usageSampler.start();
+  services.usageCompactor.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -79,6 +81,9 @@ export async function startServer(config: ServerConfig, options: { distDir: stri
         await registry.drain();
         services.tasks.close();
         await services.network.close();
+        // Usage up to this moment is kept before the store closes.
+        services.usageSampler.stop();
+        await services.usageCompactor.stop();
         db.close();
       })();
       return closing;

@@ -13,6 +13,7 @@ import type * as sessions from './schemas/sessions.js';
 import type * as spriteApi from './schemas/sprite-api.js';
 import type * as sprites from './schemas/sprites.js';
 import type * as system from './schemas/system.js';
+import type * as usage from './schemas/usage.js';
 import { ROUTES } from './schemas/routes.js';
 
 export { LIST_MAX_RESULTS } from './schemas/sprites.js';
@@ -50,6 +51,12 @@ export type NetworkPolicyJson = Static<typeof policy.NetworkPolicy>;
 
 export type TaskJson = Static<typeof spriteApi.Task>;
 export type TaskListJson = Static<typeof spriteApi.TaskList>;
+
+export type UsageAmountsJson = Static<typeof usage.UsageAmounts>;
+export type UsagePointJson = Static<typeof usage.UsagePoint>;
+export type SpriteUsageJson = Static<typeof usage.SpriteUsage>;
+export type ServerUsageJson = Static<typeof usage.ServerUsage>;
+export type UsageQueryJson = Static<typeof usage.UsageQuery>;
 
 export type HealthJson = Static<typeof system.Health>;
 export type StorageHealthJson = Static<typeof system.StorageHealth>;

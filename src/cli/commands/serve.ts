@@ -20,6 +20,9 @@ export function registerServe(program: Command): void {
     .option('--sprite-network <cidr>', "IPv4 range this server takes a /20 of for sprite links (default 10.208.0.0/12)")
     .option('--dns-upstream <addrs>', "resolvers the sprites' DNS forwarder asks, ADDR[:PORT],... (default: the host's /etc/resolv.conf)")
     .option('--default-network-policy <file>', 'JSON network policy ({"rules":[...]}) for sprites that have not been given one (env HOB_DEFAULT_NETWORK_POLICY; default: none)')
+    .option('--usage-sample-interval <duration>', "how often each sprite's CPU, memory and storage are sampled (env HOB_USAGE_SAMPLE_INTERVAL; default 5s)")
+    .option('--usage-retention <duration>', 'per-minute usage is kept this long, then folded into hours (env HOB_USAGE_RETENTION; default 7d)')
+    .option('--price-file <file>', "JSON prices of usage (env HOB_PRICE_FILE; default Sprites' list prices; README: Usage and cost)")
     .option('--log-level <level>', 'trace, debug, info, warn or error (default info)')
     .option('--log-format <format>', 'json or pretty (env HOB_LOG_FORMAT; default pretty on a terminal, json otherwise)')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
@@ -45,6 +48,9 @@ export function registerServe(program: Command): void {
           defaultNetworkPolicy: flags.defaultNetworkPolicy as string | undefined,
           logLevel: flags.logLevel as string | undefined,
           logFormat: flags.logFormat as string | undefined,
+          usageSampleInterval: flags.usageSampleInterval as string | undefined,
+          usageRetention: flags.usageRetention as string | undefined,
+          priceFile: flags.priceFile as string | undefined,
         },
         process.env,
         process.stdout.isTTY,

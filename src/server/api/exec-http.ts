@@ -6,6 +6,7 @@ import { HobError } from '../../shared/errors.js';
 import { parseExecQuery } from '../../shared/exec-request.js';
 import { StreamId, decodeFrame, encodeExitFrame, encodeFrame } from '../../shared/frames.js';
 import { routes } from '../../shared/schemas/routes.js';
+import type { ExecMetrics } from '../metering/metrics.js';
 import { execForSprite } from '../sprites/exec-defaults.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
@@ -31,7 +32,10 @@ interface NameParams {
  * and followed by a short pause; that is the protocol's limit, and why WebSocket exec is preferred.
  * Without `cmd` in the query the body is a JSON command instead, answered as JSON (exec-json.ts).
  */
-export function registerHttpExecRoute(app: FastifyInstance, deps: { registry: SpriteRegistry; lifecycle: SpriteLifecycle; maxExecBodyBytes: number; maxJsonBodyBytes: number }): void {
+export function registerHttpExecRoute(
+  app: FastifyInstance,
+  deps: { registry: SpriteRegistry; lifecycle: SpriteLifecycle; metrics: ExecMetrics; maxExecBodyBytes: number; maxJsonBodyBytes: number },
+): void {
   void app.register((raw, _options, done) => {
     acceptRawBodies(raw);
     raw.post<{ Params: NameParams }>(
@@ -40,17 +44,21 @@ export function registerHttpExecRoute(app: FastifyInstance, deps: { registry: Sp
       async (request, reply) => {
         const params = new URL(request.url, 'http://hob').searchParams;
         const body = request.body as Readable | undefined; // the raw parser passes the request stream
+        const timed = deps.metrics.execStarted('http');
         if (wantsJsonExec(params)) {
           const exec = execForSprite(deps.registry.get(request.params.name), await parseJsonExec(body, deps.maxJsonBodyBytes));
           const gone = clientGoneSignal(reply);
           const agent = await deps.lifecycle.withAgent(request.params.name, (link) => link.openExecSocket(exec));
-          return collectJsonExec(agent, gone);
+          const result = await collectJsonExec(agent, gone);
+          timed();
+          return result;
         }
         const query = parseExecQuery(params);
         if (query.tty) throw new HobError('bad_request', 'HTTP exec cannot run a TTY; use the WebSocket exec');
         const exec = execForSprite(deps.registry.get(request.params.name), { ...query, stdin: body !== undefined && params.get('stdin') === 'true' });
         const agent = await deps.lifecycle.withAgent(request.params.name, (link) => link.openExecSocket(exec));
         deps.lifecycle.holdWhileOpen(request.params.name, reply.raw);
+        reply.raw.once('close', timed);
         streamFrames(reply, agent);
         if (exec.stdin && body !== undefined) pumpStdin(body, agent);
       },

@@ -1,4 +1,5 @@
 import { parseExecQuery } from '../../shared/exec-request.js';
+import type { ExecMetrics } from '../metering/metrics.js';
 import { execForSprite } from '../sprites/exec-defaults.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
@@ -36,7 +37,7 @@ async function attach(deps: ExecRouteDeps, name: string, id: string): Promise<Up
  * the relay then carries the stream untouched. The legacy attach form, `/exec?id=` with no
  * command, attaches as `/exec/{id}` does.
  */
-export function execUpgradeRoute(deps: ExecRouteDeps): UpgradeRoute {
+export function execUpgradeRoute(deps: ExecRouteDeps & { metrics: ExecMetrics }): UpgradeRoute {
   return agentRelayRoute(
     {
       path: EXEC_WS_ROUTE,
@@ -48,7 +49,9 @@ export function execUpgradeRoute(deps: ExecRouteDeps): UpgradeRoute {
         if (legacyId !== null && !url.searchParams.has('cmd') && !url.searchParams.has('path')) return attach(deps, name, legacyId);
         const request = parseExecQuery(url.searchParams);
         const exec = execForSprite(deps.registry.get(name), request);
+        const timed = deps.metrics.execStarted('websocket');
         const upgraded = await deps.lifecycle.withAgent(name, (link) => link.openExec(exec));
+        upgraded.socket.once('close', timed);
         // An attached client keeps the sprite awake, however quiet the command.
         deps.lifecycle.holdWhileOpen(name, upgraded.socket);
         return upgraded;

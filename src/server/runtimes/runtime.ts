@@ -77,6 +77,12 @@ export interface Runtime {
    * directory for containers; a VM backend would hand out a vsock or virtio-serial stream.
    */
   agentTransport(sandbox: Pick<SandboxSpec, 'runDir'>): AgentTransport;
+  /**
+   * The cgroup holding every process of a sandbox, relative to the root of each cgroup
+   * hierarchy, where metering reads its CPU and memory; null if the backend keeps none on this
+   * host (a VM is metered from outside its guest).
+   */
+  cgroupPath(id: string): string | null;
   /** Every sandbox this runtime holds on this host whose id starts with `prefix`. */
   list(prefix: string): Promise<{ id: string; state: SandboxState }[]>;
 }

@@ -22,6 +22,8 @@ export interface LifecycleDeps {
   sandboxes: SpriteSandboxes;
   runtime: Runtime;
   log: Logger;
+  /** Told how long each wake took (for the wake-time histogram of /metrics). */
+  onWake?: (from: 'warm' | 'cold', durationMs: number) => void;
 }
 
 /** How long a live agent under memory pressure may take to answer whether it is still there. */
@@ -73,7 +75,10 @@ export class SpriteLifecycle {
         throw new HobError('conflict', busyMessage(name, record.state));
       }
       this.deps.registry.activity.touch(name);
-      this.deps.log.info({ sprite: name, from: record.state === 'warm' ? 'warm' : 'cold', ms: Math.round(performance.now() - startedAt) }, 'sprite woke');
+      const from = record.state === 'warm' ? 'warm' : 'cold';
+      const durationMs = performance.now() - startedAt;
+      this.deps.onWake?.(from, durationMs);
+      this.deps.log.info({ sprite: name, from, ms: Math.round(durationMs) }, 'sprite woke');
       return this.deps.registry.get(name);
     });
   }

@@ -84,6 +84,41 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sprites ADD COLUMN last_warming_at TEXT;
   `,
+  // Usage outlives its sprite (it was spent), so none of these refer to the sprites table.
+  `
+  CREATE TABLE usage_buckets (
+    sprite_id TEXT NOT NULL,
+    bucket_start INTEGER NOT NULL,
+    bucket_seconds INTEGER NOT NULL,
+    covered_from REAL NOT NULL,
+    covered_until REAL NOT NULL,
+    running_seconds REAL NOT NULL,
+    cpu_seconds REAL NOT NULL,
+    billed_cpu_seconds REAL NOT NULL,
+    memory_gb_seconds REAL NOT NULL,
+    memory_peak_bytes REAL NOT NULL,
+    billed_memory_gb_seconds REAL NOT NULL,
+    hot_storage_gb_seconds REAL NOT NULL,
+    storage_gb_seconds REAL NOT NULL,
+    cost_cpu REAL NOT NULL,
+    cost_memory REAL NOT NULL,
+    cost_hot_storage REAL NOT NULL,
+    cost_storage REAL NOT NULL,
+    PRIMARY KEY (sprite_id, bucket_start, bucket_seconds)
+  ) WITHOUT ROWID;
+  CREATE INDEX usage_buckets_by_time ON usage_buckets (bucket_start);
+  CREATE TABLE usage_daily (
+    sprite_id TEXT NOT NULL,
+    day_start INTEGER NOT NULL,
+    cost REAL NOT NULL,
+    PRIMARY KEY (sprite_id, day_start)
+  ) WITHOUT ROWID;
+  CREATE INDEX usage_daily_by_day ON usage_daily (day_start);
+  CREATE TABLE usage_sprites (
+    sprite_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+  );
+  `,
 ];
 
 export function openDatabase(path: string): Db {

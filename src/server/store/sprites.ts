@@ -42,6 +42,8 @@ export interface SpriteRecord {
   restoringTo: string | null;
 }
 
+export type MeterableSprite = Pick<SpriteRecord, 'id' | 'name' | 'state' | 'qgroup' | 'lastRunningAt' | 'lastWarmingAt' | 'updatedAt'>;
+
 interface Row {
   id: string;
   name: string;
@@ -161,6 +163,16 @@ export class SpriteStore {
   awake(): SpriteRecord[] {
     const rows = this.db.prepare(`SELECT * FROM sprites WHERE state IN ('running', 'warm')`).all() as Row[]; // SELECT * of this table
     return rows.map(fromRow);
+  }
+
+  /** What metering reads of every user's sprite at each sample, spares left out: no JSON column is parsed. */
+  meterable(): MeterableSprite[] {
+    return this.db
+      .prepare(
+        `SELECT id, name, state, qgroup, last_running_at AS lastRunningAt, last_warming_at AS lastWarmingAt, updated_at AS updatedAt
+         FROM sprites WHERE state NOT IN ('spare', 'spare-booting')`,
+      )
+      .all() as MeterableSprite[]; // the columns selected, named as the fields
   }
 
   /** A page of sprites ordered by name, starting after `after`; fetches one extra row to tell if more follow. */

@@ -24,6 +24,11 @@ import type { SpriteRecord, SpriteState } from '../store/sprites.js';
 import { SpriteStore } from '../store/sprites.js';
 import { TokenStore } from '../store/tokens.js';
 import type { BtrfsPool } from '../volumes/pool.js';
+import { ServerMetrics } from '../metering/metrics.js';
+import { LIST_PRICES } from '../metering/prices.js';
+import { UsageReports } from '../metering/reports.js';
+import type { SpriteMeterSnapshot } from '../metering/sampler.js';
+import { UsageStore } from '../store/usage.js';
 
 /** A runtime with no sandboxes: it records what it is asked, and no agent ever answers. */
 export class FakeRuntime implements Runtime {
@@ -72,6 +77,10 @@ export class FakeRuntime implements Runtime {
     return Promise.resolve([]);
   }
 
+  cgroupPath(): null {
+    return null;
+  }
+
   private record(call: string): Promise<void> {
     this.calls.push(call);
     return Promise.resolve();
@@ -81,6 +90,10 @@ export class FakeRuntime implements Runtime {
 export interface InProcessApp {
   app: App;
   token: string;
+  /** The usage store the API reports from, for tests to record usage into. */
+  usageStore: UsageStore;
+  /** What /metrics says of each sprite: the sampler's last look, here whatever a test puts in. */
+  meterSnapshot: SpriteMeterSnapshot[];
   runtime: FakeRuntime;
   registry: SpriteRegistry;
   checkpointStore: CheckpointStore;
@@ -140,10 +153,32 @@ export function inProcessApp(): InProcessApp {
       return Promise.resolve();
     },
   };
-  const app = createApp({ config, log, tokens, images, pool, registry, lifecycle, creator, checkpoints, network: policyRoutes, runtimeName: runtime.name, exclusiveBytes: () => 4096, spriteAddress: () => null });
+  const usageStore = new UsageStore(db);
+  const usageReports = new UsageReports({ store: usageStore, prices: LIST_PRICES });
+  const meterSnapshot: SpriteMeterSnapshot[] = [];
+  const metrics = new ServerMetrics({ sprites: () => meterSnapshot, processMetrics: false });
+  const app = createApp({
+    config,
+    log,
+    tokens,
+    images,
+    pool,
+    registry,
+    lifecycle,
+    creator,
+    checkpoints,
+    network: policyRoutes,
+    runtimeName: runtime.name,
+    exclusiveBytes: () => 4096,
+    spriteAddress: () => null,
+    usageReports,
+    metrics,
+  });
   return {
     app,
     token,
+    usageStore,
+    meterSnapshot,
     runtime,
     registry,
     checkpointStore,

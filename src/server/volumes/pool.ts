@@ -177,9 +177,19 @@ export class BtrfsPool {
    * walk. Null when quotas are off or btrfs marks its counts inconsistent.
    */
   qgroupBytes(level: 0 | 1, id: number): number | null {
-    if (!this.quotasEnabled || this.readSysfs('qgroups/inconsistent') !== '0') return null;
-    const bytes = this.readSysfs(`qgroups/${level}_${id}/exclusive`);
-    return bytes === undefined ? null : Number(bytes);
+    return this.qgroupReader(level)(id);
+  }
+
+  /**
+   * Reads the bytes of many quota groups (metering samples every sprite): whether the counts
+   * can be trusted is read once, and each group costs one small sysfs read.
+   */
+  qgroupReader(level: 0 | 1): (id: number) => number | null {
+    if (!this.quotasEnabled || this.readSysfs('qgroups/inconsistent') !== '0') return () => null;
+    return (id) => {
+      const bytes = this.readSysfs(`qgroups/${level}_${id}/exclusive`);
+      return bytes === undefined ? null : Number(bytes);
+    };
   }
 
   private readSysfs(relative: string): string | undefined {

@@ -10,6 +10,7 @@ import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, Sprite, Update
 import { ExecSessionList, SESSION_ATTACH_DESCRIPTION, SessionKillEvent, SessionKillQuery, SessionParams } from './sessions.js';
 import { CheckResponse, RestartResponse, SleepBody } from './sleep.js';
 import { Health, OpenApiDocument } from './system.js';
+import { ServerUsage, SpriteUsage, UsageQuery } from './usage.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -29,7 +30,7 @@ export type SuccessResponse =
       readonly created?: string;
     }
   | { readonly status: 200; readonly description: string; readonly stream: 'application/x-ndjson'; readonly lines: TSchema }
-  | { readonly status: 200; readonly description: string; readonly stream: 'application/octet-stream'; readonly alternative?: JsonAlternative }
+  | { readonly status: 200; readonly description: string; readonly stream: 'application/octet-stream' | 'text/plain'; readonly alternative?: JsonAlternative }
   | { readonly status: 204; readonly description: string }
   | { readonly status: 101; readonly description: string; readonly messages?: TSchema };
 
@@ -344,6 +345,28 @@ export const routes = {
     response: { status: 204, description: 'Replaced; no body.' },
     errors: ['bad_request', 'invalid_name', 'not_found', 'body_too_large'],
   }),
+  getSpriteUsage: route({
+    id: 'getSpriteUsage',
+    method: 'GET',
+    path: '/v1/sprites/:name/usage',
+    summary: "A sprite's usage and cost over time (Hob extension)",
+    description:
+      'CPU, memory and storage the sprite used, and what they cost at the server\'s prices, in steps from `from` to `to`. Only a sprite that exists now is answered, with its own usage; a destroyed sprite\'s usage stays in GET /v1/usage.',
+    params: NameParams,
+    querystring: UsageQuery,
+    response: { status: 200, description: 'Its usage.', json: SpriteUsage },
+    errors: ['bad_request', 'invalid_name', 'not_found'],
+  }),
+  getUsage: route({
+    id: 'getUsage',
+    method: 'GET',
+    path: '/v1/usage',
+    summary: 'Usage and cost of every sprite over time (Hob extension)',
+    description: 'The server\'s totals and points, in the shape of a sprite\'s usage, with each sprite\'s totals; sprites destroyed since are listed with `deleted: true`.',
+    querystring: UsageQuery,
+    response: { status: 200, description: 'The usage.', json: ServerUsage },
+    errors: ['bad_request'],
+  }),
   listImages: route({
     id: 'listImages',
     method: 'GET',
@@ -396,6 +419,16 @@ export const routes = {
     path: '/v1/health',
     summary: 'Whether the server answers, and its version',
     response: { status: 200, description: 'It answers.', json: Health },
+    errors: [],
+  }),
+  metrics: route({
+    id: 'metrics',
+    method: 'GET',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    description:
+      'In the Prometheus text format, for a scraper that sends the API token (`authorization: {credentials: <token>}` in its scrape config). Per sprite: `hob_sprite_cpu_seconds_total`, `hob_sprite_memory_bytes`, `hob_sprite_hot_storage_bytes`, `hob_sprite_status`; `hob_sprites` by status; histograms `hob_api_request_duration_seconds`, `hob_exec_round_trip_seconds`, `hob_wake_duration_seconds`; and the process\'s own (`process_*`, `nodejs_*`).',
+    response: { status: 200, description: 'The metrics.', stream: 'text/plain' },
     errors: [],
   }),
   openapi: route({

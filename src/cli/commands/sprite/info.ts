@@ -3,6 +3,7 @@ import type { HealthJson, SpriteJson } from '../../../shared/protocol.js';
 import type { CliContext } from '../../context.js';
 import { formatBytes, printJson } from '../../output.js';
 import { policySummary } from '../policy/describe.js';
+import { spentLine } from '../usage/format.js';
 
 function storage(sprite: SpriteJson, health: HealthJson): string {
   const bytes = sprite.storage.exclusive_bytes;
@@ -34,7 +35,9 @@ export function registerInfo(program: Command, ctx: CliContext): void {
         printJson(await client.getSprite(name));
         return;
       }
-      const [sprite, health, policy] = await Promise.all([client.getSprite(name), client.health(), client.getNetworkPolicy(name)]);
+      // One day's point is the least a usage report can be; its to_date is what is shown.
+      const today = new Date().toISOString().slice(0, 10);
+      const [sprite, health, policy, usage] = await Promise.all([client.getSprite(name), client.health(), client.getNetworkPolicy(name), client.getSpriteUsage(name, { from: today, step: '1d' })]);
       const fields: [string, string][] = [
         ['Name', sprite.name],
         ['ID', sprite.id],
@@ -44,6 +47,7 @@ export function registerInfo(program: Command, ctx: CliContext): void {
         ['Limits', `${sprite.config.ram_mb} MiB RAM, ${sprite.config.cpus} CPU, ${sprite.config.pids_max} processes`],
         ['Idle timeout', sprite.config.idle_timeout === 0 ? 'never' : `${sprite.config.idle_timeout}s`],
         ['Storage', storage(sprite, health)],
+        ['Cost', spentLine(usage.to_date, usage.currency)],
         ['Checkpoint', sprite.current_checkpoint ?? '-'],
         ['Forked from', forkedFrom(sprite)],
         ['Created', sprite.created_at],

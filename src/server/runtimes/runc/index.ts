@@ -7,7 +7,7 @@ import { UnixSocketTransport } from '../../agent-link/unix-socket.js';
 import type { AgentTransport } from '../../agent-link/transport.js';
 import type { Runtime, RuntimeCapabilities, SandboxSpec, SandboxState } from '../runtime.js';
 import { runCommand, CommandError } from '../../util/command.js';
-import { AGENT_SOCKET_NAME, buildOciSpec, cgroupLimits, mountPointsInSpriteDir } from './spec.js';
+import { AGENT_SOCKET_NAME, buildOciSpec, cgroupLimits, cgroupPathOf, mountPointsInSpriteDir } from './spec.js';
 import { CgroupFreezer } from './freezer.js';
 
 /**
@@ -95,12 +95,15 @@ export class RuncRuntime implements Runtime {
   }
 
   freeze(id: string, timeoutMs: number): Promise<boolean> {
-    // The spec's cgroupsPath is `/<id>`.
-    return new CgroupFreezer(id).freeze(timeoutMs);
+    return new CgroupFreezer(cgroupPathOf(id)).freeze(timeoutMs);
   }
 
   thaw(id: string): Promise<void> {
-    return new CgroupFreezer(id).thaw();
+    return new CgroupFreezer(cgroupPathOf(id)).thaw();
+  }
+
+  cgroupPath(id: string): string {
+    return cgroupPathOf(id);
   }
 
   /**
@@ -113,7 +116,7 @@ export class RuncRuntime implements Runtime {
     const known = () => existsSync(join(this.stateDir, id));
     if (known()) {
       // A frozen process cannot die.
-      await new CgroupFreezer(id).thaw();
+      await new CgroupFreezer(cgroupPathOf(id)).thaw();
       const pid = readInitPid(join(this.bundlesDir, id));
       const killed = await this.runc(['kill', id, 'KILL'], { allowFailure: true });
       if (killed.exitCode === 0 && pid !== undefined) await waitForExit(pid, INIT_EXIT_TIMEOUT_MS);

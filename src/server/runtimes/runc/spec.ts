@@ -93,6 +93,14 @@ export function mountPointsInSpriteDir(spec: OciSpec): string[] {
   return spec.mounts.flatMap((mount) => (mount.destination.startsWith(`${SPRITE_DIR_IN_SPRITE}/`) ? [mount.destination.slice(SPRITE_DIR_IN_SPRITE.length + 1)] : []));
 }
 
+/**
+ * A container's cgroup, relative to the root of each hierarchy: runc's cgroupfs driver makes it
+ * there in every v1 controller (or in the one v2 tree). The freezer and metering read it too.
+ */
+export function cgroupPathOf(id: string): string {
+  return `/${id}`;
+}
+
 /** The cgroup limits of a sprite's config, as runc takes them at start and in `runc update`. */
 export function cgroupLimits(resources: SandboxSpec['resources']) {
   return {
@@ -165,7 +173,7 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
       uidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
       gidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
       namespaces: [{ type: 'pid' }, { type: 'network', path: spec.network.netnsPath }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user', path: spec.network.usernsPath }, { type: 'cgroup' }],
-      cgroupsPath: `/${spec.id}`,
+      cgroupsPath: cgroupPathOf(spec.id),
       resources: { devices: [{ allow: false, access: 'rwm' }], ...cgroupLimits(spec.resources) },
       seccomp: defaultSeccompProfile(),
       maskedPaths: MASKED_PATHS,
