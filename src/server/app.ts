@@ -11,6 +11,7 @@ import type { CheckpointService } from './sprites/checkpoints.js';
 import type { SpriteCreator } from './sprites/create.js';
 import type { SpriteLifecycle } from './sprites/lifecycle.js';
 import type { SpriteRegistry } from './sprites/registry.js';
+import type { SpritePolicies } from './sprites/policies.js';
 import type { BtrfsPool } from './volumes/pool.js';
 import type { TokenStore } from './store/tokens.js';
 import { authenticate } from './api/auth.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   checkpoints: CheckpointService;
   /** Sprites' egress name policies. */
   network: NetworkPolicies;
+  /** Sprites' resources and privileges policies. */
+  policies: SpritePolicies;
   runtimeName: string;
   /** Bytes held by a sprite's quota group, or null when the host cannot count. */
   exclusiveBytes: (qgroup: number) => number | null;
@@ -128,7 +131,7 @@ export function createApp(deps: AppDeps): App {
   registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
   registerSleepRoutes(fastify, { registry, lifecycle, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
-  registerPolicyRoutes(fastify, { registry, network: deps.network });
+  registerPolicyRoutes(fastify, { registry, network: deps.network, policies: deps.policies });
   registerExecSessionRoutes(fastify, { registry, lifecycle });
   registerHttpExecRoute(fastify, { registry, lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });

@@ -23,6 +23,8 @@ import { openDatabase } from '../store/db.js';
 import type { SpriteRecord, SpriteState } from '../store/sprites.js';
 import { SpriteStore } from '../store/sprites.js';
 import { TokenStore } from '../store/tokens.js';
+import { SpritePolicyStore } from '../store/sprite-policies.js';
+import { SpritePolicies } from '../sprites/policies.js';
 import type { BtrfsPool } from '../volumes/pool.js';
 
 /** A runtime with no sandboxes: it records what it is asked, and no agent ever answers. */
@@ -125,7 +127,8 @@ export function inProcessApp(): InProcessApp {
   };
   // No sprite runs, so none asks its in-sprite API anything.
   const api = { open: () => Promise.resolve(), close: () => Promise.resolve() };
-  const sandboxes = new SpriteSandboxes({ registry, network, api, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
+  const spritePolicies = new SpritePolicies({ registry, runtime, store: new SpritePolicyStore(db) });
+  const sandboxes = new SpriteSandboxes({ registry, policies: spritePolicies, network, api, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
   const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
   const checkpointStore = new CheckpointStore(db);
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: checkpointStore, pool, runtime, sandboxRootUid: 100000, log });
@@ -140,7 +143,7 @@ export function inProcessApp(): InProcessApp {
       return Promise.resolve();
     },
   };
-  const app = createApp({ config, log, tokens, images, pool, registry, lifecycle, creator, checkpoints, network: policyRoutes, runtimeName: runtime.name, exclusiveBytes: () => 4096, spriteAddress: () => null });
+  const app = createApp({ config, log, tokens, images, pool, registry, lifecycle, creator, checkpoints, network: policyRoutes, policies: spritePolicies, runtimeName: runtime.name, exclusiveBytes: () => 4096, spriteAddress: () => null });
   return {
     app,
     token,

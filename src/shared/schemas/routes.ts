@@ -5,6 +5,7 @@ import { CheckpointParams, ImageNameParams, NameParams, Nullable } from './commo
 import { EXEC_STREAM_DESCRIPTION, ExecJsonBody, ExecJsonResult, ExecQuery } from './exec.js';
 import { Image, ImageList } from './images.js';
 import { NetworkPolicy } from './policy.js';
+import { PrivilegesPolicy, PrivilegesPolicyBody, ResourcesPolicy, ResourcesPolicyBody } from './sprite-policies.js';
 import { PORTS_WATCH_DESCRIPTION, PortMessage } from './ports.js';
 import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, Sprite, UpdateSpriteBody } from './sprites.js';
 import { ExecSessionList, SESSION_ATTACH_DESCRIPTION, SessionKillEvent, SessionKillQuery, SessionParams } from './sessions.js';
@@ -344,6 +345,68 @@ export const routes = {
     response: { status: 204, description: 'Replaced; no body.' },
     errors: ['bad_request', 'invalid_name', 'not_found', 'body_too_large'],
   }),
+  getResourcesPolicy: route({
+    id: 'getResourcesPolicy',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/resources',
+    summary: "A sprite's resources policy (its memory limit)",
+    description: 'Without a policy, the limit its config gives (`ram_mb`, `autoscale: false`).',
+    params: NameParams,
+    response: { status: 200, description: 'The policy in force.', json: ResourcesPolicy },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setResourcesPolicy: route({
+    id: 'setResourcesPolicy',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/resources',
+    summary: "Set a sprite's memory limit, at once and from then on",
+    description:
+      "A running or warm sprite's cgroup is changed in place (no restart); the policy is kept, so it holds across restarts, sleeps and wakes. A limit below what the sprite holds and the kernel cannot reclaim is refused (409) and nothing changes.",
+    params: NameParams,
+    body: { json: ResourcesPolicyBody, required: true },
+    response: { status: 200, description: 'The policy now in force.', json: ResourcesPolicy },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large'],
+  }),
+  deleteResourcesPolicy: route({
+    id: 'deleteResourcesPolicy',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/policy/resources',
+    summary: "Put a sprite's memory limit back to its config's",
+    params: NameParams,
+    response: { status: 200, description: 'The policy now in force.', json: ResourcesPolicy },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  getPrivilegesPolicy: route({
+    id: 'getPrivilegesPolicy',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/privileges',
+    summary: "A sprite's privileges policy: its capability profile, extra devices and no_new_privileges",
+    description: 'What its next boot gets; the sandbox running now got what the policy was when it booted.',
+    params: NameParams,
+    response: { status: 200, description: 'The policy.', json: PrivilegesPolicy },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setPrivilegesPolicy: route({
+    id: 'setPrivilegesPolicy',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/privileges',
+    summary: "Set a sprite's privileges, from its next boot",
+    description:
+      'Replaces the whole policy; it holds from the next boot (`POST /restart`, or a wake from cold). No profile gives host root: the user namespace, the seccomp filter (widened only by `privileged`, and never to bpf, perf or the btrfs ioctls) and the network fences stay.',
+    params: NameParams,
+    body: { json: PrivilegesPolicyBody, required: true },
+    response: { status: 200, description: 'The policy the next boot gets.', json: PrivilegesPolicy },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large'],
+  }),
+  deletePrivilegesPolicy: route({
+    id: 'deletePrivilegesPolicy',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/policy/privileges',
+    summary: "Put a sprite's privileges back to the defaults, from its next boot",
+    params: NameParams,
+    response: { status: 200, description: 'The policy the next boot gets.', json: PrivilegesPolicy },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
   listImages: route({
     id: 'listImages',
     method: 'GET',
@@ -415,8 +478,8 @@ export function errorCodesOf(route: RouteContract): ErrorCode[] {
   if (route.public !== true) implied.push('unauthorized');
   // A path parameter that is not valid percent-encoding is refused before the route is known.
   if (route.params !== undefined) implied.push('bad_request');
-  // A Content-Type header that does not parse is refused before any body is read.
-  if (route.method === 'POST' || route.method === 'PUT') implied.push('unsupported_media_type');
+  // A Content-Type header that does not parse is refused before any body is read; fastify reads a DELETE's body too.
+  if (route.method === 'POST' || route.method === 'PUT' || route.method === 'DELETE') implied.push('unsupported_media_type');
   return [...new Set([...implied, ...route.errors])];
 }
 
