@@ -14,7 +14,8 @@ import type { SpriteRegistry } from './sprites/registry.js';
 import type { SpritePolicies } from './sprites/policies.js';
 import type { BtrfsPool } from './volumes/pool.js';
 import type { TokenStore } from './store/tokens.js';
-import { authenticate } from './api/auth.js';
+import { installAuthorization } from './api/authorization.js';
+import { registerTokenRoutes } from './api/tokens.js';
 import { acceptJsonBodies } from './api/body.js';
 import { installErrorHandling, replyWithError } from './api/errors.js';
 import { createServer } from 'node:http';
@@ -112,10 +113,10 @@ export function createApp(deps: AppDeps): App {
   installErrorHandling(fastify);
   installValidation(fastify);
   acceptJsonBodies(fastify, deps.config.maxBodyBytes);
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.public !== true) authenticate(request.headers, deps.tokens);
+  fastify.addHook('onRequest', async (_request, reply) => {
     void reply.header('Sprite-Version', HOB_VERSION);
   });
+  installAuthorization(fastify, { tokens, sprites: registry.store });
   const view: SpriteView = {
     organization: deps.config.organization,
     baseDomain: deps.config.baseDomain,
@@ -134,9 +135,10 @@ export function createApp(deps: AppDeps): App {
   registerPolicyRoutes(fastify, { registry, network: deps.network, policies: deps.policies });
   registerExecSessionRoutes(fastify, { registry, lifecycle });
   registerHttpExecRoute(fastify, { registry, lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
+  registerTokenRoutes(fastify, { tokens });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
 
-  const api = upgradeRouter({ tokens, log }, upgradeRoutes);
+  const api = upgradeRouter({ tokens, sprites: registry.store, log }, upgradeRoutes);
   fastify.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const sprite = ingress.spriteOf(req);
     if (sprite === undefined) api(req, socket, head);

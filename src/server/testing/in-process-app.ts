@@ -87,7 +87,8 @@ export interface InProcessApp {
   registry: SpriteRegistry;
   checkpointStore: CheckpointStore;
   /** Records a sprite straight into the store, as if it had been created and left in `state`. */
-  addSprite(name: string, state?: SpriteState): SpriteRecord;
+  addSprite(name: string, state?: SpriteState, labels?: string[]): SpriteRecord;
+  tokens: TokenStore;
   close(): Promise<void>;
 }
 
@@ -150,14 +151,15 @@ export function inProcessApp(): InProcessApp {
     runtime,
     registry,
     checkpointStore,
-    addSprite(name, state = 'stopped') {
+    tokens,
+    addSprite(name, state = 'stopped', labels = []) {
       const record = newSpriteRecord({
         name,
         image: 'tiny',
         state,
         config: { ...config.spriteDefaults, region: 'local' },
         environment: {},
-        labels: [],
+        labels,
         urlSettings: { auth: 'sprite' },
         qgroup: null,
         forkedFrom: null,

@@ -11,6 +11,7 @@ import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, Sprite, Update
 import { ExecSessionList, SESSION_ATTACH_DESCRIPTION, SessionKillEvent, SessionKillQuery, SessionParams } from './sessions.js';
 import { CheckResponse, RestartResponse, SleepBody } from './sleep.js';
 import { Health, OpenApiDocument } from './system.js';
+import { CreatedToken, CreateTokenBody, TokenList, TokenParams } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -407,6 +408,36 @@ export const routes = {
     response: { status: 200, description: 'The policy the next boot gets.', json: PrivilegesPolicy },
     errors: ['invalid_name', 'not_found', 'conflict'],
   }),
+  listTokens: route({
+    id: 'listTokens',
+    method: 'GET',
+    path: '/v1/tokens',
+    summary: 'List API tokens (admin token only)',
+    description: 'Expired tokens are left out. The tokens themselves are never shown again.',
+    response: { status: 200, description: 'The tokens.', json: TokenList },
+    errors: [],
+  }),
+  createToken: route({
+    id: 'createToken',
+    method: 'POST',
+    path: '/v1/tokens',
+    summary: 'Make a token limited to some sprites, perhaps read-only or expiring (admin token only)',
+    description:
+      'A token that is not admin sees only the sprites its scope covers (name prefix and/or label): any other is answered 404 as if missing, lists leave them out, and it may create only sprites inside its scope. Routes that name no sprite (tokens, image builds) need the admin token.',
+    body: { json: CreateTokenBody, required: true },
+    response: { status: 201, description: 'The token, shown only this once.', json: CreatedToken },
+    errors: ['bad_request', 'already_exists', 'body_too_large'],
+  }),
+  revokeToken: route({
+    id: 'revokeToken',
+    method: 'DELETE',
+    path: '/v1/tokens/:id',
+    summary: 'Revoke a token by id or name (admin token only)',
+    description: 'It stops working at once, sign-in cookies made with it too. The admin token cannot be revoked this way.',
+    params: TokenParams,
+    response: { status: 204, description: 'Revoked; no body.' },
+    errors: ['not_found', 'conflict'],
+  }),
   listImages: route({
     id: 'listImages',
     method: 'GET',
@@ -475,7 +506,8 @@ export const routes = {
 /** Every error code a route may answer with: its own, and those that come with its kind of route. */
 export function errorCodesOf(route: RouteContract): ErrorCode[] {
   const implied: ErrorCode[] = [];
-  if (route.public !== true) implied.push('unauthorized');
+  // A token that is not admin may be refused a route (scopes: src/server/api/scope.ts).
+  if (route.public !== true) implied.push('unauthorized', 'forbidden');
   // A path parameter that is not valid percent-encoding is refused before the route is known.
   if (route.params !== undefined) implied.push('bad_request');
   // A Content-Type header that does not parse is refused before any body is read; fastify reads a DELETE's body too.
