@@ -19,6 +19,7 @@ import { registerPorts } from './commands/ports/index.js';
 import { registerUrl } from './commands/url/index.js';
 import { registerProxy } from './commands/proxy/index.js';
 import { registerPolicy } from './commands/policy/index.js';
+import { registerToken } from './commands/token/index.js';
 import { registerAttach, registerSessions } from './commands/session/index.js';
 import { registerUsage } from './commands/usage/index.js';
 
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
   registerProxy(program, ctx);
   registerPolicy(program, ctx);
   registerUsage(program, ctx);
+  registerToken(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -108,6 +108,19 @@ export class HobClient {
     return this.call(routes.updateSprite, `/v1/sprites/${encodeURIComponent(name)}`, body);
   }
 
+  listTokens(): Promise<Static<typeof routes.listTokens.response.json>> {
+    return this.call(routes.listTokens, '/v1/tokens');
+  }
+
+  /** Makes a token that is not admin; the answer carries the token itself, shown only this once. */
+  createToken(body: Static<typeof routes.createToken.body.json>): Promise<Static<typeof routes.createToken.response.json>> {
+    return this.call(routes.createToken, '/v1/tokens', body);
+  }
+
+  revokeToken(idOrName: string): Promise<void> {
+    return this.send(routes.revokeToken.method, `/v1/tokens/${encodeURIComponent(idOrName)}`);
+  }
+
   getNetworkPolicy(name: string): Promise<NetworkPolicyJson> {
     return this.call(routes.getNetworkPolicy, networkPolicyPath(name));
   }

@@ -11,9 +11,11 @@ import type { CheckpointService } from './sprites/checkpoints.js';
 import type { SpriteCreator } from './sprites/create.js';
 import type { SpriteLifecycle } from './sprites/lifecycle.js';
 import type { SpriteRegistry } from './sprites/registry.js';
+import type { SpritePolicies } from './sprites/policies.js';
 import type { BtrfsPool } from './volumes/pool.js';
 import type { TokenStore } from './store/tokens.js';
-import { authenticate } from './api/auth.js';
+import { installAuthorization } from './api/authorization.js';
+import { registerTokenRoutes } from './api/tokens.js';
 import { acceptJsonBodies } from './api/body.js';
 import { installErrorHandling, replyWithError } from './api/errors.js';
 import { createServer } from 'node:http';
@@ -50,6 +52,8 @@ export interface AppDeps {
   checkpoints: CheckpointService;
   /** Sprites' egress name policies. */
   network: NetworkPolicies;
+  /** Sprites' resources and privileges policies. */
+  policies: SpritePolicies;
   runtimeName: string;
   /** Bytes held by a sprite's quota group, or null when the host cannot count. */
   exclusiveBytes: (qgroup: number) => number | null;
@@ -118,10 +122,10 @@ export function createApp(deps: AppDeps): App {
   installValidation(fastify);
   timeApiRequests(fastify, deps.metrics);
   acceptJsonBodies(fastify, deps.config.maxBodyBytes);
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.public !== true) authenticate(request.headers, deps.tokens);
+  fastify.addHook('onRequest', async (_request, reply) => {
     void reply.header('Sprite-Version', HOB_VERSION);
   });
+  installAuthorization(fastify, { tokens, sprites: registry.store });
   const view: SpriteView = {
     organization: deps.config.organization,
     baseDomain: deps.config.baseDomain,
@@ -137,14 +141,15 @@ export function createApp(deps: AppDeps): App {
   registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
   registerSleepRoutes(fastify, { registry, lifecycle, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
-  registerPolicyRoutes(fastify, { registry, network: deps.network });
+  registerPolicyRoutes(fastify, { registry, network: deps.network, policies: deps.policies });
   registerExecSessionRoutes(fastify, { registry, lifecycle });
   registerHttpExecRoute(fastify, { registry, lifecycle, metrics: deps.metrics, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
+  registerTokenRoutes(fastify, { tokens });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
   registerUsageRoutes(fastify, { registry, reports: deps.usageReports });
   registerMetricsRoute(fastify, deps.metrics);
 
-  const api = upgradeRouter({ tokens, log }, upgradeRoutes);
+  const api = upgradeRouter({ tokens, sprites: registry.store, log }, upgradeRoutes);
   fastify.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const sprite = ingress.spriteOf(req);
     if (sprite === undefined) api(req, socket, head);

@@ -21,6 +21,8 @@ import { openDatabase, type Db } from './store/db.js';
 import { ImageStore } from './store/images.js';
 import { SpriteStore } from './store/sprites.js';
 import { TokenStore } from './store/tokens.js';
+import { SpritePolicyStore } from './store/sprite-policies.js';
+import { SpritePolicies } from './sprites/policies.js';
 import { NetworkStore } from './store/network.js';
 import { NetworkPolicyStore } from './store/network-policies.js';
 import { PolicyBook } from './network/policy/book.js';
@@ -50,6 +52,8 @@ export interface Services {
   runtime: Runtime;
   network: SpriteNetworks;
   registry: SpriteRegistry;
+  /** Each sprite's resources and privileges policies. */
+  policies: SpritePolicies;
   sandboxes: SpriteSandboxes;
   lifecycle: SpriteLifecycle;
   checkpoints: CheckpointService;
@@ -119,8 +123,10 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     poolSpritesDir: pool.spritesDir,
     containerPrefix: config.containerPrefix,
   });
+  const policies = new SpritePolicies({ registry, runtime, store: new SpritePolicyStore(db) });
   const sandboxes = new SpriteSandboxes({
     registry,
+    policies,
     network,
     api: spriteApi,
     runtime,
@@ -197,6 +203,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     tokens,
     images,
     runtime,
+    policies,
     network,
     registry,
     sandboxes,

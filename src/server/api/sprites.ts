@@ -12,6 +12,9 @@ import { clientGoneSignal } from './client-gone.js';
 import { routeOptions } from './contract.js';
 import { spriteJson, type SpriteView } from './sprite-json.js';
 import { streamSpriteStates } from './watch-sprites.js';
+import { principalOf } from './authorization.js';
+import { covers, scopedPrefix } from './scope.js';
+import type { SpriteRecord } from '../store/sprites.js';
 
 function decodeContinuation(token: string | undefined): string | undefined {
   if (token === undefined || token === '') return undefined;
@@ -42,13 +45,18 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
 
   api.get(routes.listSprites.path, routeOptions(routes.listSprites), (request, reply) => {
     const limit = request.query.max_results ?? LIST_MAX_RESULTS;
+    const principal = principalOf(request);
+    const prefix = scopedPrefix(principal, request.query.prefix ?? '');
+    const visible = (record: SpriteRecord) => prefix !== undefined && covers(principal, record);
     if ((request.headers.accept ?? '').includes('application/x-ndjson')) {
-      streamSpriteStates(reply, registry, { prefix: request.query.prefix ?? '', maxResults: limit, organization: config.organization });
+      streamSpriteStates(reply, registry, { prefix: prefix ?? '', maxResults: limit, organization: config.organization, visible });
       return;
     }
     const after = decodeContinuation(request.query.continuation_token);
-    const page = registry.store.page(request.query.prefix ?? '', after, limit);
-    const last = page.sprites.at(-1);
+    const found = prefix === undefined ? { sprites: [], hasMore: false } : registry.store.page(prefix, after, limit);
+    // A label scope thins a page after the fact: a page may hold fewer than asked, never another's sprite.
+    const page = { sprites: found.sprites.filter(visible), hasMore: found.hasMore };
+    const last = found.sprites.at(-1);
     const counts = registry.counts();
     const body: ListSpritesResponse = {
       sprites: page.sprites.map((record) => spriteJson(record, view)),

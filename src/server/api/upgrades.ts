@@ -2,7 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
+import type { SpriteStore } from '../store/sprites.js';
 import type { TokenStore } from '../store/tokens.js';
+import { contractOf } from './authorization.js';
+import { authorize, nameInPath } from './scope.js';
 import { authenticate } from './auth.js';
 import { toHobError } from './errors.js';
 import { parseUpgradeUrl } from './upgrade-url.js';
@@ -65,17 +68,21 @@ export function requireWebSocket(request: IncomingMessage): string {
  * then the first route whose pattern matches answers. Anything else, /control included, is a
  * 404: the SDKs then fall back to /exec.
  */
-export function upgradeRouter(deps: { tokens: TokenStore; log: Logger }, table: readonly UpgradeRoute[]) {
+export function upgradeRouter(deps: { tokens: TokenStore; sprites: SpriteStore; log: Logger }, table: readonly UpgradeRoute[]) {
   return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     let route: UpgradeRoute | undefined;
     const answer = async (): Promise<void> => {
       const url = parseUpgradeUrl(request.url);
-      authenticate(request.headers, deps.tokens);
+      const principal = authenticate(request.headers, deps.tokens);
       for (const candidate of table) {
         const match = candidate.pattern.exec(url.pathname);
         if (match === null) continue;
         route = candidate;
+        const contract = contractOf('WS', candidate.path);
+        if (contract === undefined) throw new HobError('internal', `WebSocket route ${candidate.path} is not in the route table`);
+        const name = nameInPath(candidate.path, url.pathname);
+        authorize(principal, contract, 'WS', name === undefined ? undefined : { name, sprite: deps.sprites.getByName(name) });
         return candidate.handle({ request, socket, head, url, match });
       }
       throw new HobError('not_found', `no WebSocket route ${url.pathname}`);

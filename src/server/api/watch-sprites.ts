@@ -10,6 +10,8 @@ export interface WatchOptions {
   prefix: string;
   maxResults: number;
   organization: string;
+  /** Which sprites the caller's token may see; all, if absent. */
+  visible?: (record: SpriteRecord) => boolean;
 }
 
 /**
@@ -25,11 +27,12 @@ export function streamSpriteStates(reply: FastifyReply, registry: SpriteRegistry
   const write = (line: object): void => {
     if (!raw.writableEnded && !raw.destroyed) raw.write(`${JSON.stringify({ ...line, timestamp: new Date().toISOString(), org: org(registry, options.organization) })}\n`);
   };
-  for (const record of registry.store.page(options.prefix, undefined, options.maxResults).sprites) write(stateLine(record));
+  const visible = options.visible ?? (() => true);
+  for (const record of registry.store.page(options.prefix, undefined, options.maxResults).sprites) if (visible(record)) write(stateLine(record));
   const unsubscribe = registry.onChange((name) => {
     if (!name.startsWith(options.prefix)) return;
     const record = registry.store.getByName(name);
-    if (record !== undefined) write(stateLine(record));
+    if (record !== undefined && visible(record)) write(stateLine(record));
   });
   const heartbeat = setInterval(() => write({ type: 'heartbeat' }), HEARTBEAT_MS);
   heartbeat.unref();

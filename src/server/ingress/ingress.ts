@@ -7,7 +7,8 @@ import { toHobError } from '../api/errors.js';
 import { refuse, type RelaySet } from '../api/upgrades.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
-import type { TokenStore } from '../store/tokens.js';
+import type { Principal, TokenStore } from '../store/tokens.js';
+import { covers } from '../api/scope.js';
 import { requestHeadersForSprite, responseHeadersForClient } from './headers.js';
 import { spriteOfHost } from './host.js';
 import { safeNext, SIGNIN_COOKIE, SIGNIN_PATH, signinPage, SigninCookies, takeCookie } from './signin.js';
@@ -109,15 +110,20 @@ export class Ingress {
     return this.deps.lifecycle.withAgent(sprite, (link) => link.openTcp('127.0.0.1', SPRITE_HTTP_PORT));
   }
 
-  /** Who may pass: everyone for `public`, else a valid API token or sign-in cookie. Undefined if refused. */
+  /**
+   * Who may pass: everyone for `public`, else an API token or sign-in cookie whose scope covers
+   * the sprite (a read-only token: for GET and HEAD only). Undefined if refused.
+   */
   private admit(sprite: string, req: IncomingMessage): Admission | undefined {
     const record = this.deps.registry.get(sprite);
     const { values, rest } = takeCookie(req.headers.cookie, SIGNIN_COOKIE);
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const tokenValid = bearer !== undefined && this.deps.tokens.verify(bearer);
-    const admission = { dropAuthorization: tokenValid, cookie: rest };
+    const principal = bearer === undefined ? undefined : this.deps.tokens.principal(bearer);
+    // Any valid API token is kept from the sprite, whether or not it opens this one.
+    const admission = { dropAuthorization: principal !== undefined, cookie: rest };
     if (record.urlSettings.auth === 'public') return admission;
-    if (tokenValid || values.some((value) => this.cookies.verify(sprite, value))) return admission;
+    const admits = (candidate: Principal) => covers(candidate, record) && (!candidate.readOnly || req.method === 'GET' || req.method === 'HEAD');
+    if ((principal !== undefined && admits(principal)) || values.some((value) => this.cookies.verify(sprite, value, admits))) return admission;
     return undefined;
   }
 
@@ -152,7 +158,10 @@ export class Ingress {
     req.on('end', () => {
       const form = new URLSearchParams(Buffer.concat(chunks).toString());
       const target = safeNext(form.get('next'));
-      const cookie = this.cookies.issue(sprite, form.get('token') ?? '');
+      const token = form.get('token') ?? '';
+      const principal = this.deps.tokens.principal(token);
+      const record = this.deps.registry.store.getByName(sprite);
+      const cookie = principal !== undefined && record !== undefined && covers(principal, record) ? this.cookies.issue(sprite, token) : undefined;
       if (cookie === undefined) {
         this.sendHtml(res, 401, signinPage(sprite, target, 'That is not a valid API token.'));
         return;

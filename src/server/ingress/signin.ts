@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { TokenStore } from '../store/tokens.js';
+import type { Principal, TokenStore } from '../store/tokens.js';
 
 /** The browser sign-in cookie of sprite URLs; host-only, so each sprite's host has its own. */
 export const SIGNIN_COOKIE = 'hob_url_auth';
@@ -20,15 +20,15 @@ export class SigninCookies {
 
   /** The Set-Cookie value for a valid token, or undefined if the token is not valid. */
   issue(sprite: string, token: string, nowMs = Date.now()): string | undefined {
-    const id = this.tokens.idOf(token);
+    const id = this.tokens.principal(token)?.tokenId;
     if (id === undefined) return undefined;
     const expires = Math.floor(nowMs / 1000) + SIGNIN_MAX_AGE_S;
     const value = `${id}.${expires}.${this.mac(sprite, id, expires)}`;
     return `${SIGNIN_COOKIE}=${value}; Path=/; Max-Age=${SIGNIN_MAX_AGE_S}; HttpOnly; SameSite=Lax`;
   }
 
-  /** Whether a cookie value signs this sprite in: well formed, unexpired, ours, and its token still exists. */
-  verify(sprite: string, value: string, nowMs = Date.now()): boolean {
+  /** Whether a cookie value signs this sprite in: well formed, unexpired, ours, and its token still lives and `admits` it. */
+  verify(sprite: string, value: string, admits: (principal: Principal) => boolean, nowMs = Date.now()): boolean {
     const match = /^([0-9a-f]{1,64})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
     if (match === null) return false;
     const [, id = '', expiresText = '', mac = ''] = match;
@@ -36,7 +36,7 @@ export class SigninCookies {
     if (expires * 1000 < nowMs) return false;
     const expected = Buffer.from(this.mac(sprite, id, expires));
     const given = Buffer.from(mac);
-    return given.length === expected.length && timingSafeEqual(given, expected) && this.tokens.exists(id);
+    return given.length === expected.length && timingSafeEqual(given, expected) && admitted(this.tokens.principalById(id, nowMs), admits);
   }
 
   private mac(sprite: string, id: string, expires: number): string {
@@ -83,4 +83,8 @@ ${note}<form method="post" action="${SIGNIN_PATH}">
 </form>
 </body></html>
 `;
+}
+
+function admitted(principal: Principal | undefined, admits: (principal: Principal) => boolean): boolean {
+  return principal !== undefined && admits(principal);
 }

@@ -1,3 +1,4 @@
+import type { PrivilegeProfile } from '../../shared/schemas/sprite-policies.js';
 import type { AgentTransport } from '../agent-link/transport.js';
 
 /**
@@ -43,12 +44,23 @@ export interface SandboxSpec {
     readonly policyDir: string;
   };
   readonly resources: {
+    /** The hard memory limit. */
     readonly memoryMiB: number;
+    /** A soft limit below it, which host memory pressure reclaims the sandbox back to; absent, none. */
+    readonly memorySoftMiB?: number;
     readonly cpus: number;
     readonly pidsMax: number;
   };
   /** Whether its processes run with no_new_privileges (off lets setuid sudo work; images/profile.ts). */
   readonly noNewPrivileges: boolean;
+  /** What root in the sandbox may do beyond files and processes of its own (the privileges policy). */
+  readonly privileges: SandboxPrivileges;
+}
+
+export interface SandboxPrivileges {
+  readonly profile: PrivilegeProfile;
+  /** Extra device nodes by name under /dev (`fuse`). */
+  readonly devices: readonly string[];
 }
 
 export type SandboxState = 'running' | 'paused' | 'stopped' | 'creating' | 'missing';

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import { AgentLink } from '../agent-link/link.js';
-import { imageProfile } from '../images/profile.js';
 import type { ImageRegistry } from '../images/registry.js';
 import type { Runtime, SandboxSpec } from '../runtimes/runtime.js';
 import type { SpriteNetwork } from '../network/sprite-networks.js';
 import type { SpriteRecord } from '../store/sprites.js';
 import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
 import { CHECKPOINTS_DIR_MODE, makeMountedDir, type SpritePaths } from './layout.js';
+import type { SpritePolicies } from './policies.js';
 import type { SpriteRegistry } from './registry.js';
 import { mountRunDir, unmountRunDir } from './run-dir.js';
 
@@ -42,6 +42,8 @@ export interface SandboxesDeps {
   agentStartTimeoutMs: number;
   dataDir: string;
   log: Logger;
+  /** What each sprite's sandbox gets beyond its config: limits and privileges from its policies. */
+  policies: Pick<SpritePolicies, 'limits' | 'sandboxPrivileges'>;
 }
 
 /**
@@ -88,8 +90,8 @@ export class SpriteSandboxes {
       checkpointsDir: paths.mountedDir,
       logFile: paths.agentLog,
       network,
-      resources: limitsOf(record.config),
-      noNewPrivileges: imageProfile(record.image).noNewPrivileges,
+      resources: this.deps.policies.limits(record),
+      ...this.deps.policies.sandboxPrivileges(record),
     });
     try {
       await this.link(record).waitUntilReady({

@@ -119,6 +119,20 @@ const MIGRATIONS: readonly string[] = [
     name TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE sprite_policies (
+    sprite_id TEXT PRIMARY KEY REFERENCES sprites(id) ON DELETE CASCADE,
+    resources TEXT,
+    privileges TEXT
+  );
+  ALTER TABLE tokens ADD COLUMN name TEXT;
+  ALTER TABLE tokens ADD COLUMN admin INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE tokens ADD COLUMN sprite_prefix TEXT;
+  ALTER TABLE tokens ADD COLUMN sprite_label TEXT;
+  ALTER TABLE tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+  CREATE UNIQUE INDEX tokens_by_name ON tokens (name) WHERE name IS NOT NULL;
+  `,
 ];
 
 export function openDatabase(path: string): Db {

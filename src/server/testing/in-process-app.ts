@@ -23,6 +23,8 @@ import { openDatabase } from '../store/db.js';
 import type { SpriteRecord, SpriteState } from '../store/sprites.js';
 import { SpriteStore } from '../store/sprites.js';
 import { TokenStore } from '../store/tokens.js';
+import { SpritePolicyStore } from '../store/sprite-policies.js';
+import { SpritePolicies } from '../sprites/policies.js';
 import type { BtrfsPool } from '../volumes/pool.js';
 import { ServerMetrics } from '../metering/metrics.js';
 import { LIST_PRICES } from '../metering/prices.js';
@@ -98,7 +100,8 @@ export interface InProcessApp {
   registry: SpriteRegistry;
   checkpointStore: CheckpointStore;
   /** Records a sprite straight into the store, as if it had been created and left in `state`. */
-  addSprite(name: string, state?: SpriteState): SpriteRecord;
+  addSprite(name: string, state?: SpriteState, labels?: string[]): SpriteRecord;
+  tokens: TokenStore;
   close(): Promise<void>;
 }
 
@@ -138,7 +141,8 @@ export function inProcessApp(): InProcessApp {
   };
   // No sprite runs, so none asks its in-sprite API anything.
   const api = { open: () => Promise.resolve(), close: () => Promise.resolve() };
-  const sandboxes = new SpriteSandboxes({ registry, network, api, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
+  const spritePolicies = new SpritePolicies({ registry, runtime, store: new SpritePolicyStore(db) });
+  const sandboxes = new SpriteSandboxes({ registry, policies: spritePolicies, network, api, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
   const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
   const checkpointStore = new CheckpointStore(db);
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: checkpointStore, pool, runtime, sandboxRootUid: 100000, log });
@@ -168,6 +172,7 @@ export function inProcessApp(): InProcessApp {
     creator,
     checkpoints,
     network: policyRoutes,
+    policies: spritePolicies,
     runtimeName: runtime.name,
     exclusiveBytes: () => 4096,
     spriteAddress: () => null,
@@ -182,14 +187,15 @@ export function inProcessApp(): InProcessApp {
     runtime,
     registry,
     checkpointStore,
-    addSprite(name, state = 'stopped') {
+    tokens,
+    addSprite(name, state = 'stopped', labels = []) {
       const record = newSpriteRecord({
         name,
         image: 'tiny',
         state,
         config: { ...config.spriteDefaults, region: 'local' },
         environment: {},
-        labels: [],
+        labels,
         urlSettings: { auth: 'sprite' },
         qgroup: null,
         forkedFrom: null,

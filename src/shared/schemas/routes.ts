@@ -5,11 +5,13 @@ import { CheckpointParams, ImageNameParams, NameParams, Nullable } from './commo
 import { EXEC_STREAM_DESCRIPTION, ExecJsonBody, ExecJsonResult, ExecQuery } from './exec.js';
 import { Image, ImageList } from './images.js';
 import { NetworkPolicy } from './policy.js';
+import { PrivilegesPolicy, PrivilegesPolicyBody, ResourcesPolicy, ResourcesPolicyBody } from './sprite-policies.js';
 import { PORTS_WATCH_DESCRIPTION, PortMessage } from './ports.js';
 import { CreateSpriteBody, ListSpritesQuery, ListSpritesResponse, Sprite, UpdateSpriteBody } from './sprites.js';
 import { ExecSessionList, SESSION_ATTACH_DESCRIPTION, SessionKillEvent, SessionKillQuery, SessionParams } from './sessions.js';
 import { CheckResponse, RestartResponse, SleepBody } from './sleep.js';
 import { Health, OpenApiDocument } from './system.js';
+import { CreatedToken, CreateTokenBody, TokenList, TokenParams } from './tokens.js';
 import { ServerUsage, SpriteUsage, UsageQuery } from './usage.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -367,6 +369,98 @@ export const routes = {
     response: { status: 200, description: 'The usage.', json: ServerUsage },
     errors: ['bad_request'],
   }),
+  getResourcesPolicy: route({
+    id: 'getResourcesPolicy',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/resources',
+    summary: "A sprite's resources policy (its memory limit)",
+    description: 'Without a policy, the limit its config gives (`ram_mb`, `autoscale: false`).',
+    params: NameParams,
+    response: { status: 200, description: 'The policy in force.', json: ResourcesPolicy },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setResourcesPolicy: route({
+    id: 'setResourcesPolicy',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/resources',
+    summary: "Set a sprite's memory limit, at once and from then on",
+    description:
+      "A running or warm sprite's cgroup is changed in place (no restart); the policy is kept, so it holds across restarts, sleeps and wakes. A limit below what the sprite holds and the kernel cannot reclaim is refused (409) and nothing changes.",
+    params: NameParams,
+    body: { json: ResourcesPolicyBody, required: true },
+    response: { status: 200, description: 'The policy now in force.', json: ResourcesPolicy },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large'],
+  }),
+  deleteResourcesPolicy: route({
+    id: 'deleteResourcesPolicy',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/policy/resources',
+    summary: "Put a sprite's memory limit back to its config's",
+    params: NameParams,
+    response: { status: 200, description: 'The policy now in force.', json: ResourcesPolicy },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  getPrivilegesPolicy: route({
+    id: 'getPrivilegesPolicy',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/privileges',
+    summary: "A sprite's privileges policy: its capability profile, extra devices and no_new_privileges",
+    description: 'What its next boot gets; the sandbox running now got what the policy was when it booted.',
+    params: NameParams,
+    response: { status: 200, description: 'The policy.', json: PrivilegesPolicy },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setPrivilegesPolicy: route({
+    id: 'setPrivilegesPolicy',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/privileges',
+    summary: "Set a sprite's privileges, from its next boot",
+    description:
+      'Replaces the whole policy; it holds from the next boot (`POST /restart`, or a wake from cold). No profile gives host root: the user namespace, the seccomp filter (widened only by `privileged`, and never to bpf, perf or the btrfs ioctls) and the network fences stay.',
+    params: NameParams,
+    body: { json: PrivilegesPolicyBody, required: true },
+    response: { status: 200, description: 'The policy the next boot gets.', json: PrivilegesPolicy },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large'],
+  }),
+  deletePrivilegesPolicy: route({
+    id: 'deletePrivilegesPolicy',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/policy/privileges',
+    summary: "Put a sprite's privileges back to the defaults, from its next boot",
+    params: NameParams,
+    response: { status: 200, description: 'The policy the next boot gets.', json: PrivilegesPolicy },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  listTokens: route({
+    id: 'listTokens',
+    method: 'GET',
+    path: '/v1/tokens',
+    summary: 'List API tokens (admin token only)',
+    description: 'Expired tokens are left out. The tokens themselves are never shown again.',
+    response: { status: 200, description: 'The tokens.', json: TokenList },
+    errors: [],
+  }),
+  createToken: route({
+    id: 'createToken',
+    method: 'POST',
+    path: '/v1/tokens',
+    summary: 'Make a token limited to some sprites, perhaps read-only or expiring (admin token only)',
+    description:
+      'A token that is not admin sees only the sprites its scope covers (name prefix and/or label): any other is answered 404 as if missing, lists leave them out, and it may create only sprites inside its scope. Routes that name no sprite (tokens, image builds) need the admin token.',
+    body: { json: CreateTokenBody, required: true },
+    response: { status: 201, description: 'The token, shown only this once.', json: CreatedToken },
+    errors: ['bad_request', 'already_exists', 'body_too_large'],
+  }),
+  revokeToken: route({
+    id: 'revokeToken',
+    method: 'DELETE',
+    path: '/v1/tokens/:id',
+    summary: 'Revoke a token by id or name (admin token only)',
+    description: 'It stops working at once, sign-in cookies made with it too. The admin token cannot be revoked this way.',
+    params: TokenParams,
+    response: { status: 204, description: 'Revoked; no body.' },
+    errors: ['not_found', 'conflict'],
+  }),
   listImages: route({
     id: 'listImages',
     method: 'GET',
@@ -445,11 +539,12 @@ export const routes = {
 /** Every error code a route may answer with: its own, and those that come with its kind of route. */
 export function errorCodesOf(route: RouteContract): ErrorCode[] {
   const implied: ErrorCode[] = [];
-  if (route.public !== true) implied.push('unauthorized');
+  // A token that is not admin may be refused a route (scopes: src/server/api/scope.ts).
+  if (route.public !== true) implied.push('unauthorized', 'forbidden');
   // A path parameter that is not valid percent-encoding is refused before the route is known.
   if (route.params !== undefined) implied.push('bad_request');
-  // A Content-Type header that does not parse is refused before any body is read.
-  if (route.method === 'POST' || route.method === 'PUT') implied.push('unsupported_media_type');
+  // A Content-Type header that does not parse is refused before any body is read; fastify reads a DELETE's body too.
+  if (route.method === 'POST' || route.method === 'PUT' || route.method === 'DELETE') implied.push('unsupported_media_type');
   return [...new Set([...implied, ...route.errors])];
 }
 

@@ -77,6 +77,9 @@ export class RuncRuntime implements Runtime {
       'update',
       '--memory',
       String(limits.memory.limit),
+      // -1 clears a soft limit an earlier policy set.
+      '--memory-reservation',
+      String(limits.memory.reservation ?? -1),
       '--cpu-quota',
       String(limits.cpu.quota),
       '--cpu-period',

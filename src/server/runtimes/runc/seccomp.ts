@@ -205,8 +205,25 @@ function allowIf(name: string, arg: LinuxSeccompArg): LinuxSyscall {
   return { names: [name], action: 'SCMP_ACT_ALLOW', args: [arg] };
 }
 
-/** Docker's default seccomp profile for x86_64 and DOCKER_DEFAULT_CAPABILITIES, less btrfs ioctls. Fresh object per call. */
-export function defaultSeccompProfile(): LinuxSeccomp {
+/**
+ * What Docker's profile adds for CAP_SYS_ADMIN, for the `privileged` profile, less bpf,
+ * perf_event_open, syslog, quotactl, fanotify_init and lookup_dcookie: those reach kernel state
+ * outside the sprite's namespaces, where CAP_SYS_ADMIN held in a user namespace means nothing.
+ */
+export const SYS_ADMIN_SYSCALLS: readonly string[] = [
+  'mount', 'umount', 'umount2', 'mount_setattr', 'move_mount', 'open_tree', 'fsopen', 'fsconfig', 'fsmount', 'fspick',
+  'unshare', 'setns', 'sethostname', 'setdomainname',
+];
+
+/**
+ * Docker's default seccomp profile for x86_64 and DOCKER_DEFAULT_CAPABILITIES, less btrfs ioctls
+ * (and with `sysAdmin`, plus SYS_ADMIN_SYSCALLS and clone with namespace flags). Fresh object per call.
+ */
+export function defaultSeccompProfile(options: { sysAdmin?: boolean } = {}): LinuxSeccomp {
+  const clone: LinuxSyscall[] = options.sysAdmin === true
+    ? [{ names: ['clone', ...SYS_ADMIN_SYSCALLS], action: 'SCMP_ACT_ALLOW' }]
+    : // excludes.caps CAP_SYS_ADMIN, excludes.arches s390: clone only without namespace flags.
+      [allowIf('clone', { index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' })];
   return {
     defaultAction: 'SCMP_ACT_ERRNO',
     defaultErrnoRet: EPERM,
@@ -218,9 +235,8 @@ export function defaultSeccompProfile(): LinuxSeccomp {
       ...SOCKET_DOMAINS.map((d) => allowIf('socket', { index: 0, value: d, op: 'SCMP_CMP_EQ' })),
       ...PERSONALITIES.map((p) => allowIf('personality', { index: 0, value: p, op: 'SCMP_CMP_EQ' })),
       ...ioctlRules(),
-      // excludes.caps CAP_SYS_ADMIN, excludes.arches s390: clone only without namespace flags.
-      allowIf('clone', { index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }),
-      // excludes.caps CAP_SYS_ADMIN: clone3's flags sit behind a pointer, so make libc fall back to clone.
+      ...clone,
+      // clone3's flags sit behind a pointer, so make libc fall back to clone.
       { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
     ],
   };

@@ -1,26 +1,6 @@
 import type { SandboxSpec } from '../runtime.js';
+import { capabilitiesOf, devicesOf, type OciDevice, type OciDeviceRule } from './privileges.js';
 import { defaultSeccompProfile, type LinuxSeccomp } from './seccomp.js';
-
-/**
- * Docker's default capability set without CAP_NET_RAW (sprites are online, so no raw or packet
- * sockets; ping uses unprivileged ICMP sockets): what a root process in a sprite keeps (inside
- * its user namespace).
- */
-export const DEFAULT_CAPABILITIES = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-] as const;
 
 const MASKED_PATHS = [
   '/proc/acpi',
@@ -68,9 +48,10 @@ export interface OciSpec {
     gidMappings: { containerID: number; hostID: number; size: number }[];
     namespaces: { type: string; path?: string }[];
     cgroupsPath: string;
+    devices: OciDevice[];
     resources: {
-      devices: { allow: boolean; access: string }[];
-      memory: { limit: number };
+      devices: OciDeviceRule[];
+      memory: { limit: number; reservation?: number };
       cpu: { quota: number; period: number };
       pids: { limit: number };
     };
@@ -84,6 +65,7 @@ const AGENT_MOUNT = '/.hob';
 export const AGENT_SOCKET_NAME = 'agent.sock';
 export const AGENT_SOCKET_IN_SPRITE = `${AGENT_MOUNT}/run/${AGENT_SOCKET_NAME}`;
 const CPU_PERIOD_US = 100_000;
+const MIB = 1024 * 1024;
 export const SPRITE_DIR_IN_SPRITE = '/.sprite';
 export const CHECKPOINTS_IN_SPRITE = `${SPRITE_DIR_IN_SPRITE}/checkpoints`;
 export const POLICY_IN_SPRITE = `${SPRITE_DIR_IN_SPRITE}/policy`;
@@ -104,7 +86,7 @@ export function cgroupPathOf(id: string): string {
 /** The cgroup limits of a sprite's config, as runc takes them at start and in `runc update`. */
 export function cgroupLimits(resources: SandboxSpec['resources']) {
   return {
-    memory: { limit: resources.memoryMiB * 1024 * 1024 },
+    memory: { limit: resources.memoryMiB * MIB, ...(resources.memorySoftMiB === undefined ? {} : { reservation: resources.memorySoftMiB * MIB }) },
     cpu: { quota: Math.round(resources.cpus * CPU_PERIOD_US), period: CPU_PERIOD_US },
     pids: { limit: resources.pidsMax },
   };
@@ -112,12 +94,15 @@ export function cgroupLimits(resources: SandboxSpec['resources']) {
 
 /**
  * The OCI spec of a sprite: every namespace including a user namespace (root in the sprite is
- * an unprivileged uid on the host); the network namespace is the one the server made and owns
- * from the host's user namespace, so root in the sprite cannot change its addresses or routes, Docker's default capabilities and seccomp profile,
+ * an unprivileged uid on the host); the network namespace is the one the server made (owned by
+ * the sprite's user namespace, so no profile grants CAP_NET_ADMIN: root in the sprite cannot
+ * change its addresses or routes), the capabilities and
+ * devices of its privileges profile (runc/privileges.ts) under Docker's seccomp profile,
  * no_new_privileges unless the image needs setuid sudo, masked kernel paths, and cgroup limits from the sprite's config.
  */
 export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
-  const caps = [...DEFAULT_CAPABILITIES];
+  const caps = capabilitiesOf(spec.privileges.profile);
+  const devices = devicesOf(spec.privileges);
   return {
     ociVersion: '1.0.2',
     process: {
@@ -174,8 +159,9 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
       gidMappings: [{ containerID: 0, hostID: uidOffset, size: ID_MAP_SIZE }],
       namespaces: [{ type: 'pid' }, { type: 'network', path: spec.network.netnsPath }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user', path: spec.network.usernsPath }, { type: 'cgroup' }],
       cgroupsPath: cgroupPathOf(spec.id),
-      resources: { devices: [{ allow: false, access: 'rwm' }], ...cgroupLimits(spec.resources) },
-      seccomp: defaultSeccompProfile(),
+      devices: devices.nodes,
+      resources: { devices: devices.rules, ...cgroupLimits(spec.resources) },
+      seccomp: defaultSeccompProfile({ sysAdmin: spec.privileges.profile === 'privileged' }),
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
     },
