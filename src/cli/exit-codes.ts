@@ -25,6 +25,7 @@ const EXIT_CODE_OF: Record<ErrorCode, number> = {
   bad_request: ExitCode.userError,
   invalid_name: ExitCode.userError,
   unauthorized: ExitCode.userError,
+  forbidden: ExitCode.userError,
   not_found: ExitCode.userError,
   method_not_allowed: ExitCode.userError,
   already_exists: ExitCode.userError,

@@ -7,6 +7,8 @@ export const ErrorCodes = {
   bad_request: { status: 400, retryable: false },
   invalid_name: { status: 400, retryable: false },
   unauthorized: { status: 401, retryable: false },
+  /** The sprite's own permissions refuse it (a file operation as a user who may not). */
+  forbidden: { status: 403, retryable: false },
   not_found: { status: 404, retryable: false },
   method_not_allowed: { status: 405, retryable: false },
   already_exists: { status: 409, retryable: false },

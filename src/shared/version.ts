@@ -13,8 +13,14 @@ export const HOB_VERSION = '0.1.0';
  * 5: exec takes `user` and runs the command as that account of the sprite's /etc/passwd (its
  *    uid and gid, HOME, USER, SHELL, and its home as the working directory unless it is root).
  *    Older agents ignore `user` and run everything as root until their sprite restarts.
+ * 6: the filesystem API: `/fs/read`, `/fs/write`, `/fs/list`, `/fs/delete`, `/fs/rename`,
+ *    `/fs/copy`, `/fs/chmod`, `/fs/chown`, `/fs/archive` (GET packs, PUT unpacks a tar stream)
+ *    and `WS /fs/watch`, each done as the account the server names.
  */
-export const AGENT_VERSION = 5;
+export const AGENT_VERSION = 6;
+
+/** The first agent version with the filesystem routes. */
+export const FS_AGENT_VERSION = 6;
 
 /** The first agent version with `WS /ports/watch`; older ones are told to restart. */
 export const PORTS_WATCH_AGENT_VERSION = 3;

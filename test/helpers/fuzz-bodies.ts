@@ -56,6 +56,28 @@ function placeAt(valid: Record<string, unknown>, parents: readonly Schema[], pat
   return { ...valid, [String(head)]: child };
 }
 
+/** Whether a JSON value is of the type a schema names (bounds and patterns aside). */
+function ofType(value: unknown, schema: Schema): boolean {
+  switch (schema.type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'null':
+      return value === null;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return false;
+  }
+}
+
 function wrongTypes(schema: Schema): unknown[] {
   switch (schema.type) {
     case 'object':
@@ -89,6 +111,13 @@ function outOfBounds(schema: Schema): { what: string; value: unknown }[] {
   return out;
 }
 
+/** The value a poison puts at `path`, to see whether another branch of a union would take it. */
+function valueAt(poison: BodyPoison, path: Path): unknown {
+  let value: unknown = poison.body({});
+  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<string | number, unknown>)[key] : undefined; // walks objects and arrays the poison built
+  return value;
+}
+
 export function bodyPoisons(rootSchema: unknown): BodyPoison[] {
   const poisons: BodyPoison[] = [];
   const walk = (schema: Schema, path: Path, parents: readonly Schema[]): void => {
@@ -97,7 +126,15 @@ export function bodyPoisons(rootSchema: unknown): BodyPoison[] {
       const branches = schema.anyOf.map(asSchema);
       if (branches.every((branch) => 'const' in branch)) poisons.push({ label: `${label(path)}: not one of the choices`, body: put('not-a-choice') });
       const nullable = branches.some((branch) => branch.type === 'null');
-      for (const branch of branches.filter((b) => b.type !== 'null')) walk(nullable ? { ...branch, nullable: true } : branch, path, parents);
+      for (const branch of branches.filter((b) => b.type !== 'null')) {
+        // A value of the wrong type for one branch may be right for another (a uid: a number or a name).
+        const others = branches.filter((other) => other !== branch);
+        const before = poisons.length;
+        walk(nullable ? { ...branch, nullable: true } : branch, path, parents);
+        const primitive = branch.type !== 'object' && branch.type !== 'array';
+        const added = poisons.splice(before).filter((poison) => !primitive || !others.some((other) => ofType(valueAt(poison, path), other)));
+        poisons.push(...added);
+      }
       return;
     }
     for (const value of wrongTypes(schema)) {
