@@ -43,16 +43,17 @@ function headers(head: FsHead): Record<string, string> {
 
 /**
  * Answers a failure: as JSON while nothing was sent, else by cutting the response, so a
- * stream never ends as if it were whole. A failure before an upload was read closes the
- * connection rather than reading gigabytes only to drop them.
+ * stream never ends as if it were whole. An upload refused before its end is answered at
+ * once and the rest is dropped as it comes: closing the connection instead could reset it
+ * before the server had read the answer. The server hangs up once it has the answer.
  */
 function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  if (!req.complete) res.setHeader('connection', 'close');
   sendError(res, asHobError(error));
+  if (!req.complete) req.resume();
 }
 
 function handler(op: FsOp, log: Log): HttpHandler {

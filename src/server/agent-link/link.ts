@@ -140,7 +140,10 @@ export class AgentLink {
     const { body } = options;
     return new Promise<IncomingMessage>((resolve, reject) => {
       let sent = false;
-      const req = this.request(path, { method: options.method, headers: body === undefined ? { 'content-length': 0 } : { 'content-type': 'application/octet-stream' } });
+      // keep-alive, though the connection is never reused: with `close` (the default without an
+      // http.Agent) the agent would close its end right after a refusal, cutting the upload with EPIPE.
+      const headers: Record<string, string | number> = body === undefined ? { 'content-length': 0 } : { 'content-type': 'application/octet-stream', connection: 'keep-alive' };
+      const req = this.request(path, { method: options.method, headers });
       req.setTimeout(options.idleTimeoutMs, () => req.destroy(new AgentConnectionLost(`the agent was silent on ${path.split('?')[0] ?? path} for ${options.idleTimeoutMs} ms`)));
       cutOnAbort(req, options.signal);
       req.on('response', (res) => {
@@ -151,10 +154,13 @@ export class AgentLink {
           resolve(res);
           return;
         }
-        void readBounded(res, MAX_REFUSAL_BYTES).then(
-          (text) => reject(agentRefusal(status, parseJsonOrNull(text), `the agent answered ${path.split('?')[0] ?? path} with ${status}`)),
-          () => reject(new HobError('agent_error', `the agent's answer to ${path.split('?')[0] ?? path} was cut off`)),
-        );
+        void readBounded(res, MAX_REFUSAL_BYTES)
+          .then(
+            (text) => reject(agentRefusal(status, parseJsonOrNull(text), `the agent answered ${path.split('?')[0] ?? path} with ${status}`)),
+            () => reject(new HobError('agent_error', `the agent's answer to ${path.split('?')[0] ?? path} was cut off`)),
+          )
+          // The agent drops the rest of a refused upload; this connection has nothing more to carry.
+          .finally(() => req.destroy());
       });
       req.on('error', (error: NodeJS.ErrnoException) => reject(sent ? new HobError('agent_error', `the connection to the sprite's agent broke: ${error.message}`) : agentConnectError(error)));
       if (body === undefined) {

@@ -37,7 +37,7 @@ async function call(method: string, path: string, query: Record<string, string>,
   const response = await fetch(url, {
     method,
     headers: { ...auth, ...(json ? { 'content-type': 'application/json' } : body === undefined ? {} : { 'content-type': 'application/octet-stream' }) },
-    ...(body === undefined ? {} : { body: json ? JSON.stringify(body) : body }),
+    ...(body === undefined ? {} : { body: json ? JSON.stringify(body) : typeof body === 'string' ? body : new Uint8Array(body) }),
   });
   const bytes = Buffer.from(await response.arrayBuffer());
   return { status: response.status, body: bytes, json: () => JSON.parse(bytes.toString()) as Record<string, unknown> }; // test-only: fields are asserted on
