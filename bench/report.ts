@@ -3,6 +3,8 @@ import type { CheckpointResults } from './checkpoints.js';
 import type { CliResults } from './cli.js';
 import { cliAnalysis, cliMethod, cliRatios, cliRows, cliTargets } from './cli-report.js';
 import { checkpointAnalysis, checkpointMethod, checkpointRatios, checkpointRows, checkpointTargets } from './checkpoints-report.js';
+import type { FilesResults } from './files.js';
+import { filesAnalysis, filesMethod, filesRateRows, filesRatios } from './files-report.js';
 import { longRunsSection } from './long-runs.js';
 import type { MachineFacts } from './machine.js';
 import type { NetworkResults } from './network.js';
@@ -38,6 +40,8 @@ export interface BenchResults {
   network: NetworkResults;
   /** (l)–(n): warm and cold wakes, and what sleeping sprites hold. */
   wake: WakeResults;
+  /** (o): file throughput through the fs API, cat through exec, and the host's disk. */
+  files: FilesResults;
 }
 
 export const TARGETS = {
@@ -110,7 +114,7 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
 }
 
 function rateRows(r: BenchResults): { section: string; rows: RateRow[] }[] {
-  return networkRateRows(r.network);
+  return [...networkRateRows(r.network), ...filesRateRows(r.files)];
 }
 
 export function ratio(a: number, b: number): string {
@@ -131,6 +135,7 @@ function ratios(r: BenchResults): [string, string][] {
     ...cliRatios(r.cli, ratio),
     ...networkRatios(r.network, ratio),
     ...wakeRatios(r.wake, r.createToFirstExec, ratio),
+    ...filesRatios(r.files, ratio),
   ];
 }
 
@@ -319,6 +324,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...cliMethod(r.cli),
     ...networkMethod(r.network),
     ...wakeMethod(r.wake),
+    ...filesMethod(r.files),
     '',
   );
 
@@ -410,5 +416,6 @@ function analysis(r: BenchResults): string[] {
   paragraphs.push(cliAnalysis(r));
   paragraphs.push(...networkAnalysis(r));
   paragraphs.push(...wakeAnalysis(r));
+  paragraphs.push(...filesAnalysis(r.files));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

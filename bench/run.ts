@@ -7,7 +7,8 @@ import Database from 'better-sqlite3';
  * (bench/checkpoints.ts), then a GET through a sprite's URL next to the same GET straight to the
  * sprite, and downloads from a server beyond the host by a sprite next to the host itself
  * (bench/network.ts), then warm and cold wakes next to an exec on a running sprite and a cold
- * create, and the memory sleeping sprites hold (bench/wake.ts), prints the results and rewrites BENCHMARKS.md. `npm run bench -- cli`
+ * create, and the memory sleeping sprites hold (bench/wake.ts), then a file written into a sprite
+ * and read back through the fs API next to cat through exec and the host's disk (bench/files.ts), prints the results and rewrites BENCHMARKS.md. `npm run bench -- cli`
  * measures only the CLI and prints it, leaving BENCHMARKS.md alone. Everything it made
  * (sprites, containers, cgroups, the pool, the data dir, the download server's namespace) is removed at the end, also when it
  * fails or is interrupted.
@@ -21,6 +22,7 @@ import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
 import { sdkClient } from '../test/helpers/sdk.js';
 import { REPO_ROOT, cleanupDataDir, ensureImage, makeRunDir, startServer, uniquePrefix, type TestServer } from '../test/helpers/server.js';
 import { CheckpointBench } from './checkpoints.js';
+import { FilesBench } from './files.js';
 import { measureCli, type CliResults } from './cli.js';
 import { cliRatios, cliRows, cliTargets } from './cli-report.js';
 import { agentExecTrue, mustSucceed, runLocal, serverExecTrue } from './exec-clients.js';
@@ -93,6 +95,7 @@ let replica: Replica | undefined;
 let checkpointBench: CheckpointBench | undefined;
 let networkBench: NetworkBench | undefined;
 let wakeBench: WakeBench | undefined;
+let filesBench: FilesBench | undefined;
 let origin: Origin | undefined;
 let cleaning: Promise<void> | undefined;
 // A property, not a `let`: the compiler cannot see the signal handler's write to a local.
@@ -105,6 +108,7 @@ function cleanup(): Promise<void> {
     await checkpointBench?.cleanup().catch((error: unknown) => log(`checkpoint bench cleanup: ${String(error)}`));
     await networkBench?.cleanup().catch((error: unknown) => log(`network bench cleanup: ${String(error)}`));
     await wakeBench?.cleanup().catch((error: unknown) => log(`wake bench cleanup: ${String(error)}`));
+    await filesBench?.cleanup().catch((error: unknown) => log(`files bench cleanup: ${String(error)}`));
     if (server !== undefined) {
       const running = server;
       // A server that does not stop on SIGTERM within 15 s is killed.
@@ -206,6 +210,10 @@ async function main(): Promise<BenchResults> {
   wakeBench = new WakeBench({ hob, sdk, prefix, logFile: server.logFile, warmN: wakeN, coldN: coldWakeN, memorySprites, log });
   const wake = await wakeBench.run();
 
+  // On the cold server still: no spare boots in the background to compete for the disk and CPUs.
+  filesBench = new FilesBench({ hob, url, token, prefix, runDir, log });
+  const files = await filesBench.run();
+
   // On the cold server still: no spare boots in the background, and forks never take one.
   checkpointBench = new CheckpointBench({ hob, sdk, dataDir, prefix, logFile: server.logFile, n: checkpointN, copyN, log });
   const checkpoints = await checkpointBench.run();
@@ -244,6 +252,7 @@ async function main(): Promise<BenchResults> {
     cli,
     network,
     wake,
+    files,
   };
 }
 

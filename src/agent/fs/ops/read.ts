@@ -20,7 +20,7 @@ export async function readFile(path: string, io: FsIo): Promise<FsResult> {
     await io.head?.(sized ? { sizeBytes: stats.size } : {});
     if (io.output === undefined) return { path, size: 0 };
     // A stream on the bare descriptor: FileHandle streams hold the handle open until they are destroyed, which closes it.
-    const stream = createReadStream('', { fd: handle.fd, start: 0, ...(sized ? { end: stats.size - 1 } : {}), autoClose: false, emitClose: false, highWaterMark: 256 * 1024 });
+    const stream = createReadStream('', { fd: handle.fd, start: 0, ...(sized ? { end: stats.size - 1 } : {}), autoClose: false, emitClose: false, highWaterMark: 1024 * 1024 });
     let bytes = 0;
     stream.on('data', (chunk: string | Buffer) => (bytes += chunk.length));
     await pipeline(stream, io.output, { end: false, signal: io.signal });
