@@ -76,6 +76,11 @@ test('as the sprite user: what it may touch works and belongs to it, the rest is
   assert.equal(await shStdout(hob, name, 'stat -c %u /home/sprite/notes2/today.txt'), '1000\n');
   assert.equal((await call('POST', 'chmod', {}, { path: '/home/sprite/notes2', mode: '0700', recursive: true, ...asSprite })).status, 200);
 
+  // curl -T sends no Content-Type at all.
+  const bare = await fetch(`${server.url}/v1/sprites/${name}/fs/write?path=/tmp/bare`, { method: 'PUT', headers: auth, body: new Uint8Array(Buffer.from('no type')) });
+  assert.equal(bare.status, 200, await bare.text());
+  assert.equal(await shStdout(hob, name, 'cat /tmp/bare'), 'no type');
+
   // A uid with no account acts as itself.
   const stranger = await call('PUT', 'write', { path: '/tmp/by-4321', user: '4321' }, 'x');
   assert.equal(stranger.status, 200);
@@ -158,4 +163,13 @@ test('bad input is a JSON 400 naming what is wrong', { timeout: 60_000 }, async 
   const ghost = await fetch(`${server.url}/v1/sprites/${name}-ghost/fs/read?path=/etc/hostname`, { headers: auth });
   const ghostBody = (await ghost.json()) as { error: string }; // test-only: asserted on at once
   assert.deepEqual([ghost.status, ghostBody.error], [404, 'not_found'], 'a missing sprite is a Hob error, not ENOENT');
+});
+
+test('a file operation wakes a sleeping sprite, warm or cold', { timeout: 120_000 }, async () => {
+  for (const cold of [false, true]) {
+    assert.equal((await hob.sleepSprite(name, { cold })).status, cold ? 'cold' : 'warm');
+    const read = await call('GET', 'read', { path: '/etc/hostname' });
+    assert.equal(read.status, 200, read.body.toString());
+    assert.equal((await hob.getSprite(name)).status, 'running');
+  }
 });
