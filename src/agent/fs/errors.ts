@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { HobError } from '../../shared/errors.js';
 import { fsError, isPosixCode, type PosixCode } from '../../shared/fs-errors.js';
 
@@ -12,6 +13,8 @@ const DESCRIPTIONS: Partial<Record<PosixCode, string>> = {
   ENOTEMPTY: 'directory not empty',
   EINVAL: 'invalid argument',
   EIO: 'input/output error',
+  ENOSPC: 'no space left on device',
+  EDQUOT: "the sprite's disk is full (its storage_gb limit)",
 };
 
 /** Node's fs.cp reports its own refusals under codes of its own; these are the POSIX codes they stand for. */
@@ -32,6 +35,12 @@ export function hasCode(error: unknown, ...codes: string[]): boolean {
   return typeof error === 'object' && error !== null && codes.includes(String((error as { code?: unknown }).code)); // any object; its code is read as a string
 }
 
+/** libuv has no name for some errnos (EDQUOT: "Unknown system error -122"); the number still says which. */
+function codeOfNumber(errno: unknown): string | undefined {
+  if (typeof errno !== 'number') return undefined;
+  return Object.entries(constants.errno).find(([, value]) => value === -errno)?.[0];
+}
+
 /** A POSIX failure raised by Hob's own checks, in the shape the fs routes answer. */
 export function posixError(errno: PosixCode, path: string, message = DESCRIPTIONS[errno] ?? errno): HobError {
   return fsError(errno, message, path);
@@ -45,9 +54,10 @@ export function posixError(errno: PosixCode, path: string, message = DESCRIPTION
 export function toFsError(error: unknown, path: string): HobError {
   if (error instanceof HobError) return error;
   const errno = error as Partial<NodeJS.ErrnoException> & { tarCode?: string }; // fs, tar and abort errors all carry these optionally
-  const code = errno.code === undefined ? undefined : (NODE_CODES[errno.code] ?? errno.code);
+  const named = errno.code === undefined ? undefined : (NODE_CODES[errno.code] ?? errno.code);
+  const code = isPosixCode(named) ? named : (codeOfNumber(errno.errno) ?? named);
   const where = typeof errno.path === 'string' ? errno.path : path;
-  if (isPosixCode(code)) return fsError(code, describe(code, errno.message), where);
+  if (isPosixCode(code)) return fsError(code, code === named ? describe(code, errno.message) : (DESCRIPTIONS[code] ?? code), where);
   if (errno.tarCode !== undefined || errno.code?.startsWith('TAR_') === true) return fsError('EINVAL', `not a usable tar archive: ${errno.message ?? errno.code ?? 'unreadable'}`, path);
   if (errno.name === 'AbortError') return new HobError('bad_request', 'the request was abandoned before the operation finished');
   return new HobError('internal', `${path}: ${errno.message ?? String(error)}`);

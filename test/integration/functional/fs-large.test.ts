@@ -106,3 +106,15 @@ test('a 1 GiB file streams in and out of a 128 MiB sprite, the same by sha256 ev
   assert.ok(growth < MAX_SERVER_GROWTH_BYTES, `the server's peak memory grew by ${Math.round(growth / 1048576)} MiB`);
   t.diagnostic(`upload ${uploadMs} ms (${Math.round(TOTAL_BYTES / 1048576 / (uploadMs / 1000))} MiB/s), download ${downloadMs} ms (${Math.round(TOTAL_BYTES / 1048576 / (downloadMs / 1000))} MiB/s), server peak +${Math.round(growth / 1048576)} MiB`);
 });
+
+test('a write past the sprite\'s storage limit is a 507 with its POSIX code, and the sprite lives on', { timeout: BOUND_MS + 60_000 }, async (t) => {
+  const { client, create } = spriteFixture(t, server);
+  const sprite = await create({ config: { storage_gb: 1 } });
+  const put = await send('PUT', `/v1/sprites/${sprite.name}/fs/write?path=/too-big.bin`, source(createHash('sha256')));
+  const body = JSON.parse(await text(put)) as { error: string; code: string; path: string }; // test-only: asserted on at once
+  assert.equal(put.statusCode, 507, JSON.stringify(body));
+  assert.ok(['EDQUOT', 'ENOSPC'].includes(body.code), body.code);
+  assert.equal(body.path, '/too-big.bin');
+  await shStdout(client, sprite.name, 'rm /too-big.bin');
+  assert.equal(await shStdout(client, sprite.name, 'echo fine > /after && cat /after'), 'fine\n');
+});

@@ -1,4 +1,4 @@
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { posixError } from '../errors.js';
@@ -12,6 +12,7 @@ import type { FsIo, FsResult } from '../io.js';
  */
 export async function readFile(path: string, io: FsIo): Promise<FsResult> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+  let handedOver = false;
   try {
     const stats = await handle.stat();
     if (stats.isDirectory()) throw posixError('EISDIR', path);
@@ -19,14 +20,15 @@ export async function readFile(path: string, io: FsIo): Promise<FsResult> {
     const sized = stats.size > 0;
     await io.head?.(sized ? { sizeBytes: stats.size } : {});
     if (io.output === undefined) return { path, size: 0 };
-    // A stream on the bare descriptor: FileHandle streams hold the handle open until they are destroyed, which closes it.
-    const stream = createReadStream('', { fd: handle.fd, start: 0, ...(sized ? { end: stats.size - 1 } : {}), autoClose: false, emitClose: false, highWaterMark: 1024 * 1024 });
+    // From here the stream owns the handle and closes it, however it ends.
+    const stream = handle.createReadStream({ start: 0, ...(sized ? { end: stats.size - 1 } : {}), highWaterMark: 1024 * 1024 });
+    handedOver = true;
     let bytes = 0;
     stream.on('data', (chunk: string | Buffer) => (bytes += chunk.length));
     await pipeline(stream, io.output, { end: false, signal: io.signal });
     if (sized && bytes < stats.size) throw posixError('EIO', path, 'the file shrank while it was read');
     return { path, size: bytes };
   } finally {
-    await handle.close();
+    if (!handedOver) await handle.close();
   }
 }

@@ -1,7 +1,7 @@
-import { constants, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
 import { formatMode } from '../../../shared/fs-request.js';
 import { hasCode, posixError } from '../errors.js';
 import type { FsIo, FsResult } from '../io.js';
@@ -29,6 +29,31 @@ export async function makeParents(path: string, all: boolean, fileMode: number |
 }
 
 /**
+ * Pipes `input` into `output` until both are done. Unlike pipeline(), a failure (a full disk)
+ * leaves `input` alone: it is the request, and destroying it would take the connection and
+ * the answer that says what failed with it.
+ */
+function drainInto(input: Readable | undefined, output: Writable, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: unknown): void => {
+      input?.unpipe(output);
+      output.destroy();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    if (signal.aborted) {
+      fail(signal.reason);
+      return;
+    }
+    signal.addEventListener('abort', () => fail(signal.reason), { once: true });
+    // 'close', not 'finish': by then the descriptor is closed too, so its last error is known.
+    output.once('close', () => resolve());
+    output.once('error', fail);
+    input?.once('error', fail);
+    input?.pipe(output);
+  });
+}
+
+/**
  * Replaces a file's content with the request body, streamed. Like `fs.writeFile`, an existing
  * file keeps its inode (hard links, owner); it is opened without truncating and truncated
  * only once it is known to be a regular file, so a device or FIFO is never touched. An
@@ -37,20 +62,21 @@ export async function makeParents(path: string, all: boolean, fileMode: number |
 export async function writeFile(path: string, mode: number | undefined, mkdirParents: boolean, io: FsIo): Promise<FsResult> {
   await makeParents(path, mkdirParents, mode);
   const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOCTTY | constants.O_NONBLOCK, 0o666);
+  let handedOver = false;
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw posixError('EINVAL', path, 'not a regular file');
     await handle.truncate(0);
     if (mode !== undefined) await handle.chmod(mode);
     let size = 0;
-    if (io.input !== undefined) {
-      io.input.on('data', (chunk: Buffer) => (size += chunk.length));
-      // A stream on the bare descriptor: FileHandle streams hold the handle open until they are destroyed, which closes it.
-      await pipeline(io.input, createWriteStream('', { fd: handle.fd, autoClose: false, emitClose: false, highWaterMark: 256 * 1024 }), { signal: io.signal });
-    }
-    const written = await handle.stat();
-    return { path, size, mode: formatMode(written.mode) };
+    // From here the stream owns the handle and closes it, however it ends.
+    const file = handle.createWriteStream({ highWaterMark: 256 * 1024 });
+    handedOver = true;
+    if (io.input === undefined) file.end();
+    else io.input.on('data', (chunk: Buffer) => (size += chunk.length));
+    await drainInto(io.input, file, io.signal);
+    return { path, size, mode: formatMode(mode ?? stats.mode) };
   } finally {
-    await handle.close();
+    if (!handedOver) await handle.close();
   }
 }
