@@ -32,7 +32,11 @@ async function watchHere(request: Extract<WorkerRequest, { op: 'watch' }>, io: F
   io.signal.addEventListener('abort', () => watcher.close(), { once: true });
   send({ type: 'subscribed', paths: request.paths });
   await watcher.add(request.paths);
-  if (io.signal.aborted) watcher.close();
+  // The watcher left while the watch was being set up: its abort has fired already.
+  if (io.signal.aborted) {
+    watcher.close();
+    return {};
+  }
   return new Promise((resolve) => io.signal.addEventListener('abort', () => resolve({}), { once: true }));
 }
 

@@ -72,7 +72,8 @@ export function registerFsRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   /** The file's bytes, piped from the agent as they come; Content-Length when the file has a size. */
-  api.get(routes.fsRead.path, routeOptions(routes.fsRead), async (request, reply) => {
+  // No HEAD: fastify would answer it by reading the whole file and dropping it.
+  api.get(routes.fsRead.path, { ...routeOptions(routes.fsRead), exposeHeadRoute: false }, async (request, reply) => {
     const { name } = request.params;
     const op: FsRequest = { ...common(name, request.query), op: 'read', path: request.query.path };
     const answer = await streamFs(lifecycle, name, op, undefined, clientGoneSignal(reply));
@@ -84,7 +85,7 @@ export function registerFsRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   /** A directory as a tar stream, with how many bytes its files hold (for a progress bar). */
-  api.get(routes.fsPack.path, routeOptions(routes.fsPack), async (request, reply) => {
+  api.get(routes.fsPack.path, { ...routeOptions(routes.fsPack), exposeHeadRoute: false }, async (request, reply) => {
     const { name } = request.params;
     const op: FsRequest = { ...common(name, request.query), op: 'pack', path: request.query.path };
     const answer = await streamFs(lifecycle, name, op, undefined, clientGoneSignal(reply));

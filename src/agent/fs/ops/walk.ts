@@ -28,6 +28,8 @@ export async function* walk(root: string, options: WalkOptions = {}): AsyncGener
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { dir, prefix } = next;
     const opened = await opendir(dir).catch((error: unknown) => {
+      // A directory below the root that vanished since it was listed is skipped, as a vanished entry is.
+      if (dir !== root && hasCode(error, 'ENOENT')) return undefined;
       if (options.skipUnreadable === true && dir !== root && hasCode(error, 'EACCES', 'EPERM')) return undefined;
       throw error;
     });
