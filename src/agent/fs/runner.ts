@@ -4,12 +4,16 @@ import type { Account } from '../exec/account.js';
 import { errorText } from '../log.js';
 import type { FsIo, FsResult } from './io.js';
 import { perform } from './perform.js';
+import { Slots } from './slots.js';
 import { TreeWatcher } from './watch/tree-watcher.js';
 import { workerCommand, workerName } from './worker-command.js';
 import { errorFromWorker, parseWorkerMessage, type WorkerRequest } from './worker-protocol.js';
 
 /** The end of a worker's stderr kept for the error when it dies without a word. */
 const MAX_STDERR_BYTES = 4096;
+/** File workers running at once (watches, which last, are not counted); more wait their turn. */
+export const MAX_RUNNING_WORKERS = 8;
+const workers = new Slots(MAX_RUNNING_WORKERS);
 
 /**
  * Runs a file operation as `account`. Root's run in the agent itself (it is root in the
@@ -20,7 +24,7 @@ const MAX_STDERR_BYTES = 4096;
  * and stdout; its head, result or error come over its IPC channel.
  */
 export function runAs(account: Account, request: WorkerRequest, io: FsIo): Promise<FsResult> {
-  if (account.uid !== 0) return runInWorker(account, request, io);
+  if (account.uid !== 0) return request.op === 'watch' ? runInWorker(account, request, io) : workers.run(() => runInWorker(account, request, io));
   if (request.op !== 'watch') return perform(request, io);
   return watchHere(request, io);
 }
@@ -42,6 +46,9 @@ async function watchHere(request: Extract<WorkerRequest, { op: 'watch' }>, io: F
 
 function runInWorker(account: Account, request: WorkerRequest, io: FsIo): Promise<FsResult> {
   const command = workerCommand();
+  const abandoned = new HobError('bad_request', 'the request was abandoned before the operation finished');
+  // It may have waited for a slot while its caller went away.
+  if (io.signal.aborted) return Promise.reject(abandoned);
   return new Promise<FsResult>((resolve, reject) => {
     const child = spawn(command.file, command.args, {
       cwd: process.cwd(),
@@ -60,7 +67,7 @@ function runInWorker(account: Account, request: WorkerRequest, io: FsIo): Promis
       outcome ??= { error };
       child.kill('SIGKILL');
     };
-    const abort = (): void => fail(new HobError('bad_request', 'the request was abandoned before the operation finished'));
+    const abort = (): void => fail(abandoned);
     io.signal.addEventListener('abort', abort, { once: true });
 
     errors.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-MAX_STDERR_BYTES)));
