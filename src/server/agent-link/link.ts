@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import type { Readable } from 'node:stream';
 import { HobError, isErrorCode } from '../../shared/errors.js';
 import { fsError, isPosixCode } from '../../shared/fs-errors.js';
 import { encodeExecQuery, type ExecRequest } from '../../shared/exec-request.js';
