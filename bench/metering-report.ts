@@ -21,7 +21,7 @@ export function meteringRows(m: MeteringResults): { section: string; rows: { lab
   const perSprite = (s: Summary, n: number): Summary => ({ ...s, medianMs: s.medianMs / n, p90Ms: s.p90Ms / n, p95Ms: s.p95Ms / n, minMs: s.minMs / n, maxMs: s.maxMs / n });
   return [
     {
-      section: `(o) metering: CPU of one usage sample (cgroup ${m.cgroupVersion}), rows written`,
+      section: `(q) metering: CPU of one usage sample (cgroup ${m.cgroupVersion}), rows written`,
       rows: [
         { label: `${m.fakeN} empty cgroups (kernel files, no processes)`, summary: m.tickEmpty },
         { label: '  the same, reads only (no store)', summary: m.readsEmpty },
@@ -56,7 +56,7 @@ export function meteringTargets(m: MeteringResults): { what: string; target: str
 
 export function meteringMethod(m: MeteringResults): string[] {
   return [
-    `- **(o)** the server's sampler (src/server/metering/sampler.ts) run in the bench's process, ${m.ticks} samples after 3 ` +
+    `- **(q)** the server's sampler (src/server/metering/sampler.ts) run in the bench's process, ${m.ticks} samples after 3 ` +
       `untimed ones, each timed by process.cpuUsage (user + system): over ${m.fakeN} empty cgroups the bench makes in the ` +
       `host's cgroup hierarchies (the kernel's own files), and over ${m.realN} running tiny sprites of the private server. ` +
       'Each sample reads every sprite\'s CPU and memory files and its quota group\'s bytes through the pool\'s own reader ' +

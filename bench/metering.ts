@@ -1,5 +1,5 @@
 /**
- * (o) What metering costs the server, measured with the sampler's own code: the CPU (user +
+ * (q) What metering costs the server, measured with the sampler's own code: the CPU (user +
  * system, from process.cpuUsage) of one sample over `fakeN` real but empty cgroups (made by the
  * bench in the host's cgroup hierarchies: the kernel's own files, no processes) and over `realN`
  * running tiny sprites of a private server, each sample reading the sprites' real quota-group
@@ -75,7 +75,7 @@ export class MeteringBench {
     const reader = new CgroupReader();
     const pool = await BtrfsPool.open(this.options.dataDir, 16, silent);
 
-    log(`(o) ${realN} running sprites for the metering sample`);
+    log(`(q) ${realN} running sprites for the metering sample`);
     for (let i = 0; i < realN; i++) {
       const name = `${prefix}-meter-${i}`;
       await hob.createSprite({ name, image: 'tiny' });
@@ -87,7 +87,7 @@ export class MeteringBench {
     if (real.length !== realN) throw new Error(`${real.length} of ${realN} metering sprites are running`);
     const qgroups = real.map((sprite) => sprite.qgroup ?? 0);
 
-    log(`(o) ${fakeN} empty cgroups in the host's ${reader.version} hierarchies`);
+    log(`(q) ${fakeN} empty cgroups in the host's ${reader.version} hierarchies`);
     for (let i = 0; i < fakeN; i++) this.makeCgroup(`/${prefix}-meterfake-${i}`, reader.version);
 
     /** `sprites` answers the sampler's query each sample, as the server's store does; rows go to a SQLite file of its own. */
@@ -125,7 +125,7 @@ export class MeteringBench {
       fakeSprites.insert(newSpriteRecord({ id: String(i), name: `fake-${i}`, image: 'tiny', state: 'running', config: { ramMiB: 256, cpus: 1, pidsMax: 100, storageGiB: 1, region: 'local' }, environment: {}, labels: [], urlSettings: { auth: 'sprite' }, qgroup: i, forkedFrom: null }));
     }
     const realDb = openDatabase(join(this.options.runDir, 'meter-real.db'));
-    log(`(o) ${ticks} samples each: the empty cgroups with and without the store, then the running sprites`);
+    log(`(q) ${ticks} samples each: the empty cgroups with and without the store, then the running sprites`);
     const fakeCgroup = (id: string) => `/${prefix}-meterfake-${id}`;
     // Each empty cgroup's sprite takes the quota group of a running sprite, in turn.
     const sharedQgroup = (index: number) => qgroups[index % qgroups.length] ?? 0;

@@ -3,6 +3,8 @@ import type { CheckpointResults } from './checkpoints.js';
 import type { CliResults } from './cli.js';
 import { cliAnalysis, cliMethod, cliRatios, cliRows, cliTargets } from './cli-report.js';
 import { checkpointAnalysis, checkpointMethod, checkpointRatios, checkpointRows, checkpointTargets } from './checkpoints-report.js';
+import type { FilesResults } from './files.js';
+import { filesAnalysis, filesMethod, filesRateRows, filesRatios } from './files-report.js';
 import { longRunsSection } from './long-runs.js';
 import type { MachineFacts } from './machine.js';
 import type { NetworkResults } from './network.js';
@@ -44,8 +46,10 @@ export interface BenchResults {
   wake: WakeResults;
   /** (o)–(p): attaching to sessions, and what idle ones cost. */
   sessions: SessionResults;
-  /** (o): the usage sampler's CPU. */
+  /** (q): the usage sampler's CPU. */
   metering: MeteringResults;
+  /** (r): file throughput through the fs API, cat through exec, and the host's disk. */
+  files: FilesResults;
 }
 
 export const TARGETS = {
@@ -120,7 +124,7 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
 }
 
 function rateRows(r: BenchResults): { section: string; rows: RateRow[] }[] {
-  return networkRateRows(r.network);
+  return [...networkRateRows(r.network), ...filesRateRows(r.files)];
 }
 
 export function ratio(a: number, b: number): string {
@@ -143,6 +147,7 @@ function ratios(r: BenchResults): [string, string][] {
     ...wakeRatios(r.wake, r.createToFirstExec, ratio),
     ...sessionRatios(r.sessions, ratio),
     ...meteringRatios(r.metering, ratio),
+    ...filesRatios(r.files, ratio),
   ];
 }
 
@@ -336,6 +341,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...wakeMethod(r.wake),
     ...sessionMethod(r.sessions),
     ...meteringMethod(r.metering),
+    ...filesMethod(r.files),
     '',
   );
 
@@ -429,5 +435,6 @@ function analysis(r: BenchResults): string[] {
   paragraphs.push(...wakeAnalysis(r));
   paragraphs.push(...sessionAnalysis(r));
   paragraphs.push(meteringAnalysis(r.metering));
+  paragraphs.push(...filesAnalysis(r.files));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

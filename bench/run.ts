@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
  * sprite, and downloads from a server beyond the host by a sprite next to the host itself
  * (bench/network.ts), then warm and cold wakes next to an exec on a running sprite and a cold
  * create, and the memory sleeping sprites hold (bench/wake.ts), then attaching to a session next to a new exec and what idle
- * sessions cost (bench/sessions.ts), then the usage sampler's CPU (bench/metering.ts), prints the results and rewrites
+ * sessions cost (bench/sessions.ts), then the usage sampler's CPU (bench/metering.ts), then a file written into a sprite and
+ * read back through the fs API next to cat through exec and the host's disk (bench/files.ts), prints the results and rewrites
  * BENCHMARKS.md. `npm run bench -- cli` (or `-- sessions`, `-- metering`) measures only that part and prints it, leaving
  * BENCHMARKS.md alone. Everything it made
  * (sprites, containers, cgroups, the pool, the data dir, the download server's namespace) is removed at the end, also when it
@@ -23,6 +24,7 @@ import type { OciSpec } from '../src/server/runtimes/runc/spec.js';
 import { sdkClient } from '../test/helpers/sdk.js';
 import { REPO_ROOT, cleanupDataDir, ensureImage, makeRunDir, startServer, uniquePrefix, type TestServer } from '../test/helpers/server.js';
 import { CheckpointBench } from './checkpoints.js';
+import { FilesBench } from './files.js';
 import { measureCli, type CliResults } from './cli.js';
 import { cliRatios, cliRows, cliTargets } from './cli-report.js';
 import { agentExecTrue, mustSucceed, runLocal, serverExecTrue } from './exec-clients.js';
@@ -113,6 +115,7 @@ let networkBench: NetworkBench | undefined;
 let wakeBench: WakeBench | undefined;
 let sessionsBench: SessionsBench | undefined;
 let meteringBench: MeteringBench | undefined;
+let filesBench: FilesBench | undefined;
 let origin: Origin | undefined;
 let cleaning: Promise<void> | undefined;
 // A property, not a `let`: the compiler cannot see the signal handler's write to a local.
@@ -127,6 +130,7 @@ function cleanup(): Promise<void> {
     await wakeBench?.cleanup().catch((error: unknown) => log(`wake bench cleanup: ${String(error)}`));
     await sessionsBench?.cleanup().catch((error: unknown) => log(`sessions bench cleanup: ${String(error)}`));
     await meteringBench?.cleanup().catch((error: unknown) => log(`metering bench cleanup: ${String(error)}`));
+    await filesBench?.cleanup().catch((error: unknown) => log(`files bench cleanup: ${String(error)}`));
     if (server !== undefined) {
       const running = server;
       // A server that does not stop on SIGTERM within 15 s is killed.
@@ -235,6 +239,10 @@ async function main(): Promise<BenchResults> {
   // On the cold server still: no spare boots in the background to compete for the CPUs.
   const metering = await measureMeteringOn(hob);
 
+  // On the cold server still: no spare boots in the background to compete for the disk and CPUs.
+  filesBench = new FilesBench({ hob, url, token, prefix, runDir, log });
+  const files = await filesBench.run();
+
   // On the cold server still: no spare boots in the background, and forks never take one.
   checkpointBench = new CheckpointBench({ hob, sdk, dataDir, prefix, logFile: server.logFile, n: checkpointN, copyN, log });
   const checkpoints = await checkpointBench.run();
@@ -275,6 +283,7 @@ async function main(): Promise<BenchResults> {
     wake,
     sessions,
     metering,
+    files,
   };
 }
 

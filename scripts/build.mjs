@@ -1,9 +1,10 @@
-// Five bundles. The CLI is CommonJS with its few dependencies inside, so a client command reads
+// Six bundles. The CLI is CommonJS with its few dependencies inside, so a client command reads
 // one file and resolves no packages: dist/hob.js, the executable, runs dist/cli.js through V8's
 // code cache (src/cli/bin.ts). The CLI does not contain the server, which is its own ESM bundle
 // (dist/server.mjs, dependencies left in node_modules) that only `hob serve` imports. The agent
 // is one self-contained file, but node-pty, a native module, is shipped beside it in the
-// sprite's /.hob. So is sprite-env, the command line of the in-sprite API, run on that same node.
+// sprite's /.hob. So are sprite-env, the command line of the in-sprite API, run on that same
+// node, and the file worker the agent starts as a sprite's user.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 
@@ -59,6 +60,17 @@ await build({
   outfile: 'dist/agent.js',
   format: 'cjs',
   external: ['node-pty', 'bufferutil', 'utf-8-validate'],
+  minify: true,
+  sourcemap: false,
+});
+
+// The file worker the agent starts as a sprite's user for each file operation (src/agent/fs/runner.ts):
+// a bundle of its own, so each start parses only what file operations need.
+await build({
+  ...common,
+  entryPoints: ['src/agent/fs-worker.ts'],
+  outfile: 'dist/fs-worker.js',
+  format: 'cjs',
   minify: true,
   sourcemap: false,
 });

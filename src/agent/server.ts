@@ -6,6 +6,7 @@ import type { AgentConfig } from './config.js';
 import type { RunningCommand } from './exec/command.js';
 import { signalSession } from './exec/process-group.js';
 import { execRoutes } from './exec/routes.js';
+import { fsRoutes } from './fs/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { portsRoutes } from './ports/routes.js';
 import { tcpRoutes } from './tcp/routes.js';
@@ -69,6 +70,7 @@ export function createAgentServer(deps: AgentDeps): AgentServer {
     execRoutes({ config, log, running }),
     portsRoutes({ log }),
     tcpRoutes(),
+    fsRoutes({ log }),
   ]);
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {

@@ -22,6 +22,7 @@ import { registerPolicy } from './commands/policy/index.js';
 import { registerToken } from './commands/token/index.js';
 import { registerAttach, registerSessions } from './commands/session/index.js';
 import { registerUsage } from './commands/usage/index.js';
+import { registerCp } from './commands/cp/index.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctx = new CliContext(process.env, process.cwd());
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<void> {
   registerPolicy(program, ctx);
   registerUsage(program, ctx);
   registerToken(program, ctx);
+  registerCp(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (error) {

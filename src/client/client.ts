@@ -52,8 +52,9 @@ export class HobClient {
   /**
    * One API request; non-2xx answers become HobErrors. The HTTP module (src/client/http.ts) is
    * loaded on the first request, so commands that never make one (--help, exec) do not load it.
+   * Public for the streaming calls of src/client/files.ts.
    */
-  private async request(method: string, path: string, init: { body?: string | Readable; json?: unknown; headers?: Record<string, string> } = {}): Promise<IncomingMessage> {
+  async request(method: string, path: string, init: { body?: string | Readable; json?: unknown; headers?: Record<string, string> } = {}): Promise<IncomingMessage> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.options.token}`, ...init.headers };
     let body = init.body;
     if (init.json !== undefined) {
@@ -80,8 +81,12 @@ export class HobClient {
   }
 
   /** Calls a JSON route of the contract and checks the answer against the route's response schema. */
-  private async call<R extends JsonRoute>(route: R, path: string, json?: unknown): Promise<Static<R['response']['json']>> {
-    const response = await this.request(route.method, path, json === undefined ? {} : { json });
+  async call<R extends JsonRoute>(route: R, path: string, json?: unknown): Promise<Static<R['response']['json']>> {
+    return this.answer(route, path, await this.request(route.method, path, json === undefined ? {} : { json }));
+  }
+
+  /** A route's JSON answer, read and checked against its response schema. */
+  async answer<R extends JsonRoute>(route: R, path: string, response: IncomingMessage): Promise<Static<R['response']['json']>> {
     const { readText } = await import('./http.js');
     let body: unknown;
     try {

@@ -31,3 +31,10 @@ test('a refused request becomes a HobError with its code, from JSON or from the 
   assert.equal(errorFromBody(502, 'Bad Gateway', '<html>').code, 'internal');
   assert.equal(errorFromBody(400, 'Bad Request', '{"error":"nope"}').code, 'bad_request');
 });
+
+test('a failed file operation keeps its POSIX code and path', () => {
+  const error = errorFromBody(404, 'Not Found', JSON.stringify({ error: 'no such file or directory', code: 'ENOENT', path: '/app/missing' }));
+  assert.deepEqual([error.code, error.message, error.details], ['not_found', 'no such file or directory', { errno: 'ENOENT', path: '/app/missing' }]);
+  assert.equal(errorFromBody(403, 'Forbidden', JSON.stringify({ error: 'permission denied', code: 'EACCES', path: '/etc/x' })).code, 'forbidden');
+  assert.equal(errorFromBody(400, 'Bad Request', JSON.stringify({ error: 'bad_request', message: 'path is required' })).message, 'path is required');
+});

@@ -1,6 +1,7 @@
 import { ProgressEvent as ProgressEventSchema } from '../shared/schemas/checkpoints.js';
 import { matches } from './check.js';
 import { HobError, isErrorCode, type ErrorCode } from '../shared/errors.js';
+import { fsErrorFromBody } from '../shared/fs-errors.js';
 import type { ProgressEvent } from '../shared/protocol.js';
 
 /**
@@ -9,7 +10,11 @@ import type { ProgressEvent } from '../shared/protocol.js';
  */
 export function errorFromBody(status: number, statusText: string, text: string): HobError {
   try {
-    const body = JSON.parse(text) as { error?: unknown; message?: unknown; details?: unknown }; // fields checked below
+    const parsed: unknown = JSON.parse(text);
+    const body = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>; // an object; fields checked below
+    // A failed file operation: `error` is its message, `code` its POSIX code.
+    const fsFailure = fsErrorFromBody(body);
+    if (fsFailure !== undefined) return fsFailure;
     if (isErrorCode(body.error)) {
       const details = typeof body.details === 'object' && body.details !== null ? (body.details as Record<string, unknown>) : undefined; // checked to be an object
       return new HobError(body.error, typeof body.message === 'string' ? body.message : body.error, details === undefined ? undefined : { details });

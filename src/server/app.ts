@@ -27,6 +27,8 @@ import { Ingress } from './ingress/ingress.js';
 import { randomBytes } from 'node:crypto';
 import { registerHttpExecRoute } from './api/exec-http.js';
 import { portsWatchUpgradeRoute } from './api/ports-ws.js';
+import { registerFsRoutes } from './api/fs.js';
+import { fsWatchUpgradeRoute } from './api/fs-watch-ws.js';
 import { registerCheckpointRoutes } from './api/checkpoints.js';
 import { registerPolicyRoutes, type NetworkPolicies } from './api/policy.js';
 import { registerImageRoutes } from './api/images.js';
@@ -111,6 +113,7 @@ export function createApp(deps: AppDeps): App {
   const upgradeRoutes: UpgradeRoute[] = [
     execUpgradeRoute({ registry, lifecycle, relays, metrics: deps.metrics }), sessionAttachUpgradeRoute({ registry, lifecycle, relays }), proxyUpgradeRoute({ registry, lifecycle, relays }),
     portsWatchUpgradeRoute({ lifecycle, relays }),
+    fsWatchUpgradeRoute({ registry, lifecycle, relays }),
   ];
   const routes: App['routes'] = upgradeRoutes.map((route) => ({ method: 'WS', path: route.path }));
   fastify.addHook('onRoute', (route) => {
@@ -148,6 +151,7 @@ export function createApp(deps: AppDeps): App {
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
   registerUsageRoutes(fastify, { registry, reports: deps.usageReports });
   registerMetricsRoute(fastify, deps.metrics);
+  registerFsRoutes(fastify, { registry, lifecycle });
 
   const api = upgradeRouter({ tokens, sprites: registry.store, log }, upgradeRoutes);
   fastify.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

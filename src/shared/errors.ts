@@ -7,7 +7,7 @@ export const ErrorCodes = {
   bad_request: { status: 400, retryable: false },
   invalid_name: { status: 400, retryable: false },
   unauthorized: { status: 401, retryable: false },
-  /** The token is valid but may not do this (a scoped or read-only token; token management needs the admin token). */
+  /** Not allowed: a scoped or read-only token, token management without the admin token, or the sprite's own permissions refusing a file operation. */
   forbidden: { status: 403, retryable: false },
   not_found: { status: 404, retryable: false },
   method_not_allowed: { status: 405, retryable: false },

@@ -6,6 +6,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type * as checkpoints from './schemas/checkpoints.js';
+import type * as fs from './schemas/fs.js';
 import type * as images from './schemas/images.js';
 import type * as policy from './schemas/policy.js';
 import type * as ports from './schemas/ports.js';
@@ -46,6 +47,10 @@ export type PortMessageJson = Static<typeof ports.PortMessage>;
 export type ExecSessionJson = Static<typeof sessions.ExecSession>;
 export type SessionListResponse = Static<typeof sessions.ExecSessionList>;
 export type SessionKillEventJson = Static<typeof sessions.SessionKillEvent>;
+export type FsEntryJson = Static<typeof fs.FsEntry>;
+export type FsListJson = Static<typeof fs.FsList>;
+export type FsWriteResultJson = Static<typeof fs.FsWriteResult>;
+export type FsWatchMessageJson = Static<typeof fs.FsWatchMessage>;
 
 export type NetworkPolicyJson = Static<typeof policy.NetworkPolicy>;
 
@@ -88,4 +93,16 @@ export const AGENT_ROUTES: readonly RouteSpec[] = [
   { method: 'WS', path: '/ports/watch' },
   /** An upgrade to a raw TCP pipe (`Upgrade: tcp`), dialled from inside the sprite. */
   { method: 'WS', path: '/tcp' },
+  // The filesystem API: one route per operation, the API's paths under /fs, done as `user`.
+  { method: 'GET', path: '/fs/read' },
+  { method: 'PUT', path: '/fs/write' },
+  { method: 'GET', path: '/fs/list' },
+  { method: 'DELETE', path: '/fs/delete' },
+  { method: 'POST', path: '/fs/rename' },
+  { method: 'POST', path: '/fs/copy' },
+  { method: 'POST', path: '/fs/chmod' },
+  { method: 'POST', path: '/fs/chown' },
+  { method: 'GET', path: '/fs/archive' },
+  { method: 'PUT', path: '/fs/archive' },
+  { method: 'WS', path: '/fs/watch' },
 ];

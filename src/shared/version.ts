@@ -18,11 +18,17 @@ export const HOB_VERSION = '0.1.0';
  *    `POST /sessions/kill?id=&signal=&timeout_ms=`; the first message on a session's socket is
  *    `session_info`. `max_run_after_disconnect` bounds how long an exec outlives its last
  *    client; a non-TTY exec's default is 10 s (older agents hung up at once).
+ * 7: the filesystem API: `/fs/read`, `/fs/write`, `/fs/list`, `/fs/delete`, `/fs/rename`,
+ *    `/fs/copy`, `/fs/chmod`, `/fs/chown`, `/fs/archive` (GET packs, PUT unpacks a tar stream)
+ *    and `WS /fs/watch`, each done as the account the server names.
  */
-export const AGENT_VERSION = 6;
+export const AGENT_VERSION = 7;
 
 /** The first agent version that keeps sessions; older ones have none to list, attach to or kill. */
 export const SESSIONS_AGENT_VERSION = 6;
+
+/** The first agent version with the filesystem routes. */
+export const FS_AGENT_VERSION = 7;
 
 /** The first agent version with `WS /ports/watch`; older ones are told to restart. */
 export const PORTS_WATCH_AGENT_VERSION = 3;

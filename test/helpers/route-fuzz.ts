@@ -212,12 +212,33 @@ const NOISE: Mutation[] = [
   },
 ];
 
+/** A minimal valid JSON body per route that takes one; createCheckpoint's `{comment}` is the fallback. */
+export function validBody(route: RouteContract, targets: Pick<FuzzTargets, 'newSprite'>): Record<string, unknown> {
+  switch (route.id) {
+    case 'createSprite':
+      return { name: targets.newSprite };
+    case 'updateSprite':
+      return { labels: ['fuzz'] };
+    case 'setNetworkPolicy':
+      return { rules: [{ domain: 'example.org', action: 'allow' }] };
+    case 'fsRename':
+    case 'fsCopy':
+      return { source: '/tmp/fuzz-a', dest: '/tmp/fuzz-b' };
+    case 'fsChmod':
+      return { path: '/tmp/fuzz-a', mode: '0644' };
+    case 'fsChown':
+      return { path: '/tmp/fuzz-a', uid: 0 };
+    default:
+      return { comment: 'fuzz' };
+  }
+}
+
 function base(route: RouteContract, targets: FuzzTargets): Draft {
   const isImage = route.path.startsWith('/v1/images');
   const params: Record<string, string> = { name: isImage ? 'tiny' : targets.sprite, id: targets.checkpoint };
   const headers: Record<string, string> = { authorization: `Bearer ${targets.token}` };
   if (route.method === 'WS') Object.assign(headers, { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
-  const json = route.id === 'createSprite' ? { name: targets.newSprite } : route.id === 'updateSprite' ? { labels: ['fuzz'] } : route.id === 'createCheckpoint' ? { comment: 'fuzz' } : NO_JSON;
+  const json = route.body !== undefined && 'json' in route.body ? validBody(route, targets) : NO_JSON;
   const raw = route.body !== undefined && 'raw' in route.body ? Buffer.from('not a tarball') : undefined;
   return { params, query: route.execQuery === undefined ? [] : ['cmd=true'], json, raw, headers, chunked: false };
 }

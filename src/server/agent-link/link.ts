@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { HobError, isErrorCode } from '../../shared/errors.js';
+import { fsError, isPosixCode } from '../../shared/fs-errors.js';
 import { encodeExecQuery, type ExecRequest } from '../../shared/exec-request.js';
 import type { AgentHealth, SessionKillEventJson, SessionListResponse } from '../../shared/protocol.js';
-import { AGENT_TCP_VERSION, AGENT_VERSION, OLDEST_AGENT_VERSION, PORTS_WATCH_AGENT_VERSION, SESSIONS_AGENT_VERSION } from '../../shared/version.js';
+import { AGENT_TCP_VERSION, AGENT_VERSION, FS_AGENT_VERSION, OLDEST_AGENT_VERSION, PORTS_WATCH_AGENT_VERSION, SESSIONS_AGENT_VERSION } from '../../shared/version.js';
 import { parseKillEvent, parseSessionList } from './sessions.js';
 import { AgentConnectionLost, agentConnectError, type AgentTransport } from './transport.js';
 
@@ -37,6 +38,19 @@ export interface CallOptions<T> {
   timeoutMs: number;
   /** Checks the agent's answer strictly: it comes from next to user code. */
   parse: (value: unknown) => T;
+  /** Default MAX_ANSWER_BYTES; a directory listing may need more. */
+  maxAnswerBytes?: number;
+  /** The caller went away: the request is cut, and the agent stops the operation. */
+  signal?: AbortSignal;
+}
+
+export interface StreamOptions {
+  method: 'GET' | 'PUT';
+  /** Streamed to the agent as it comes; none sends an empty body. */
+  body?: Readable;
+  /** The longest the connection may sit idle. */
+  idleTimeoutMs: number;
+  signal?: AbortSignal;
 }
 
 /** A raw upgraded connection to the agent (an exec, a port watch, a TCP dial): the relay pipes it byte for byte. */
@@ -116,8 +130,9 @@ export class AgentLink {
         headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       });
       req.setTimeout(options.timeoutMs, () => req.destroy(new AgentConnectionLost(`the agent did not answer ${path} within ${options.timeoutMs} ms`)));
+      cutOnAbort(req, options.signal);
       req.on('response', (res) => {
-        void readBounded(res, MAX_ANSWER_BYTES).then((text) => {
+        void readBounded(res, options.maxAnswerBytes ?? MAX_ANSWER_BYTES).then((text) => {
           const value = parseJson(text);
           if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) throw agentRefusal(res.statusCode, value, `the agent answered ${path} with ${String(res.statusCode)}`);
           resolve(options.parse(value));
@@ -175,6 +190,60 @@ export class AgentLink {
       maxLineBytes: MAX_KILL_LINE_BYTES,
       parse: parseKillEvent,
     });
+  }
+
+  /**
+   * A request whose body and answer stream (file contents, tar archives): resolves with the
+   * agent's 2xx answer as soon as its head arrives, its body unread. A refusal carries the
+   * agent's error. Once any of the body has gone, a lost connection is an agent_error, never
+   * the AgentUnreachable that would make withAgent send it again from the start.
+   */
+  stream(path: string, options: StreamOptions): Promise<IncomingMessage> {
+    const { body } = options;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      let sent = false;
+      // keep-alive, though the connection is never reused: with `close` (the default without an
+      // http.Agent) the agent would close its end right after a refusal, cutting the upload with EPIPE.
+      const headers: Record<string, string | number> = body === undefined ? { 'content-length': 0 } : { 'content-type': 'application/octet-stream', connection: 'keep-alive' };
+      const req = this.request(path, { method: options.method, headers });
+      req.setTimeout(options.idleTimeoutMs, () => req.destroy(new AgentConnectionLost(`the agent was silent on ${path.split('?')[0] ?? path} for ${options.idleTimeoutMs} ms`)));
+      cutOnAbort(req, options.signal);
+      req.on('response', (res) => {
+        // An answer before the whole body went (a refusal) ends the upload: the rest is not wanted.
+        if (body !== undefined && !body.readableEnded) body.unpipe(req);
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          resolve(res);
+          return;
+        }
+        void readBounded(res, MAX_REFUSAL_BYTES)
+          .then(
+            (text) => reject(agentRefusal(status, parseJsonOrNull(text), `the agent answered ${path.split('?')[0] ?? path} with ${status}`)),
+            () => reject(new HobError('agent_error', `the agent's answer to ${path.split('?')[0] ?? path} was cut off`)),
+          )
+          // The agent drops the rest of a refused upload; this connection has nothing more to carry.
+          .finally(() => req.destroy());
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => reject(sent ? new HobError('agent_error', `the connection to the sprite's agent broke: ${error.message}`) : agentConnectError(error)));
+      if (body === undefined) {
+        req.end();
+        return;
+      }
+      body.once('data', () => (sent = true));
+      // A client that goes away mid-upload must not leave the agent waiting for the rest.
+      body.once('close', () => {
+        if (!body.readableEnded) req.destroy(new Error('the upload was cut off'));
+      });
+      body.on('error', (error) => req.destroy(error));
+      body.pipe(req);
+    });
+  }
+
+  /** Opens the agent's file watch as a raw upgraded connection, for the WebSocket relay. */
+  async openFsWatch(user: string): Promise<UpgradedSocket> {
+    await this.ready();
+    this.requireVersion(FS_AGENT_VERSION, 'the filesystem API');
+    return this.openUpgrade(`/fs/watch?${new URLSearchParams({ user }).toString()}`, 'file watch');
   }
 
   /** Opens an exec as a raw upgraded connection, for the WebSocket relay. */
@@ -269,8 +338,8 @@ export class AgentLink {
     });
   }
 
-  /** A feature newer than the agent a persistent sprite still runs: restarting it brings this server's agent. */
-  private requireVersion(version: number, feature: string): void {
+  /** A feature newer than the agent a persistent sprite still runs: restarting it brings this server's agent. Call after ready(). */
+  requireVersion(version: number, feature: string): void {
     if (this.checkedVersion !== undefined && this.checkedVersion >= version) return;
     throw new HobError('agent_incompatible', `sprite ${this.spriteName} runs agent protocol ${String(this.checkedVersion)}, which has no ${feature} (it came in ${version}); restart the sprite to give it this server's agent`);
   }
@@ -310,10 +379,33 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** An agent's error body, kept only if it is of the registry's shape; anything else is a generic agent error. */
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Cuts a request to the agent when its caller goes away. */
+function cutOnAbort(req: ClientRequest, signal: AbortSignal | undefined): void {
+  if (signal === undefined) return;
+  const cut = (): void => void req.destroy(new HobError('bad_request', 'the client went away'));
+  if (signal.aborted) cut();
+  else signal.addEventListener('abort', cut, { once: true });
+  req.once('close', () => signal.removeEventListener('abort', cut));
+}
+
+/**
+ * An agent's error body, kept only if it is of the registry's shape; anything else is a
+ * generic agent error. A file operation's failure keeps its POSIX code and path, and its
+ * registry code (so its status) is derived here from the POSIX code, not taken from the agent.
+ */
 function agentRefusal(status: number | undefined, value: unknown, fallback: string): HobError {
   const body = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>; // any object; each field is checked before use
   const message = typeof body.message === 'string' ? body.message.slice(0, 1000) : fallback;
+  const details = (typeof body.details === 'object' && body.details !== null ? body.details : {}) as Record<string, unknown>; // any object; each field is checked before use
+  if (isPosixCode(details.errno) && typeof details.path === 'string') return fsError(details.errno, message, details.path);
   // Only the agent's client errors pass on with their code: its 5xx are the server's problem to report.
   if (status !== undefined && status >= 400 && status < 500 && isErrorCode(body.error)) return new HobError(body.error, message);
   return new HobError('agent_error', message);

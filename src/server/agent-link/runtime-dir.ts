@@ -15,6 +15,8 @@ export interface AgentRuntimeSources {
   tiniBinary: string;
   /** The sprite-env bundle (dist/sprite-env.js), the command line of /.sprite/api.sock. */
   spriteEnvBundle: string;
+  /** The file worker bundle (dist/fs-worker.js), which the agent starts as a sprite's user; it must sit beside the agent. */
+  fsWorkerBundle: string;
 }
 
 /**
@@ -30,7 +32,7 @@ const TINI_CANDIDATES = ['/usr/bin/tini-static', '/usr/sbin/tini-static'];
 export function defaultAgentRuntimeSources(distDir: string): AgentRuntimeSources {
   const tini = TINI_CANDIDATES.find((path) => existsSync(path));
   if (tini === undefined) throw new HobError('invalid_config', 'tini-static not found: install the Debian package `tini` (the README set-up does)');
-  return { agentBundle: join(distDir, 'agent.js'), nodeBinary: realpathSync(process.execPath), tiniBinary: tini, spriteEnvBundle: join(distDir, 'sprite-env.js') };
+  return { agentBundle: join(distDir, 'agent.js'), nodeBinary: realpathSync(process.execPath), tiniBinary: tini, spriteEnvBundle: join(distDir, 'sprite-env.js'), fsWorkerBundle: join(distDir, 'fs-worker.js') };
 }
 
 function nodePtyDir(): string {
@@ -48,7 +50,7 @@ function nodePtyDir(): string {
  * runtime they booted with, and an upgrade never changes files under a running agent.
  */
 export async function prepareAgentRuntime(baseDir: string, sources: AgentRuntimeSources): Promise<string> {
-  for (const bundle of [sources.agentBundle, sources.spriteEnvBundle]) {
+  for (const bundle of [sources.agentBundle, sources.spriteEnvBundle, sources.fsWorkerBundle]) {
     if (!existsSync(bundle)) throw new HobError('invalid_config', `${bundle} is missing: run \`npm run build\` first`);
   }
   const ptyDir = nodePtyDir();
@@ -56,6 +58,7 @@ export async function prepareAgentRuntime(baseDir: string, sources: AgentRuntime
   const hash = createHash('sha256');
   hash.update(readFileSync(sources.agentBundle));
   hash.update(readFileSync(sources.spriteEnvBundle));
+  hash.update(readFileSync(sources.fsWorkerBundle));
   hash.update(SPRITE_ENV_SCRIPT);
   for (const file of [sources.nodeBinary, sources.tiniBinary, ptyNative]) {
     const stat = statSync(file);
@@ -74,6 +77,7 @@ export async function prepareAgentRuntime(baseDir: string, sources: AgentRuntime
   await copyFile(sources.tiniBinary, join(staging, 'bin', 'tini'));
   await copyFile(sources.agentBundle, join(staging, 'agent.js'));
   await copyFile(sources.spriteEnvBundle, join(staging, 'sprite-env.js'));
+  await copyFile(sources.fsWorkerBundle, join(staging, 'fs-worker.js'));
   await writeFile(join(staging, 'bin', 'sprite-env'), SPRITE_ENV_SCRIPT, { mode: 0o755 });
   // The bundle is CommonJS; without this, a /package.json in the image saying "type": "module" would make node load it as ESM.
   await writeFile(join(staging, 'package.json'), '{"type":"commonjs"}\n');

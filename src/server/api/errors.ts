@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HobError, type ErrorBody } from '../../shared/errors.js';
+import { fsErrorBody } from '../../shared/fs-errors.js';
 
 /**
  * The one place where failures become HTTP responses. Handlers throw HobError (or let
@@ -36,7 +37,8 @@ export function replyWithError(error: unknown, request: FastifyRequest, reply: F
   const hobError = toHobError(error);
   if (hobError.code === 'internal') request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: hobError.code, message: hobError.message }, 'request refused');
-  void reply.status(hobError.status).send(hobError.toBody());
+  // A failed file operation answers in the shape the SDK's filesystem calls read.
+  void reply.status(hobError.status).send(fsErrorBody(hobError) ?? hobError.toBody());
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

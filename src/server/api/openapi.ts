@@ -3,6 +3,7 @@ import type { TObject, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, type ErrorCode } from '../../shared/errors.js';
 import { ErrorBody } from '../../shared/schemas/common.js';
+import { FsErrorBody } from '../../shared/schemas/fs.js';
 import { errorCodesOf, ROUTES, routes, type RouteContract } from '../../shared/schemas/routes.js';
 import { routeOptions } from './contract.js';
 
@@ -11,7 +12,7 @@ type Json = Record<string, unknown>;
 const DESCRIPTION = [
   'Hob runs persistent, isolated Linux sandboxes ("sprites") and speaks the Sprites v1 API, so the official `@fly/sprites` SDK works unchanged; fields and routes marked "Hob extension" are its own.',
   'Every call but this document carries `Authorization: Bearer <token>`. JSON bodies are read as JSON whatever their Content-Type says; fields this server does not know are ignored.',
-  'Errors are JSON `{error, message}` with a code from the error registry.',
+  'Errors are JSON `{error, message}` with a code from the error registry; a failed file operation answers `{error, code, path}` instead, as the SDK reads it (`code` is the POSIX code).',
 ].join('\n\n');
 
 /**
@@ -35,6 +36,7 @@ export function openApiDocument(version: string): Json {
     item[route.method.toLowerCase()] = upgrade === undefined ? operation(route, components) : withWebSocket(route, upgrade, components);
   }
   components.add(ErrorBody);
+  components.add(FsErrorBody);
   return {
     openapi: '3.1.0',
     info: { title: 'Hob API', version, description: DESCRIPTION, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
@@ -136,7 +138,8 @@ function success(route: RouteContract, components: ComponentSet): Json {
   return { description: response.description };
 }
 
-function errorResponses(codes: readonly ErrorCode[]): Record<string, Json> {
+function errorResponses(codes: readonly ErrorCode[], posix = false): Record<string, Json> {
+  const schema = posix ? { oneOf: [{ $ref: '#/components/schemas/Error' }, { $ref: '#/components/schemas/FsError' }] } : { $ref: '#/components/schemas/Error' };
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
     const status = ErrorCodes[code].status;
@@ -145,11 +148,11 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     out[String(status)] = {
-      description: `Error codes: ${[...new Set(list)].join(', ')}.`,
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      description: `Error codes: ${[...new Set(list)].join(', ')}.${posix ? ' A failed file operation answers an FsError.' : ''}`,
+      content: { 'application/json': { schema } },
     };
   }
-  out.default = { description: 'Any other error, with a code from the registry (500 internal, 503 sprite_unavailable, …).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  out.default = { description: 'Any other error, with a code from the registry (500 internal, 503 sprite_unavailable, …).', content: { 'application/json': { schema } } };
   return out;
 }
 
@@ -167,7 +170,7 @@ function operation(route: RouteContract, components: ComponentSet): Json {
     ...(route.public === true ? { security: [] } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(body === undefined ? {} : { requestBody: body }),
-    responses: { [String(route.response.status)]: success(route, components), ...created(route, components), ...errorResponses(errorCodesOf(route)) },
+    responses: { [String(route.response.status)]: success(route, components), ...created(route, components), ...errorResponses(errorCodesOf(route), route.posixErrors === true) },
   };
 }
 

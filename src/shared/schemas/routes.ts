@@ -3,6 +3,27 @@ import type { ErrorCode } from '../errors.js';
 import { CheckpointList, Checkpoint, CreateCheckpointBody, Diff, DiffQuery, ListCheckpointsQuery, ProgressEvent } from './checkpoints.js';
 import { CheckpointParams, ImageNameParams, NameParams, Nullable } from './common.js';
 import { EXEC_STREAM_DESCRIPTION, ExecJsonBody, ExecJsonResult, ExecQuery } from './exec.js';
+import {
+  FS_WATCH_DESCRIPTION,
+  FsChmodBody,
+  FsChmodResult,
+  FsChownBody,
+  FsChownResult,
+  FsCopyBody,
+  FsCopyResult,
+  FsDeleteQuery,
+  FsDeleteResult,
+  FsList,
+  FsListQuery,
+  FsPathQuery,
+  FsRenameBody,
+  FsRenameResult,
+  FsUnpackResult,
+  FsWatchMessage,
+  FsWatchQuery,
+  FsWriteQuery,
+  FsWriteResult,
+} from './fs.js';
 import { Image, ImageList } from './images.js';
 import { NetworkPolicy } from './policy.js';
 import { PrivilegesPolicy, PrivilegesPolicyBody, ResourcesPolicy, ResourcesPolicyBody } from './sprite-policies.js';
@@ -66,12 +87,32 @@ export interface RouteContract {
   readonly response: SuccessResponse;
   /** The error codes this route answers with, besides `unauthorized` on the routes that need a token. */
   readonly errors: readonly ErrorCode[];
+  /** A failed file operation answers the SDK's fs error body (`{error: message, code: "ENOENT", path}`) instead of `{error: code, message}`. */
+  readonly posixErrors?: true;
 }
 
 /** `const` keeps each schema's own type, so fastify's type provider can type the handlers. */
 export const route = <const R extends RouteContract>(contract: R): R => contract;
 
 export const progress = (description: string) => ({ status: 200, description, stream: 'application/x-ndjson', lines: ProgressEvent }) as const;
+
+/** What a file operation may fail with: its POSIX codes map onto these (src/shared/fs-errors.ts). */
+const FS_ERRORS = [
+  'bad_request',
+  'invalid_name',
+  'not_found',
+  'forbidden',
+  'already_exists',
+  'conflict',
+  'body_too_large',
+  'insufficient_storage',
+  'sprite_unavailable',
+  'agent_error',
+  'agent_incompatible',
+  'internal',
+] as const satisfies readonly ErrorCode[];
+
+const FS_DESCRIPTION = "Done inside the sprite as the image's user (`sprite` on debian, root on other images) unless `asRoot`; relative paths start from `workingDir`. A sleeping sprite is woken.";
 
 export const routes = {
   listSprites: route({
@@ -273,6 +314,139 @@ export const routes = {
     params: NameParams,
     response: { status: 101, description: 'Switching Protocols: the byte stream.' },
     errors: ['bad_request', 'invalid_name', 'not_found'],
+  }),
+  fsRead: route({
+    id: 'fsRead',
+    method: 'GET',
+    path: '/v1/sprites/:name/fs/read',
+    summary: 'Read a file',
+    description: `${FS_DESCRIPTION} The body streams; Content-Length is the file's size when it has one.`,
+    params: NameParams,
+    querystring: FsPathQuery,
+    response: { status: 200, description: "The file's bytes.", stream: 'application/octet-stream' },
+    errors: FS_ERRORS,
+    posixErrors: true,
+  }),
+  fsWrite: route({
+    id: 'fsWrite',
+    method: 'PUT',
+    path: '/v1/sprites/:name/fs/write',
+    summary: 'Write a file, creating or replacing it',
+    description: `${FS_DESCRIPTION} The body streams to the file, of any size the sprite's disk holds.`,
+    params: NameParams,
+    querystring: FsWriteQuery,
+    body: { raw: 'application/octet-stream', description: "The file's new content.", required: false },
+    response: { status: 200, description: 'Written.', json: FsWriteResult },
+    errors: FS_ERRORS,
+    posixErrors: true,
+  }),
+  fsList: route({
+    id: 'fsList',
+    method: 'GET',
+    path: '/v1/sprites/:name/fs/list',
+    summary: "List a directory, or a file's own entry",
+    description: `${FS_DESCRIPTION} The SDK's readdir and stat both call this.`,
+    params: NameParams,
+    querystring: FsListQuery,
+    response: { status: 200, description: 'The entries.', json: FsList },
+    errors: FS_ERRORS,
+    posixErrors: true,
+  }),
+  fsDelete: route({
+    id: 'fsDelete',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/fs/delete',
+    summary: 'Delete a file or directory',
+    description: `${FS_DESCRIPTION} A missing path is 404 ENOENT (the SDK's \`rm({force: true})\` ignores it); a directory needs \`recursive\` unless it is empty.`,
+    params: NameParams,
+    querystring: FsDeleteQuery,
+    response: { status: 200, description: 'Deleted.', json: FsDeleteResult },
+    errors: FS_ERRORS,
+    posixErrors: true,
+  }),
+  fsRename: route({
+    id: 'fsRename',
+    method: 'POST',
+    path: '/v1/sprites/:name/fs/rename',
+    summary: 'Rename or move a file or directory',
+    description: FS_DESCRIPTION,
+    params: NameParams,
+    body: { json: FsRenameBody, required: true },
+    response: { status: 200, description: 'Renamed.', json: FsRenameResult },
+    errors: FS_ERRORS,
+    posixErrors: true,
+  }),
+  fsCopy: route({
+    id: 'fsCopy',
+    method: 'POST',
+    path: '/v1/sprites/:name/fs/copy',
+    summary: 'Copy a file, or a directory with `recursive`',
+    description: `${FS_DESCRIPTION} Symlinks are copied as symlinks.`,
+    params: NameParams,
+    body: { json: FsCopyBody, required: true },
+    response: { status: 200, description: 'Copied; `count` entries.', json: FsCopyResult },
+    errors: FS_ERRORS,
+    posixErrors: true,
+  }),
+  fsChmod: route({
+    id: 'fsChmod',
+    method: 'POST',
+    path: '/v1/sprites/:name/fs/chmod',
+    summary: "Change a file's mode",
+    description: FS_DESCRIPTION,
+    params: NameParams,
+    body: { json: FsChmodBody, required: true },
+    response: { status: 200, description: 'Changed; `count` entries.', json: FsChmodResult },
+    errors: FS_ERRORS,
+    posixErrors: true,
+  }),
+  fsChown: route({
+    id: 'fsChown',
+    method: 'POST',
+    path: '/v1/sprites/:name/fs/chown',
+    summary: "Change a file's owner or group",
+    description: `${FS_DESCRIPTION} Only root may give a file away, as anywhere on Linux.`,
+    params: NameParams,
+    body: { json: FsChownBody, required: true },
+    response: { status: 200, description: 'Changed; `count` entries.', json: FsChownResult },
+    errors: FS_ERRORS,
+    posixErrors: true,
+  }),
+  fsWatch: route({
+    id: 'fsWatch',
+    method: 'WS',
+    path: '/v1/sprites/:name/fs/watch',
+    summary: 'Watch files and directories for changes',
+    description: FS_WATCH_DESCRIPTION,
+    params: NameParams,
+    querystring: FsWatchQuery,
+    response: { status: 101, description: 'Switching Protocols: `subscribed`, then `event` and `error` messages.', messages: FsWatchMessage },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'sprite_unavailable', 'agent_error', 'agent_incompatible'],
+  }),
+  fsPack: route({
+    id: 'fsPack',
+    method: 'GET',
+    path: '/v1/sprites/:name/fs/archive',
+    summary: "A directory's contents as a tar stream (Hob extension)",
+    description: `${FS_DESCRIPTION} The archive holds \`.\` and everything below it, with modes, modification times and symlinks (owners are left out); \`hob cp\` pulls directories with it. The X-Hob-Total-Bytes header says how many bytes its files hold, for progress.`,
+    params: NameParams,
+    querystring: FsPathQuery,
+    response: { status: 200, description: 'A tar archive.', stream: 'application/octet-stream' },
+    errors: FS_ERRORS,
+    posixErrors: true,
+  }),
+  fsUnpack: route({
+    id: 'fsUnpack',
+    method: 'PUT',
+    path: '/v1/sprites/:name/fs/archive',
+    summary: 'Unpack a tar stream into a directory (Hob extension)',
+    description: `${FS_DESCRIPTION} The directory and its parents are made if missing; modes and symlinks are kept, and files belong to whoever unpacks them. Entries with \`..\` or absolute paths are refused. \`hob cp\` pushes directories with it.`,
+    params: NameParams,
+    querystring: FsPathQuery,
+    body: { raw: 'application/octet-stream', description: 'A tar archive.', required: true },
+    response: { status: 200, description: 'Unpacked; `count` entries.', json: FsUnpackResult },
+    errors: FS_ERRORS,
+    posixErrors: true,
   }),
   sleepSprite: route({
     id: 'sleepSprite',

@@ -6,7 +6,7 @@ import { isErrorCode } from '../../../src/shared/errors.js';
 import { errorCodesOf, ROUTES, type RouteContract } from '../../../src/shared/schemas/routes.js';
 import { sharedServer, spriteFixture } from '../../helpers/fixture.js';
 import { bodyPoisons } from '../../helpers/fuzz-bodies.js';
-import { fuzzVariants, type Variant } from '../../helpers/route-fuzz.js';
+import { fuzzVariants, validBody, type Variant } from '../../helpers/route-fuzz.js';
 
 const server = sharedServer();
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -58,19 +58,12 @@ function problem(answer: Answer, route: RouteContract): string | undefined {
   return undefined;
 }
 
-/** A minimal valid body per route with a JSON body; createCheckpoint's is the fallback. */
-const VALID_BODIES: Record<string, Record<string, unknown>> = {
-  createSprite: { name: 'n' },
-  updateSprite: { labels: ['l'] },
-  setNetworkPolicy: { rules: [{ domain: 'example.org', action: 'allow' }] },
-};
-
 test('every generated body poison is refused by its route schema, so each variant is wrong in the way it says', () => {
   const compile = requestValidators();
   for (const route of ROUTES) {
     if (route.body === undefined || !('json' in route.body)) continue;
     const validate = compile(route.body.json, 'body');
-    const valid = VALID_BODIES[route.id] ?? { comment: 'c' };
+    const valid = validBody(route, { newSprite: 'n' });
     assert.ok(validate(structuredClone(valid)), `${route.id}: the base body is valid`);
     const poisons = bodyPoisons(route.body.json);
     assert.ok(poisons.length >= 5, `${route.id}: ${poisons.length} body poisons`);
