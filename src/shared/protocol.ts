@@ -9,6 +9,7 @@ import type * as checkpoints from './schemas/checkpoints.js';
 import type * as images from './schemas/images.js';
 import type * as policy from './schemas/policy.js';
 import type * as ports from './schemas/ports.js';
+import type * as services from './schemas/services.js';
 import type * as spriteApi from './schemas/sprite-api.js';
 import type * as sprites from './schemas/sprites.js';
 import type * as system from './schemas/system.js';
@@ -42,6 +43,12 @@ export type PortEventJson = Static<typeof ports.PortEvent>;
 export type PortListJson = Static<typeof ports.PortList>;
 export type PortMessageJson = Static<typeof ports.PortMessage>;
 
+export type ServiceJson = Static<typeof services.Service>;
+export type ServiceStateJson = Static<typeof services.ServiceState>;
+export type ServiceStatus = Static<typeof services.ServiceStatus>;
+export type ServiceRequestJson = Static<typeof services.ServiceRequestBody>;
+export type ServiceLogEventJson = Static<typeof services.ServiceLogEvent>;
+
 export type NetworkPolicyJson = Static<typeof policy.NetworkPolicy>;
 
 export type TaskJson = Static<typeof spriteApi.Task>;
@@ -50,6 +57,18 @@ export type TaskListJson = Static<typeof spriteApi.TaskList>;
 export type HealthJson = Static<typeof system.Health>;
 export type StorageHealthJson = Static<typeof system.StorageHealth>;
 export type DiskSpaceJson = Static<typeof system.DiskSpace>;
+
+/**
+ * What a sprite's agent is told about its sprite, in a file the server writes before it boots
+ * the sprite (and again when a warm spare is handed over): what services run as, and the
+ * sprite's `environment` under their own. Services start before the agent answers anything, so
+ * this cannot come with a request.
+ */
+export interface AgentSettings {
+  /** The account services run as unless their definition names one: the image's user. */
+  user: string;
+  environment: Record<string, string>;
+}
 
 /** What the agent's /health answers (an agent-side route, outside the public API). */
 export interface AgentHealth {
@@ -74,4 +93,15 @@ export const AGENT_ROUTES: readonly RouteSpec[] = [
   { method: 'WS', path: '/ports/watch' },
   /** An upgrade to a raw TCP pipe (`Upgrade: tcp`), dialled from inside the sprite. */
   { method: 'WS', path: '/tcp' },
+  // Services: one is named by `?name=`, so the agent's router stays an exact match on the path.
+  { method: 'GET', path: '/services' },
+  { method: 'GET', path: '/service' },
+  /** Creates or replaces a service and starts it; NDJSON events for `duration_ms`. */
+  { method: 'PUT', path: '/service' },
+  { method: 'DELETE', path: '/service' },
+  { method: 'POST', path: '/service/start' },
+  { method: 'POST', path: '/service/stop' },
+  { method: 'POST', path: '/service/restart' },
+  { method: 'GET', path: '/service/logs' },
+  { method: 'POST', path: '/service/signal' },
 ];

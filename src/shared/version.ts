@@ -13,11 +13,17 @@ export const HOB_VERSION = '0.1.0';
  * 5: exec takes `user` and runs the command as that account of the sprite's /etc/passwd (its
  *    uid and gid, HOME, USER, SHELL, and its home as the working directory unless it is root).
  *    Older agents ignore `user` and run everything as root until their sprite restarts.
+ * 6: services: a supervisor started before the agent listens, the `/services` and `/service…`
+ *    routes, `--settings` (user and environment for services), and `/tcp` dials to a service's
+ *    http_port retried while it starts.
  */
-export const AGENT_VERSION = 5;
+export const AGENT_VERSION = 6;
 
 /** The first agent version with `WS /ports/watch`; older ones are told to restart. */
 export const PORTS_WATCH_AGENT_VERSION = 3;
+
+/** The first agent version with services; older ones are told to restart. */
+export const SERVICES_AGENT_VERSION = 6;
 
 /** The first agent version with the `/tcp` dial route. */
 export const AGENT_TCP_VERSION = 3;
