@@ -30,6 +30,7 @@ import { registerImageRoutes } from './api/images.js';
 import { registerHealthRoute } from './api/health.js';
 import { registerOpenApiRoute } from './api/openapi.js';
 import type { SpriteView } from './api/sprite-json.js';
+import { registerServiceRoutes } from './api/services.js';
 import { registerSleepRoutes } from './api/sleep.js';
 import { registerSpriteRoutes } from './api/sprites.js';
 import { installValidation } from './api/validation.js';
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): App {
   registerSleepRoutes(fastify, { registry, lifecycle, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerPolicyRoutes(fastify, { registry, network: deps.network });
+  registerServiceRoutes(fastify, { registry, lifecycle });
   registerHttpExecRoute(fastify, { registry, lifecycle, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
 

@@ -187,7 +187,13 @@ test('sockets: open to every user, a stale one replaced, closed with the run (wh
 test('the in-sprite API registers exactly the routes of its contract', async () => {
   const db = openDatabase(':memory:');
   const tasks = new TaskBook({ store: new TaskStore(db) });
-  const app = createSpriteApiApp({ tasks, checkpoints: { list: () => [], create: () => Promise.reject(new Error('unused')) }, nameOf: () => 'x', log: pino({ level: 'silent' }) });
+  const app = createSpriteApiApp({
+    tasks,
+    checkpoints: { list: () => [], create: () => Promise.reject(new Error('unused')) },
+    lifecycle: { withAgent: () => Promise.reject(new Error('unused')) },
+    nameOf: () => 'x',
+    log: pino({ level: 'silent' }),
+  });
   await app.fastify.ready();
   await app.fastify.close();
   tasks.close();
