@@ -19,6 +19,7 @@ import { registerPorts } from './commands/ports/index.js';
 import { registerUrl } from './commands/url/index.js';
 import { registerProxy } from './commands/proxy/index.js';
 import { registerPolicy } from './commands/policy/index.js';
+import { registerServices } from './commands/services/index.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctx = new CliContext(process.env, process.cwd());
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<void> {
   registerUrl(program, ctx);
   registerProxy(program, ctx);
   registerPolicy(program, ctx);
+  registerServices(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (error) {
