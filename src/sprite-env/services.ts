@@ -20,9 +20,23 @@ const OPTIONS = {
 
 const VERBS = 'list, get, create, start, stop, restart, signal, logs or delete';
 
+/** `--args -c,…` is what people type (a command's arguments often start with a dash); parseArgs would take the value for an option. */
+function joinArgsValue(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const value = args[i + 1];
+    if (arg === '--args' && value !== undefined) {
+      out.push(`--args=${value}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 function parse(args: readonly string[]) {
   try {
-    return parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinArgsValue(args), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

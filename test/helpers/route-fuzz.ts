@@ -214,7 +214,8 @@ const NOISE: Mutation[] = [
 
 function base(route: RouteContract, targets: FuzzTargets): Draft {
   const isImage = route.path.startsWith('/v1/images');
-  const params: Record<string, string> = { name: isImage ? 'tiny' : targets.sprite, id: targets.checkpoint };
+  // No service of this name exists in the fuzz's sprite; a create is refused for its missing body.
+  const params: Record<string, string> = { name: isImage ? 'tiny' : targets.sprite, id: targets.checkpoint, service: 'fz-no-service' };
   const headers: Record<string, string> = { authorization: `Bearer ${targets.token}` };
   if (route.method === 'WS') Object.assign(headers, { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
   const json = route.id === 'createSprite' ? { name: targets.newSprite } : route.id === 'updateSprite' ? { labels: ['fuzz'] } : route.id === 'createCheckpoint' ? { comment: 'fuzz' } : NO_JSON;

@@ -63,6 +63,8 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   createSprite: { name: 'n' },
   updateSprite: { labels: ['l'] },
   setNetworkPolicy: { rules: [{ domain: 'example.org', action: 'allow' }] },
+  createService: { cmd: 'true' },
+  signalService: { name: 'web', signal: 'HUP' },
 };
 
 test('every generated body poison is refused by its route schema, so each variant is wrong in the way it says', () => {
