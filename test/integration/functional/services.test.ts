@@ -47,12 +47,12 @@ test('services come back after a restart of the sprite, after a restore (as the 
   const restart = await fetch(`${server.url}/v1/sprites/${name}/restart`, { method: 'POST', headers: bearer });
   assert.equal(restart.status, 200);
   const restarted = await running(client, name);
-  assert.ok((restarted.keeper ?? 0) > 0 && restarted.keeper !== undefined, `running again after the restart: ${JSON.stringify(restarted)}`);
+  assert.ok((restarted.keeper ?? 0) > 0, `running again after the restart: ${JSON.stringify(restarted)}`);
   assert.equal(await shStdout(client, name, `kill -0 ${String(restarted.keeper)} && echo alive`), 'alive\n');
 
   const checkpoint = await client.createCheckpoint(name, 'with keeper', () => undefined);
   assert.equal(checkpoint.type, 'complete');
-  const id = checkpoint.type === 'complete' ? (checkpoint.id ?? '') : '';
+  const id = checkpoint.id ?? '';
   await create(client, name, 'later', { cmd: 'sleep', args: ['1000'] });
   await client.stopService(name, 'keeper', {}, () => undefined);
   assert.deepEqual(Object.keys(await running(client, name)), ['later']);
