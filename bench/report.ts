@@ -7,6 +7,8 @@ import type { MachineFacts } from './machine.js';
 import type { NetworkResults } from './network.js';
 import { networkAnalysis, networkMethod, networkRateRows, networkRatios, networkRows, networkTargets } from './network-report.js';
 import { PHASE_LABELS, PHASES, type Phase } from './replica.js';
+import type { ServicesResults } from './services.js';
+import { servicesAnalysis, servicesMethod, servicesRatios, servicesRows, servicesTargets, servicesValueRows } from './services-report.js';
 import { formatMs, formatRate, type RateSummary, type Summary } from './stats.js';
 import type { WakeResults } from './wake.js';
 import { wakeAnalysis, wakeMemoryRows, wakeMethod, wakeRatios, wakeRows, wakeTargets } from './wake-report.js';
@@ -37,6 +39,8 @@ export interface BenchResults {
   network: NetworkResults;
   /** (l)–(n): warm and cold wakes, and what sleeping sprites hold. */
   wake: WakeResults;
+  /** (o)–(p): a service started until it serves, and what an idle one costs. */
+  services: ServicesResults;
 }
 
 export const TARGETS = {
@@ -105,6 +109,7 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
     ...cliRows(r.cli),
     ...networkRows(r.network),
     ...wakeRows(r.wake),
+    ...servicesRows(r.services),
   ];
 }
 
@@ -130,6 +135,7 @@ function ratios(r: BenchResults): [string, string][] {
     ...cliRatios(r.cli, ratio),
     ...networkRatios(r.network, ratio),
     ...wakeRatios(r.wake, r.createToFirstExec, ratio),
+    ...servicesRatios(r.services, ratio),
   ];
 }
 
@@ -157,6 +163,7 @@ function targets(r: BenchResults): Target[] {
     ...cliTargets(r.cli),
     ...networkTargets(r.network),
     ...wakeTargets(r.wake),
+    ...servicesTargets(r.services),
   ];
 }
 
@@ -168,7 +175,7 @@ function busyNote(r: BenchResults): string | undefined {
 }
 
 export function renderConsole(r: BenchResults): string {
-  return renderTables(rows(r), ratios(r), targets(r), busyNote(r), rateRows(r), [wakeMemoryRows(r.wake)]);
+  return renderTables(rows(r), ratios(r), targets(r), busyNote(r), rateRows(r), [wakeMemoryRows(r.wake), servicesValueRows(r.services)]);
 }
 
 /** The console form of any part of the results: tables, ratios, an optional warning, targets. */
@@ -255,7 +262,7 @@ export function renderMarkdown(r: BenchResults): string {
     `Milliseconds. (a), (c) runc and the profile: ${r.createN} runs each; exec round trips: ${r.execN} runs each; ` +
       `(d)–(f) and the snapshot floor: ${r.checkpoints.n} runs each; copies in (g): ${r.checkpoints.copyN} runs each; ` +
       `CLI processes in (h): ${r.cli.n} runs each; requests in (i): ${r.network.urlN} each; warm wakes in (l): ${r.wake.warmN} ` +
-      `rounds; cold wakes in (m): ${r.wake.coldN} rounds; warm-up runs are not counted.`,
+      `rounds; cold wakes in (m): ${r.wake.coldN} rounds; service starts in (o): ${r.services.n} rounds; warm-up runs are not counted.`,
     '',
   );
   out.push('| | n | p50 | p90 | min | max |', '|---|---:|---:|---:|---:|---:|');
@@ -279,13 +286,14 @@ export function renderMarkdown(r: BenchResults): string {
     }
   }
   out.push('');
-  const memory = wakeMemoryRows(r.wake);
-  out.push(`| ${cell(memory.section)} | |`, '|---|---:|');
-  for (const [label, value] of memory.rows) {
-    const indent = label.length - label.trimStart().length;
-    out.push(`| ${'&nbsp;'.repeat(indent)}${cell(label.trim())} | ${value} |`);
+  for (const values of [wakeMemoryRows(r.wake), servicesValueRows(r.services)]) {
+    out.push(`| ${cell(values.section)} | |`, '|---|---:|');
+    for (const [label, value] of values.rows) {
+      const indent = label.length - label.trimStart().length;
+      out.push(`| ${'&nbsp;'.repeat(indent)}${cell(label.trim())} | ${value} |`);
+    }
+    out.push('');
   }
-  out.push('');
   out.push('| ratio of medians | |', '|---|---:|');
   for (const [label, value] of ratios(r)) out.push(`| ${cell(label)} | ${value} |`);
   out.push('');
@@ -318,6 +326,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...cliMethod(r.cli),
     ...networkMethod(r.network),
     ...wakeMethod(r.wake),
+    ...servicesMethod(r.services),
     '',
   );
 
@@ -407,5 +416,6 @@ function analysis(r: BenchResults): string[] {
   paragraphs.push(cliAnalysis(r));
   paragraphs.push(...networkAnalysis(r));
   paragraphs.push(...wakeAnalysis(r));
+  paragraphs.push(...servicesAnalysis(r.services));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

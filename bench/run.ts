@@ -30,6 +30,8 @@ import { startOrigin, type Origin } from './origin.js';
 import { PHASES, Replica, type Phase } from './replica.js';
 import { ratio, renderConsole, renderMarkdown, renderTables, type BenchResults } from './report.js';
 import { responseTimes } from './server-log.js';
+import { ServicesBench, type ServicesResults } from './services.js';
+import { servicesRatios, servicesRows, servicesTargets, servicesValueRows } from './services-report.js';
 import { sampleRoundRobin, summarize } from './stats.js';
 import { WakeBench } from './wake.js';
 
@@ -45,12 +47,14 @@ const { values: flags, positionals } = parseArgs({
     'wake-iterations': { type: 'string', default: '30' },
     'cold-wake-iterations': { type: 'string', default: '10' },
     'memory-sprites': { type: 'string', default: '20' },
+    'service-iterations': { type: 'string', default: '20' },
+    'service-idle-seconds': { type: 'string', default: '60' },
     'no-write': { type: 'boolean', default: false },
   },
 });
 const part = positionals[0];
-if (positionals.length > 1 || (part !== undefined && part !== 'cli')) {
-  process.stderr.write('bench: the only part that runs alone is `cli` (npm run bench -- cli)\n');
+if (positionals.length > 1 || (part !== undefined && part !== 'cli' && part !== 'services')) {
+  process.stderr.write('bench: the parts that run alone are `cli` and `services` (npm run bench -- cli)\n');
   process.exit(2);
 }
 const createN = positiveInt(flags['create-iterations'], 'create-iterations');
@@ -62,6 +66,8 @@ const urlN = positiveInt(flags['url-requests'], 'url-requests');
 const wakeN = positiveInt(flags['wake-iterations'], 'wake-iterations');
 const coldWakeN = positiveInt(flags['cold-wake-iterations'], 'cold-wake-iterations');
 const memorySprites = positiveInt(flags['memory-sprites'], 'memory-sprites');
+const serviceN = positiveInt(flags['service-iterations'], 'service-iterations');
+const serviceIdleSeconds = positiveInt(flags['service-idle-seconds'], 'service-idle-seconds');
 
 function positiveInt(raw: string, what: string): number {
   const n = Number(raw);
@@ -93,6 +99,7 @@ let replica: Replica | undefined;
 let checkpointBench: CheckpointBench | undefined;
 let networkBench: NetworkBench | undefined;
 let wakeBench: WakeBench | undefined;
+let servicesBench: ServicesBench | undefined;
 let origin: Origin | undefined;
 let cleaning: Promise<void> | undefined;
 // A property, not a `let`: the compiler cannot see the signal handler's write to a local.
@@ -105,6 +112,7 @@ function cleanup(): Promise<void> {
     await checkpointBench?.cleanup().catch((error: unknown) => log(`checkpoint bench cleanup: ${String(error)}`));
     await networkBench?.cleanup().catch((error: unknown) => log(`network bench cleanup: ${String(error)}`));
     await wakeBench?.cleanup().catch((error: unknown) => log(`wake bench cleanup: ${String(error)}`));
+    await servicesBench?.cleanup().catch((error: unknown) => log(`services bench cleanup: ${String(error)}`));
     if (server !== undefined) {
       const running = server;
       // A server that does not stop on SIGTERM within 15 s is killed.
@@ -206,6 +214,9 @@ async function main(): Promise<BenchResults> {
   wakeBench = new WakeBench({ hob, sdk, prefix, logFile: server.logFile, warmN: wakeN, coldN: coldWakeN, memorySprites, log });
   const wake = await wakeBench.run();
 
+  // On the cold server still: no spare boots in the background to wake its agents up.
+  const services = await measureServicesOn(server);
+
   // On the cold server still: no spare boots in the background, and forks never take one.
   checkpointBench = new CheckpointBench({ hob, sdk, dataDir, prefix, logFile: server.logFile, n: checkpointN, copyN, log });
   const checkpoints = await checkpointBench.run();
@@ -244,7 +255,22 @@ async function main(): Promise<BenchResults> {
     cli,
     network,
     wake,
+    services,
   };
+}
+
+function measureServicesOn(running: TestServer): Promise<ServicesResults> {
+  servicesBench = new ServicesBench({ hob: new HobClient({ url: running.url, token: running.token }), url: running.url, token: running.token, prefix, n: serviceN, idleSeconds: serviceIdleSeconds, log });
+  return servicesBench.run();
+}
+
+/** `npm run bench -- services`: a server, and the services part measured on it. */
+async function mainServices(): Promise<string> {
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0'] });
+  log(`private server at ${server.url}, container prefix ${prefix}, data dir ${dataDir}`);
+  await ensureImage(new HobClient({ url: server.url, token: server.token }), 'tiny');
+  const services = await measureServicesOn(server);
+  return renderTables(servicesRows(services), servicesRatios(services, ratio), servicesTargets(services), undefined, [], [servicesValueRows(services)]);
 }
 
 function measureCliOn(running: TestServer, sprite: string): Promise<CliResults> {
@@ -269,6 +295,8 @@ let exitCode = 0;
 try {
   if (part === 'cli') {
     process.stdout.write(await mainCli());
+  } else if (part === 'services') {
+    process.stdout.write(await mainServices());
   } else {
     const results = await main();
     process.stdout.write(renderConsole(results));

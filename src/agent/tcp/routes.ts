@@ -7,7 +7,7 @@ import { refuseUpgrade, type AgentRoutes } from '../routes.js';
 /** How long a dial may take before it is refused; a port that drops SYNs must not hold the caller. */
 const DIAL_TIMEOUT_MS = 10_000;
 /** How often a refused dial is tried again while a service that will serve the port is starting. */
-const REDIAL_MS = 50;
+const REDIAL_MS = 10;
 /** A DNS name or an IP literal; anything else (spaces, slashes, a URL) is refused before dialling. */
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$/;
 
