@@ -157,7 +157,10 @@ test('a service that forks and exits does not take the supervisor with it; what 
   // One child stays in the session (killed when the service exits), one leaves it and keeps the
   // service's stdout open, writing to it.
   const script = `sleep 1000 & echo $! >> ${pids}.kept; setsid sh -c 'echo $$ >> ${pids}.daemon; while :; do echo tick; sleep 0.05; done' & exit 0`;
-  t.after(() => {
+  try {
+    await forkAndExit(supervisor, pids, script);
+  } finally {
+    // Daemons are nobody's to stop but whoever started them; they hold this process's pipes open.
     for (const pid of existsSync(`${pids}.daemon`) ? readFileSync(`${pids}.daemon`, 'utf8').split('\n').filter(Boolean) : []) {
       try {
         process.kill(Number(pid), 'SIGKILL');
@@ -165,7 +168,10 @@ test('a service that forks and exits does not take the supervisor with it; what 
         // Gone.
       }
     }
-  });
+  }
+});
+
+async function forkAndExit(supervisor: Supervisor, pids: string, script: string): Promise<void> {
   await supervisor.put(define('forker', script)).done;
   await until('a restart', () => (supervisor.get('forker').state.restart_count >= 1 ? true : undefined));
   const kept = readFileSync(`${pids}.kept`, 'utf8').split('\n').filter(Boolean).map(Number);
@@ -176,7 +182,7 @@ test('a service that forks and exits does not take the supervisor with it; what 
   assert.equal(supervisor.get('other').state.status, 'running', 'the supervisor serves on');
   await supervisor.stop('forker', 1000).done;
   assert.equal(supervisor.get('forker').state.status, 'stopped');
-});
+}
 
 test('a signal reaches the service’s process; one that is not running is a conflict', async (t) => {
   const { make } = harness(t);
