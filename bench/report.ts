@@ -10,6 +10,8 @@ import type { MachineFacts } from './machine.js';
 import type { NetworkResults } from './network.js';
 import { networkAnalysis, networkMethod, networkRateRows, networkRatios, networkRows, networkTargets } from './network-report.js';
 import { PHASE_LABELS, PHASES, type Phase } from './replica.js';
+import type { ServicesResults } from './services.js';
+import { servicesAnalysis, servicesMethod, servicesRatios, servicesRows, servicesTargets, servicesValueRows } from './services-report.js';
 import { formatMs, formatRate, type RateSummary, type Summary } from './stats.js';
 import type { SessionResults } from './sessions.js';
 import { sessionAnalysis, sessionMethod, sessionRatios, sessionRows, sessionTargets, sessionValueRows } from './sessions-report.js';
@@ -50,6 +52,8 @@ export interface BenchResults {
   metering: MeteringResults;
   /** (r): file throughput through the fs API, cat through exec, and the host's disk. */
   files: FilesResults;
+  /** (o)–(p): a service started until it serves, and what an idle one costs. */
+  services: ServicesResults;
 }
 
 export const TARGETS = {
@@ -120,6 +124,7 @@ function rows(r: BenchResults): { section: string; rows: Row[] }[] {
     ...wakeRows(r.wake),
     ...sessionRows(r.sessions),
     ...meteringRows(r.metering),
+    ...servicesRows(r.services),
   ];
 }
 
@@ -148,6 +153,7 @@ function ratios(r: BenchResults): [string, string][] {
     ...sessionRatios(r.sessions, ratio),
     ...meteringRatios(r.metering, ratio),
     ...filesRatios(r.files, ratio),
+    ...servicesRatios(r.services, ratio),
   ];
 }
 
@@ -177,6 +183,7 @@ function targets(r: BenchResults): Target[] {
     ...wakeTargets(r.wake),
     ...sessionTargets(r.sessions),
     ...meteringTargets(r.metering),
+    ...servicesTargets(r.services),
   ];
 }
 
@@ -188,7 +195,7 @@ function busyNote(r: BenchResults): string | undefined {
 }
 
 export function renderConsole(r: BenchResults): string {
-  return renderTables(rows(r), ratios(r), targets(r), busyNote(r), rateRows(r), [wakeMemoryRows(r.wake), sessionValueRows(r.sessions)]);
+  return renderTables(rows(r), ratios(r), targets(r), busyNote(r), rateRows(r), [wakeMemoryRows(r.wake), sessionValueRows(r.sessions), servicesValueRows(r.services)]);
 }
 
 /** The console form of any part of the results: tables, ratios, an optional warning, targets. */
@@ -275,7 +282,8 @@ export function renderMarkdown(r: BenchResults): string {
     `Milliseconds. (a), (c) runc and the profile: ${r.createN} runs each; exec round trips: ${r.execN} runs each; ` +
       `(d)–(f) and the snapshot floor: ${r.checkpoints.n} runs each; copies in (g): ${r.checkpoints.copyN} runs each; ` +
       `CLI processes in (h): ${r.cli.n} runs each; requests in (i): ${r.network.urlN} each; warm wakes in (l): ${r.wake.warmN} ` +
-      `rounds; cold wakes in (m): ${r.wake.coldN} rounds; attaches in (o): ${r.sessions.attachN} rounds; warm-up runs are not counted.`,
+      `rounds; cold wakes in (m): ${r.wake.coldN} rounds; attaches in (o): ${r.sessions.attachN} rounds; service starts in (s): ${r.services.n} rounds; ` +
+      'warm-up runs are not counted.',
     '',
   );
   out.push('| | n | p50 | p90 | min | max |', '|---|---:|---:|---:|---:|---:|');
@@ -299,7 +307,7 @@ export function renderMarkdown(r: BenchResults): string {
     }
   }
   out.push('');
-  for (const values of [wakeMemoryRows(r.wake), sessionValueRows(r.sessions)]) {
+  for (const values of [wakeMemoryRows(r.wake), sessionValueRows(r.sessions), servicesValueRows(r.services)]) {
     out.push(`| ${cell(values.section)} | |`, '|---|---:|');
     for (const [label, value] of values.rows) {
       const indent = label.length - label.trimStart().length;
@@ -342,6 +350,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...sessionMethod(r.sessions),
     ...meteringMethod(r.metering),
     ...filesMethod(r.files),
+    ...servicesMethod(r.services),
     '',
   );
 
@@ -436,5 +445,6 @@ function analysis(r: BenchResults): string[] {
   paragraphs.push(...sessionAnalysis(r));
   paragraphs.push(meteringAnalysis(r.metering));
   paragraphs.push(...filesAnalysis(r.files));
+  paragraphs.push(...servicesAnalysis(r.services));
   return paragraphs.flatMap((para) => [para, '']).slice(0, -1);
 }

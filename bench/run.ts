@@ -34,6 +34,8 @@ import { startOrigin, type Origin } from './origin.js';
 import { PHASES, Replica, type Phase } from './replica.js';
 import { ratio, renderConsole, renderMarkdown, renderTables, type BenchResults } from './report.js';
 import { responseTimes } from './server-log.js';
+import { ServicesBench, type ServicesResults } from './services.js';
+import { servicesRatios, servicesRows, servicesTargets, servicesValueRows } from './services-report.js';
 import { sampleRoundRobin, summarize } from './stats.js';
 import { sessionRatios, sessionRows, sessionTargets, sessionValueRows } from './sessions-report.js';
 import { SessionsBench } from './sessions.js';
@@ -59,12 +61,14 @@ const { values: flags, positionals } = parseArgs({
     'metering-empty-cgroups': { type: 'string', default: '200' },
     'metering-sprites': { type: 'string', default: '20' },
     'metering-samples': { type: 'string', default: '20' },
+    'service-iterations': { type: 'string', default: '20' },
+    'service-idle-seconds': { type: 'string', default: '60' },
     'no-write': { type: 'boolean', default: false },
   },
 });
 const part = positionals[0];
-if (positionals.length > 1 || (part !== undefined && part !== 'cli' && part !== 'sessions' && part !== 'metering')) {
-  process.stderr.write('bench: the parts that run alone are `cli`, `sessions` and `metering` (npm run bench -- cli)\n');
+if (positionals.length > 1 || (part !== undefined && !['cli', 'sessions', 'metering', 'services'].includes(part))) {
+  process.stderr.write('bench: the parts that run alone are `cli`, `sessions`, `metering` and `services` (npm run bench -- cli)\n');
   process.exit(2);
 }
 const createN = positiveInt(flags['create-iterations'], 'create-iterations');
@@ -82,6 +86,8 @@ const idleWindowMs = positiveInt(flags['idle-window-s'], 'idle-window-s') * 1000
 const meteringEmptyN = positiveInt(flags['metering-empty-cgroups'], 'metering-empty-cgroups');
 const meteringSpriteN = positiveInt(flags['metering-sprites'], 'metering-sprites');
 const meteringSamples = positiveInt(flags['metering-samples'], 'metering-samples');
+const serviceN = positiveInt(flags['service-iterations'], 'service-iterations');
+const serviceIdleSeconds = positiveInt(flags['service-idle-seconds'], 'service-idle-seconds');
 
 function positiveInt(raw: string, what: string): number {
   const n = Number(raw);
@@ -116,6 +122,7 @@ let wakeBench: WakeBench | undefined;
 let sessionsBench: SessionsBench | undefined;
 let meteringBench: MeteringBench | undefined;
 let filesBench: FilesBench | undefined;
+let servicesBench: ServicesBench | undefined;
 let origin: Origin | undefined;
 let cleaning: Promise<void> | undefined;
 // A property, not a `let`: the compiler cannot see the signal handler's write to a local.
@@ -131,6 +138,7 @@ function cleanup(): Promise<void> {
     await sessionsBench?.cleanup().catch((error: unknown) => log(`sessions bench cleanup: ${String(error)}`));
     await meteringBench?.cleanup().catch((error: unknown) => log(`metering bench cleanup: ${String(error)}`));
     await filesBench?.cleanup().catch((error: unknown) => log(`files bench cleanup: ${String(error)}`));
+    await servicesBench?.cleanup().catch((error: unknown) => log(`services bench cleanup: ${String(error)}`));
     if (server !== undefined) {
       const running = server;
       // A server that does not stop on SIGTERM within 15 s is killed.
@@ -243,6 +251,9 @@ async function main(): Promise<BenchResults> {
   filesBench = new FilesBench({ hob, url, token, prefix, runDir, log });
   const files = await filesBench.run();
 
+  // On the cold server still: no spare boots in the background to wake its agents up.
+  const services = await measureServicesOn(server);
+
   // On the cold server still: no spare boots in the background, and forks never take one.
   checkpointBench = new CheckpointBench({ hob, sdk, dataDir, prefix, logFile: server.logFile, n: checkpointN, copyN, log });
   const checkpoints = await checkpointBench.run();
@@ -284,7 +295,22 @@ async function main(): Promise<BenchResults> {
     sessions,
     metering,
     files,
+    services,
   };
+}
+
+function measureServicesOn(running: TestServer): Promise<ServicesResults> {
+  servicesBench = new ServicesBench({ hob: new HobClient({ url: running.url, token: running.token }), url: running.url, token: running.token, prefix, n: serviceN, idleSeconds: serviceIdleSeconds, log });
+  return servicesBench.run();
+}
+
+/** `npm run bench -- services`: a server, and the services part measured on it. */
+async function mainServices(): Promise<string> {
+  server = await startServer({ dataDir, prefix, extraArgs: ['--warm-pool', '0'] });
+  log(`private server at ${server.url}, container prefix ${prefix}, data dir ${dataDir}`);
+  await ensureImage(new HobClient({ url: server.url, token: server.token }), 'tiny');
+  const services = await measureServicesOn(server);
+  return renderTables(servicesRows(services), servicesRatios(services, ratio), servicesTargets(services), undefined, [], [servicesValueRows(services)]);
 }
 
 function measureCliOn(running: TestServer, sprite: string): Promise<CliResults> {
@@ -341,6 +367,8 @@ try {
     process.stdout.write(await mainSessions());
   } else if (part === 'metering') {
     process.stdout.write(await mainMetering());
+  } else if (part === 'services') {
+    process.stdout.write(await mainServices());
   } else {
     const results = await main();
     process.stdout.write(renderConsole(results));

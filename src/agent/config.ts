@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { MAX_EXEC_MESSAGE_BYTES } from '../shared/frames.js';
+import { SERVICE_LOGS_DIR, SERVICES_DIR } from '../shared/services.js';
 
 /**
  * The agent's whole configuration, resolved once from its command line. The agent reads no
@@ -23,6 +24,15 @@ export interface AgentConfig {
    * (its hostname in /etc/hosts). Off when the agent runs on a host, as in its tests.
    */
   readonly sandboxed: boolean;
+  /** `--services-dir <dir>` (default SERVICES_DIR, in the sprite's own root): where service definitions are kept. */
+  readonly servicesDir: string;
+  /** `--service-logs-dir <dir>` (default SERVICE_LOGS_DIR): where services' logs are written. */
+  readonly serviceLogsDir: string;
+  /**
+   * `--settings <file>` (default none): the sprite's AgentSettings, written by the server before
+   * it boots the sprite; without it services run as root with no extra environment.
+   */
+  readonly settingsPath: string | undefined;
 }
 
 export class UsageError extends Error {}
@@ -45,6 +55,9 @@ export function parseAgentArgs(argv: readonly string[]): AgentConfig {
         'hangup-grace-ms': { type: 'string' },
         'max-message-bytes': { type: 'string' },
         sprite: { type: 'boolean' },
+        'services-dir': { type: 'string' },
+        'service-logs-dir': { type: 'string' },
+        settings: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -59,5 +72,8 @@ export function parseAgentArgs(argv: readonly string[]): AgentConfig {
     hangupGraceMs: positiveInt(values['hangup-grace-ms'], 2_000, 'hangup-grace-ms'),
     maxMessageBytes: positiveInt(values['max-message-bytes'], MAX_EXEC_MESSAGE_BYTES, 'max-message-bytes'),
     sandboxed: values.sprite === true,
+    servicesDir: values['services-dir'] ?? SERVICES_DIR,
+    serviceLogsDir: values['service-logs-dir'] ?? SERVICE_LOGS_DIR,
+    settingsPath: values.settings,
   });
 }

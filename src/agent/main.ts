@@ -20,7 +20,7 @@ function main(): void {
     config = parseAgentArgs(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`hob-agent: ${err.message}\nusage: agent.js --socket <path> [--keepalive-ms N] [--hangup-grace-ms N] [--max-message-bytes N] [--sprite]\n`);
+    process.stderr.write(`hob-agent: ${err.message}\nusage: agent.js --socket <path> [--keepalive-ms N] [--hangup-grace-ms N] [--max-message-bytes N] [--sprite] [--services-dir DIR] [--service-logs-dir DIR] [--settings FILE]\n`);
     process.exit(2);
   }
   const log = createLog();
@@ -38,6 +38,13 @@ function main(): void {
     }
   }
   const agent = createAgentServer({ config, log, startedAtMs });
+  // Before listening: the server lets nothing through to a booting sprite until its agent
+  // answers, so every request finds the sprite's services started (a URL its web app, say).
+  try {
+    agent.supervisor.startAll();
+  } catch (err) {
+    log('services_start_failed', { error: errorText(err) });
+  }
   let removeSocket = (): void => {};
   listenOnSocket(agent.server, config.socketPath).then(
     (remove) => {

@@ -9,6 +9,9 @@ import { execRoutes } from './exec/routes.js';
 import { fsRoutes } from './fs/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { portsRoutes } from './ports/routes.js';
+import { servicesRoutes } from './services/routes.js';
+import { readSettings } from './services/settings.js';
+import { Supervisor } from './services/supervisor.js';
 import { tcpRoutes } from './tcp/routes.js';
 import { errorText, type Log } from './log.js';
 import { refuseUpgrade, sendError, type AgentRoutes, type HttpHandler, type UpgradeHandler } from './routes.js';
@@ -25,7 +28,9 @@ export interface AgentServer {
   /** The routes this server really answers; the contract test compares them with AGENT_ROUTES. */
   readonly routes: readonly RouteSpec[];
   readonly running: ReadonlySet<RunningCommand>;
-  /** Stops accepting, SIGTERMs every command's group, waits up to graceMs, then SIGKILLs the rest. */
+  /** The sprite's services; main starts them before the server listens. */
+  readonly supervisor: Supervisor;
+  /** Stops accepting, SIGTERMs every command's group and every service, waits up to graceMs, then SIGKILLs the rest. */
   shutdown(graceMs: number): Promise<void>;
 }
 
@@ -65,12 +70,20 @@ export function createAgentServer(deps: AgentDeps): AgentServer {
   const { config, log } = deps;
   const running = new Set<RunningCommand>();
   let closing = false;
+  const supervisor = new Supervisor({
+    servicesDir: config.servicesDir,
+    logsDir: config.serviceLogsDir,
+    settings: () => readSettings(config.settingsPath),
+    sandboxed: config.sandboxed,
+    log,
+  });
   const { http: httpRoutes, upgrade: upgradeRoutes } = mount([
     healthRoutes(deps.startedAtMs),
     execRoutes({ config, log, running }),
     portsRoutes({ log }),
-    tcpRoutes(),
+    tcpRoutes({ comingUp: (port) => supervisor.comingUp(port) }),
     fsRoutes({ log }),
+    servicesRoutes({ supervisor, log }),
   ]);
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
@@ -112,9 +125,11 @@ export function createAgentServer(deps: AgentDeps): AgentServer {
     server,
     routes,
     running,
+    supervisor,
     async shutdown(graceMs) {
       closing = true;
       server.close();
+      const services = supervisor.shutdown(graceMs);
       const commands = [...running];
       for (const cmd of commands) if (cmd.pgid !== undefined) signalSession(cmd.pgid, 'SIGTERM');
       let timer: NodeJS.Timeout | undefined;
@@ -126,6 +141,7 @@ export function createAgentServer(deps: AgentDeps): AgentServer {
       ]);
       clearTimeout(timer);
       for (const cmd of commands) if (!cmd.finished && cmd.pgid !== undefined) signalSession(cmd.pgid, 'SIGKILL');
+      await services;
     },
   };
 }

@@ -23,6 +23,7 @@ import { registerToken } from './commands/token/index.js';
 import { registerAttach, registerSessions } from './commands/session/index.js';
 import { registerUsage } from './commands/usage/index.js';
 import { registerCp } from './commands/cp/index.js';
+import { registerServices } from './commands/services/index.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctx = new CliContext(process.env, process.cwd());
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<void> {
   registerUsage(program, ctx);
   registerToken(program, ctx);
   registerCp(program, ctx);
+  registerServices(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (error) {

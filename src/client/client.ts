@@ -20,6 +20,9 @@ import type {
   ServerUsageJson,
   SpriteUsageJson,
   UsageQueryJson,
+  ServiceJson,
+  ServiceLogEventJson,
+  ServiceRequestJson,
   SpriteJson,
   SpriteSourceJson,
   UpdateSpriteBody,
@@ -28,11 +31,11 @@ import { PortMessage } from '../shared/schemas/ports.js';
 import { SessionKillEvent } from '../shared/schemas/sessions.js';
 import { routes, type HttpMethod, type RouteContract } from '../shared/schemas/routes.js';
 import { checked } from './check.js';
-import { errorFromBody, progressEventFrom } from './errors.js';
+import { errorFromBody } from './errors.js';
+import { readProgress, readServiceEvents, type ProgressOutcome, type ServiceStreamOutcome } from './ndjson.js';
 import type { ExecSocket } from './exec-socket.js';
 
-/** How a progress stream ended: its `complete` line, or its `error` line (with the error's code). */
-export type ProgressOutcome = Extract<ProgressEvent, { type: 'complete' | 'error' }>;
+export type { ProgressOutcome, ServiceStreamOutcome } from './ndjson.js';
 
 type JsonRoute = RouteContract & { method: HttpMethod; response: { json: TSchema } };
 
@@ -222,6 +225,50 @@ export class HobClient {
     return this.call(routes.getUsage, `/v1/usage${usageQuery(query)}`);
   }
 
+  listServices(name: string): Promise<ServiceJson[]> {
+    return this.call(routes.listServices, servicesPath(name));
+  }
+
+  getService(name: string, service: string): Promise<ServiceJson> {
+    return this.call(routes.getService, servicePath(name, service));
+  }
+
+  /** Creates or replaces a service and starts it; `onEvent` gets its events for `duration` (default 5s). */
+  async createService(name: string, service: string, body: ServiceRequestJson, options: { duration?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
+    const response = await this.request('PUT', `${servicePath(name, service)}${queryOf({ duration: options.duration })}`, { json: body });
+    return readServiceEvents(response, onEvent);
+  }
+
+  deleteService(name: string, service: string): Promise<void> {
+    return this.send('DELETE', servicePath(name, service));
+  }
+
+  async startService(name: string, service: string, options: { duration?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
+    const response = await this.request('POST', `${servicePath(name, service)}/start${queryOf({ duration: options.duration })}`);
+    return readServiceEvents(response, onEvent);
+  }
+
+  async stopService(name: string, service: string, options: { timeout?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
+    const response = await this.request('POST', `${servicePath(name, service)}/stop${queryOf({ timeout: options.timeout })}`);
+    return readServiceEvents(response, onEvent);
+  }
+
+  async restartService(name: string, service: string, options: { duration?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
+    const response = await this.request('POST', `${servicePath(name, service)}/restart${queryOf({ duration: options.duration })}`);
+    return readServiceEvents(response, onEvent);
+  }
+
+  /** A service's recent output lines, then (with `duration`) what it writes meanwhile. */
+  async serviceLogs(name: string, service: string, options: { lines?: number; duration?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
+    const response = await this.request('GET', `${servicePath(name, service)}/logs${queryOf({ lines: options.lines, duration: options.duration })}`);
+    return readServiceEvents(response, onEvent);
+  }
+
+  /** Sends a signal (`HUP`, `TERM`, …) to a service's main process; the server answers 204. */
+  signalService(name: string, service: string, signal: string): Promise<void> {
+    return this.send('POST', `${servicesPath(name)}/signal`, { name: service, signal });
+  }
+
   async listImages(): Promise<ImageJson[]> {
     return (await this.call(routes.listImages, '/v1/images')).images;
   }
@@ -362,33 +409,19 @@ function usageQuery(query: UsageQueryJson): string {
   return params.size > 0 ? `?${params.toString()}` : '';
 }
 
-async function readProgress(response: IncomingMessage, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
-  // A stream cut before its last line: the server went away mid-operation.
-  const cut: ProgressOutcome = { type: 'error', error: 'the server ended the stream without a result', code: 'sprite_unavailable' };
-  let last: ProgressEvent | undefined;
-  const decoder = new TextDecoder();
-  let buffered = '';
-  const handle = (line: string): void => {
-    if (line.trim() === '') return;
-    let event: ProgressEvent | undefined;
-    try {
-      event = progressEventFrom(JSON.parse(line));
-    } catch {
-      // Malformed lines are skipped, as the Sprites SDKs do.
-      return;
-    }
-    if (event === undefined) return;
-    last = event;
-    onEvent(event);
-  };
-  for await (const chunk of response) {
-    buffered += decoder.decode(chunk as Buffer, { stream: true }); // an IncomingMessage yields Buffers
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    lines.forEach(handle);
-  }
-  handle(buffered);
-  return last?.type === 'complete' || last?.type === 'error' ? last : cut;
+function servicesPath(name: string): string {
+  return `/v1/sprites/${encodeURIComponent(name)}/services`;
+}
+
+function servicePath(name: string, service: string): string {
+  return `${servicesPath(name)}/${encodeURIComponent(service)}`;
+}
+
+/** A query string of the options that are set, or nothing. */
+function queryOf(options: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) query.set(key, String(value));
+  return query.size > 0 ? `?${query.toString()}` : '';
 }
 
 /** Each JSON line of an NDJSON answer, as it comes; lines that are not JSON are skipped, as the Sprites SDKs do. */

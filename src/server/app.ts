@@ -35,6 +35,7 @@ import { registerImageRoutes } from './api/images.js';
 import { registerHealthRoute } from './api/health.js';
 import { registerOpenApiRoute } from './api/openapi.js';
 import type { SpriteView } from './api/sprite-json.js';
+import { registerServiceRoutes } from './api/services.js';
 import { registerSleepRoutes } from './api/sleep.js';
 import { registerSpriteRoutes } from './api/sprites.js';
 import { installValidation } from './api/validation.js';
@@ -146,6 +147,7 @@ export function createApp(deps: AppDeps): App {
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerPolicyRoutes(fastify, { registry, network: deps.network, policies: deps.policies });
   registerExecSessionRoutes(fastify, { registry, lifecycle });
+  registerServiceRoutes(fastify, { registry, lifecycle });
   registerHttpExecRoute(fastify, { registry, lifecycle, metrics: deps.metrics, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
   registerTokenRoutes(fastify, { tokens });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });

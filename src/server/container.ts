@@ -155,6 +155,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
   const spriteApiApp = createSpriteApiApp({
     tasks,
     checkpoints,
+    lifecycle,
     nameOf: (spriteId) => {
       const record = registry.store.getById(spriteId);
       if (record === undefined) throw new HobError('not_found', 'this sprite is being destroyed');

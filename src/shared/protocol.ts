@@ -11,6 +11,7 @@ import type * as images from './schemas/images.js';
 import type * as policy from './schemas/policy.js';
 import type * as ports from './schemas/ports.js';
 import type * as sessions from './schemas/sessions.js';
+import type * as services from './schemas/services.js';
 import type * as spriteApi from './schemas/sprite-api.js';
 import type * as sprites from './schemas/sprites.js';
 import type * as system from './schemas/system.js';
@@ -51,6 +52,11 @@ export type FsEntryJson = Static<typeof fs.FsEntry>;
 export type FsListJson = Static<typeof fs.FsList>;
 export type FsWriteResultJson = Static<typeof fs.FsWriteResult>;
 export type FsWatchMessageJson = Static<typeof fs.FsWatchMessage>;
+export type ServiceJson = Static<typeof services.Service>;
+export type ServiceStateJson = Static<typeof services.ServiceState>;
+export type ServiceStatus = Static<typeof services.ServiceStatus>;
+export type ServiceRequestJson = Static<typeof services.ServiceRequestBody>;
+export type ServiceLogEventJson = Static<typeof services.ServiceLogEvent>;
 
 export type NetworkPolicyJson = Static<typeof policy.NetworkPolicy>;
 
@@ -66,6 +72,18 @@ export type UsageQueryJson = Static<typeof usage.UsageQuery>;
 export type HealthJson = Static<typeof system.Health>;
 export type StorageHealthJson = Static<typeof system.StorageHealth>;
 export type DiskSpaceJson = Static<typeof system.DiskSpace>;
+
+/**
+ * What a sprite's agent is told about its sprite, in a file the server writes before it boots
+ * the sprite (and again when a warm spare is handed over): what services run as, and the
+ * sprite's `environment` under their own. Services start before the agent answers anything, so
+ * this cannot come with a request.
+ */
+export interface AgentSettings {
+  /** The account services run as unless their definition names one: the image's user. */
+  user: string;
+  environment: Record<string, string>;
+}
 
 /** What the agent's /health answers (an agent-side route, outside the public API). */
 export interface AgentHealth {
@@ -105,4 +123,15 @@ export const AGENT_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/fs/archive' },
   { method: 'PUT', path: '/fs/archive' },
   { method: 'WS', path: '/fs/watch' },
+  // Services: one is named by `?name=`, so the agent's router stays an exact match on the path.
+  { method: 'GET', path: '/services' },
+  { method: 'GET', path: '/service' },
+  /** Creates or replaces a service and starts it; NDJSON events for `duration_ms`. */
+  { method: 'PUT', path: '/service' },
+  { method: 'DELETE', path: '/service' },
+  { method: 'POST', path: '/service/start' },
+  { method: 'POST', path: '/service/stop' },
+  { method: 'POST', path: '/service/restart' },
+  { method: 'GET', path: '/service/logs' },
+  { method: 'POST', path: '/service/signal' },
 ];

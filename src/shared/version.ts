@@ -21,8 +21,11 @@ export const HOB_VERSION = '0.1.0';
  * 7: the filesystem API: `/fs/read`, `/fs/write`, `/fs/list`, `/fs/delete`, `/fs/rename`,
  *    `/fs/copy`, `/fs/chmod`, `/fs/chown`, `/fs/archive` (GET packs, PUT unpacks a tar stream)
  *    and `WS /fs/watch`, each done as the account the server names.
+ * 8: services: a supervisor started before the agent listens, the `/services` and `/service…`
+ *    routes, `--settings` (user and environment for services), and `/tcp` dials to a service's
+ *    http_port retried while it starts.
  */
-export const AGENT_VERSION = 7;
+export const AGENT_VERSION = 8;
 
 /** The first agent version that keeps sessions; older ones have none to list, attach to or kill. */
 export const SESSIONS_AGENT_VERSION = 6;
@@ -32,6 +35,9 @@ export const FS_AGENT_VERSION = 7;
 
 /** The first agent version with `WS /ports/watch`; older ones are told to restart. */
 export const PORTS_WATCH_AGENT_VERSION = 3;
+
+/** The first agent version with services; older ones are told to restart. */
+export const SERVICES_AGENT_VERSION = 8;
 
 /** The first agent version with the `/tcp` dial route. */
 export const AGENT_TCP_VERSION = 3;

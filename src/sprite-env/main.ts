@@ -3,6 +3,7 @@
  * It runs on the node Hob mounts at /.hob, so it works in any image, curl or not.
  */
 import { checkpoints, tasks, type Io } from './commands.js';
+import { services } from './services.js';
 import { curl, parseCurlArgs, readDataFile, UsageError } from './curl.js';
 
 const USAGE = `usage: sprite-env <command>
@@ -14,6 +15,16 @@ const USAGE = `usage: sprite-env <command>
   tasks delete <name>
   checkpoints list [--include-auto]
   checkpoints create [--comment TEXT]
+  services list                           this sprite's services and their states
+  services get <name>
+  services create <name> --cmd <program> [--args a,b] [--env K=v,…] [--dir <path>] [--needs a,b]
+                  [--http-port <port>] [--user <user>] [--duration 5s] [--no-stream]
+                                          create (or replace) and start it; it starts at every boot
+  services start|restart <name> [--duration 5s] [--no-stream]
+  services stop <name> [--timeout 10s]    it stays stopped until started
+  services signal <name> <signal>         HUP, TERM, … to its main process
+  services logs <name> [--lines 100] [--duration 30s]
+  services delete <name>
   curl [-X METHOD] [-H 'Name: value'] [-d DATA] [-i] [-f] <path>
                                           any call, e.g. sprite-env curl -X POST /v1/tasks -d '{"name":"agent","expire":"5m"}'
 `;
@@ -26,6 +37,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         return await tasks(rest, io);
       case 'checkpoints':
         return await checkpoints(rest, io);
+      case 'services':
+        return await services(rest, io);
       case 'curl':
         return await curl(io.socketPath, parseCurlArgs(rest, readDataFile), io.stdout);
       case undefined:

@@ -228,6 +228,10 @@ export function validBody(route: RouteContract, targets: Pick<FuzzTargets, 'newS
       return { path: '/tmp/fuzz-a', mode: '0644' };
     case 'fsChown':
       return { path: '/tmp/fuzz-a', uid: 0 };
+    case 'createService':
+      return { cmd: 'true' };
+    case 'signalService':
+      return { name: 'web', signal: 'HUP' };
     default:
       return { comment: 'fuzz' };
   }
@@ -235,7 +239,8 @@ export function validBody(route: RouteContract, targets: Pick<FuzzTargets, 'newS
 
 function base(route: RouteContract, targets: FuzzTargets): Draft {
   const isImage = route.path.startsWith('/v1/images');
-  const params: Record<string, string> = { name: isImage ? 'tiny' : targets.sprite, id: targets.checkpoint };
+  // No service of this name exists in the fuzz's sprite; a create is refused for its missing body.
+  const params: Record<string, string> = { name: isImage ? 'tiny' : targets.sprite, id: targets.checkpoint, service: 'fz-no-service' };
   const headers: Record<string, string> = { authorization: `Bearer ${targets.token}` };
   if (route.method === 'WS') Object.assign(headers, { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
   const json = route.body !== undefined && 'json' in route.body ? validBody(route, targets) : NO_JSON;

@@ -6,6 +6,8 @@ import { refuseUpgrade, type AgentRoutes } from '../routes.js';
 
 /** How long a dial may take before it is refused; a port that drops SYNs must not hold the caller. */
 const DIAL_TIMEOUT_MS = 10_000;
+/** How often a refused dial is tried again while a service that will serve the port is starting. */
+const REDIAL_MS = 10;
 /** A DNS name or an IP literal; anything else (spaces, slashes, a URL) is refused before dialling. */
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$/;
 
@@ -48,13 +50,21 @@ function splice(client: Duplex, target: Socket): void {
   target.on('close', cut);
 }
 
+/** Loopback: where a service's http_port is dialled by the sprite's URL. */
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1';
+}
+
 /**
  * `GET /tcp?host=&port=` with `Upgrade: tcp`: dials from inside the sprite (its own namespaces,
  * so loopback-only servers are reachable and nothing is reachable that the sprite could not
  * reach itself), answers 101 once connected, and then the connection is a raw byte pipe.
- * A dial that fails is refused with a JSON error naming host:port.
+ * A dial that fails is refused with a JSON error naming host:port. A dial to loopback that is
+ * refused while `comingUp(port)` says a service is starting to serve that port (a sprite just
+ * woken, its web app not listening yet) is tried again until it connects or the service is up
+ * or gone.
  */
-export function tcpRoutes(): AgentRoutes {
+export function tcpRoutes(deps: { comingUp: (port: number) => boolean } = { comingUp: () => false }): AgentRoutes {
   return {
     upgrade: {
       '/tcp': (_req, url, socket, head) => {
@@ -68,26 +78,37 @@ export function tcpRoutes(): AgentRoutes {
         socket.on('error', () => socket.destroy());
         // `localhost` (the SDK's default) is dialled directly: a sprite's image may lack /etc/hosts.
         const host = target.host.toLowerCase() === 'localhost' ? '127.0.0.1' : target.host;
-        const upstream = connect({ host, port: target.port, noDelay: true, timeout: DIAL_TIMEOUT_MS });
-        const onDialError = (error: NodeJS.ErrnoException): void => {
-          upstream.destroy();
-          if (!socket.destroyed) refuseUpgrade(socket, dialRefusal(target, error));
-        };
-        upstream.once('error', onDialError);
-        upstream.once('timeout', () => onDialError(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+        let upstream: Socket | undefined;
+        let redial: NodeJS.Timeout | undefined;
         // The caller giving up before the dial completes must not leave a connection behind.
-        socket.once('close', () => upstream.destroy());
-        upstream.once('connect', () => {
-          upstream.off('error', onDialError);
-          upstream.setTimeout(0);
-          if (socket.destroyed) {
-            upstream.destroy();
-            return;
-          }
-          socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
-          if (head.length > 0) upstream.write(head);
-          splice(socket, upstream);
+        socket.once('close', () => {
+          clearTimeout(redial);
+          upstream?.destroy();
         });
+        const dial = (): void => {
+          const attempt = connect({ host, port: target.port, noDelay: true, timeout: DIAL_TIMEOUT_MS });
+          upstream = attempt;
+          const onDialError = (error: NodeJS.ErrnoException): void => {
+            attempt.destroy();
+            if (socket.destroyed) return;
+            if (error.code === 'ECONNREFUSED' && isLoopback(host) && deps.comingUp(target.port)) redial = setTimeout(dial, REDIAL_MS);
+            else refuseUpgrade(socket, dialRefusal(target, error));
+          };
+          attempt.once('error', onDialError);
+          attempt.once('timeout', () => onDialError(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+          attempt.once('connect', () => {
+            attempt.off('error', onDialError);
+            attempt.setTimeout(0);
+            if (socket.destroyed) {
+              attempt.destroy();
+              return;
+            }
+            socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+            if (head.length > 0) attempt.write(head);
+            splice(socket, attempt);
+          });
+        };
+        dial();
       },
     },
   };

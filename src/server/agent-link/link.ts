@@ -133,7 +133,8 @@ export class AgentLink {
       cutOnAbort(req, options.signal);
       req.on('response', (res) => {
         void readBounded(res, options.maxAnswerBytes ?? MAX_ANSWER_BYTES).then((text) => {
-          const value = parseJson(text);
+          // 204 is an answer with nothing to say (a delete, a signal).
+          const value = res.statusCode === 204 ? undefined : parseJson(text);
           if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) throw agentRefusal(res.statusCode, value, `the agent answered ${path} with ${String(res.statusCode)}`);
           resolve(options.parse(value));
         }).catch((error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
@@ -244,6 +245,47 @@ export class AgentLink {
     await this.ready();
     this.requireVersion(FS_AGENT_VERSION, 'the filesystem API');
     return this.openUpgrade(`/fs/watch?${new URLSearchParams({ user }).toString()}`, 'file watch');
+  }
+
+  /**
+   * A request whose 2xx answer is a stream (NDJSON events), handed over as it arrives once its
+   * head has come; any other answer is refused with the agent's error. `headTimeoutMs` bounds the
+   * wait for the head only: the stream itself may run as long as the caller reads it.
+   */
+  openStream(path: string, options: { method: 'GET' | 'POST' | 'PUT'; body?: unknown; headTimeoutMs: number }): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+      const req = this.request(path, {
+        method: options.method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      req.setTimeout(options.headTimeoutMs, () => req.destroy(new AgentConnectionLost(`the agent did not answer ${path} within ${options.headTimeoutMs} ms`)));
+      req.on('response', (res) => {
+        req.setTimeout(0);
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status <= 299) {
+          resolve(res);
+          return;
+        }
+        void readBounded(res, MAX_REFUSAL_BYTES)
+          .then((text) => agentRefusal(status, parseJson(text), `the agent answered ${path} with ${status}`))
+          .catch((error: unknown) => (error instanceof HobError ? error : new HobError('agent_error', `the agent answered ${path} with ${status}`)))
+          .then(reject);
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
+      req.end(body);
+    });
+  }
+
+  /** Refuses a feature newer than the agent this sprite booted with; restarting it brings this server's agent. */
+  async requireAgentVersion(version: number, feature: string): Promise<void> {
+    await this.ready();
+    this.requireVersion(version, feature);
+  }
+
+  /** The agent's protocol version, once a call has checked it. */
+  get agentVersion(): number | undefined {
+    return this.checkedVersion;
   }
 
   /** Opens an exec as a raw upgraded connection, for the WebSocket relay. */

@@ -272,3 +272,29 @@ test('the JSON form of HTTP exec refuses what is not a command with a 400 that s
     assert.equal(ghost.statusCode, 404, 'a good command for a missing sprite');
   });
 });
+
+test('services: bad input and a missing sprite are refused with their status before the sprite is woken', async () => {
+  await withApp(async (ctx, call) => {
+    ctx.addSprite('sleepy', 'stopped');
+    const refused: [InjectOptions & { url: string }, number, RegExp][] = [
+      [{ method: 'PUT', url: '/v1/sprites/sleepy/services/web?duration=forever', payload: { cmd: 'x' } }, 400, /duration must be a duration such as 5s/],
+      [{ method: 'PUT', url: '/v1/sprites/sleepy/services/web', payload: { cmd: 'x', env: { 'A-B': '1' } } }, 400, /invalid environment variable name "A-B"/],
+      [{ method: 'PUT', url: '/v1/sprites/sleepy/services/web', payload: { cmd: 'x', http_port: 70000 } }, 400, /http_port must be <= 65535/],
+      [{ method: 'PUT', url: '/v1/sprites/sleepy/services/web', payload: { cmd: 'x', needs: ['Bad'] } }, 400, /needs.0 must match pattern/],
+      [{ method: 'PUT', url: '/v1/sprites/sleepy/services/web', payload: { cmd: '' } }, 400, /cmd must NOT have fewer than 1 characters/],
+      [{ method: 'PUT', url: '/v1/sprites/sleepy/services/web', payload: { cmd: 'x', dir: 'relative' } }, 400, /dir must match pattern/],
+      [{ method: 'PUT', url: '/v1/sprites/sleepy/services/Bad_Name', payload: { cmd: 'x' } }, 400, /service must match pattern/],
+      [{ method: 'POST', url: '/v1/sprites/sleepy/services/web/stop?timeout=1h' }, 400, /timeout is at most 5m/],
+      [{ method: 'GET', url: '/v1/sprites/sleepy/services/web/logs?lines=10001' }, 400, /lines must be <= 10000/],
+      [{ method: 'POST', url: '/v1/sprites/sleepy/services/signal', payload: { name: 'web', signal: 'SIGNOPE' } }, 400, /"SIGNOPE" is not a signal/],
+      [{ method: 'GET', url: '/v1/sprites/ghost/services' }, 404, /sprite ghost not found/],
+      [{ method: 'PUT', url: '/v1/sprites/ghost/services/web', payload: { cmd: 'x' } }, 404, /sprite ghost not found/],
+    ];
+    for (const [request, status, message] of refused) {
+      const res = await call(request);
+      assert.equal(res.statusCode, status, `${request.method ?? ''} ${request.url}: ${res.body}`);
+      assert.match(errorBody(res.body).message, message);
+    }
+    assert.deepEqual(ctx.runtime.calls, [], 'nothing was booted');
+  });
+});

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
+import { agentServices } from '../agent-link/services.js';
 import { pipeBothWays } from '../util/pipe-both-ways.js';
 import { toHobError } from '../api/errors.js';
 import { refuse, type RelaySet } from '../api/upgrades.js';
@@ -14,7 +15,7 @@ import { spriteOfHost } from './host.js';
 import { safeNext, SIGNIN_COOKIE, SIGNIN_PATH, signinPage, SigninCookies, takeCookie } from './signin.js';
 import { TunnelPools } from './tunnels.js';
 
-/** The port a sprite's URL reaches inside it (later: its service's http_port). */
+/** The port a sprite's URL reaches inside it unless one of its services has an http_port. */
 export const SPRITE_HTTP_PORT = 8080;
 /** The sign-in form is a token and a path; anything longer is not a sign-in. */
 const MAX_SIGNIN_BODY_BYTES = 8192;
@@ -39,9 +40,12 @@ interface Admission {
 
 /**
  * Sprite URLs: a request whose Host is `<name>.<base-domain>` goes to port 8080 inside that
- * sprite, through a TCP tunnel its agent dials (waking the sprite first), with keep-alive,
- * bodies streamed both ways and WebSocket upgrades passed on. This runs before the API's
- * router and auth: a sprite host is never the API.
+ * sprite, or to its service's http_port, through a TCP tunnel its agent dials (waking the sprite
+ * first), with keep-alive, bodies streamed both ways and WebSocket upgrades passed on. This runs
+ * before the API's router and auth: a sprite host is never the API. The port is asked of the
+ * agent once per boot and kept with its link (agent-link/services.ts), so a request costs no
+ * extra round trip; a service created or deleted through this server, a restore or a fork
+ * (both boot the sprite) is seen at the next request.
  */
 export class Ingress {
   private readonly cookies: SigninCookies;
@@ -49,7 +53,7 @@ export class Ingress {
 
   constructor(private readonly deps: IngressDeps) {
     this.cookies = new SigninCookies(deps.signinKey, deps.tokens);
-    this.pools = new TunnelPools((sprite) => this.openTunnel(sprite));
+    this.pools = new TunnelPools((sprite, port) => this.openTunnel(sprite, port));
   }
 
   /** The sprite a request is for, or undefined if it is for the API. */
@@ -81,7 +85,10 @@ export class Ingress {
     const run = async (): Promise<void> => {
       const admission = this.admit(sprite, req);
       if (admission === undefined) throw this.unauthorized(sprite);
-      const tunnel = await this.openTunnel(sprite);
+      const port = await this.portOf(sprite);
+      const tunnel = await this.openTunnel(sprite, port).catch((error: unknown) => {
+        throw this.explain(sprite, port, error);
+      });
       if (socket.destroyed) {
         tunnel.socket.destroy();
         return;
@@ -97,7 +104,7 @@ export class Ingress {
       pipeBothWays(socket, tunnel.socket);
     };
     void run().catch((error: unknown) => {
-      const hobError = this.explain(sprite, error);
+      const hobError = error instanceof HobError ? error : toHobError(error);
       if (!socket.destroyed) refuse(socket, hobError);
     });
   }
@@ -106,8 +113,13 @@ export class Ingress {
     this.pools.destroyAll();
   }
 
-  private openTunnel(sprite: string) {
-    return this.deps.lifecycle.withAgent(sprite, (link) => link.openTcp('127.0.0.1', SPRITE_HTTP_PORT));
+  private openTunnel(sprite: string, port: number) {
+    return this.deps.lifecycle.withAgent(sprite, (link) => link.openTcp('127.0.0.1', port));
+  }
+
+  /** Where the sprite's URL goes inside it, waking it to ask if need be. */
+  private portOf(sprite: string): Promise<number> {
+    return this.deps.lifecycle.withAgent(sprite, async (link) => (await agentServices.httpPort(link)) ?? SPRITE_HTTP_PORT);
   }
 
   /**
@@ -171,18 +183,21 @@ export class Ingress {
     });
   }
 
-  /** Passes one request on through the sprite's pool of tunnels, waking it first: a warm sprite's pooled tunnels lead to a frozen agent. */
+  /**
+   * Passes one request on through the sprite's pool of tunnels to its port, waking it first (a
+   * warm sprite's pooled tunnels lead to a frozen agent) and asking its port of its agent then.
+   */
   private forward(sprite: string, req: IncomingMessage, res: ServerResponse, admission: Admission): void {
     this.deps.lifecycle.holdWhileOpen(sprite, res);
-    this.deps.lifecycle.wake(sprite).then(
-      () => this.send(sprite, req, res, admission),
-      (error: unknown) => this.sendError(res, this.explain(sprite, error)),
+    this.portOf(sprite).then(
+      (port) => this.send(sprite, port, req, res, admission),
+      (error: unknown) => this.sendError(res, error),
     );
   }
 
-  private send(sprite: string, req: IncomingMessage, res: ServerResponse, admission: Admission): void {
+  private send(sprite: string, port: number, req: IncomingMessage, res: ServerResponse, admission: Admission): void {
     const upstream = httpRequest({
-      agent: this.pools.agentFor(sprite),
+      agent: this.pools.agentFor(sprite, port),
       method: req.method,
       path: req.url,
       headers: requestHeadersForSprite(req, { ...admission, upgrade: false }),
@@ -195,7 +210,7 @@ export class Ingress {
       answer.on('error', () => res.destroy());
     });
     upstream.on('error', (error) => {
-      if (!res.headersSent) this.sendError(res, this.explain(sprite, error));
+      if (!res.headersSent) this.sendError(res, this.explain(sprite, port, error));
       else res.destroy();
     });
     // A client that goes away mid-answer takes the sprite's side with it.
@@ -206,11 +221,12 @@ export class Ingress {
   }
 
   /** Failures to reach the sprite's port name the sprite and the port. */
-  private explain(sprite: string, error: unknown): HobError {
+  private explain(sprite: string, port: number, error: unknown): HobError {
     // Anything not already a HobError came from the tunnel itself (a reset, a hang-up).
     const hobError = error instanceof HobError ? error : new HobError('agent_error', error instanceof Error ? error.message : String(error));
     if (hobError.code !== 'agent_error') return hobError;
-    return new HobError('agent_error', `sprite ${sprite}: port ${SPRITE_HTTP_PORT} did not answer (${hobError.message}); start an HTTP server on port ${SPRITE_HTTP_PORT} inside the sprite`);
+    const fix = port === SPRITE_HTTP_PORT ? `start an HTTP server on port ${port} inside the sprite, or give a service an http_port` : 'check that its service with this http_port is running and listens on it';
+    return new HobError('agent_error', `sprite ${sprite}: port ${port} did not answer (${hobError.message}); ${fix}`);
   }
 
   private sendError(res: ServerResponse, error: unknown): void {

@@ -21,11 +21,12 @@ export interface SandboxSpec {
   readonly rootfs: string;
   /** Host directory holding the agent runtime (node, libraries, agent bundle), mounted read-only at /.hob. */
   readonly agentRuntimeDir: string;
-  /** Host directory for the agent's socket, mounted at /.hob/run. */
+  /** Host directory for the agent's socket, mounted at /.hob/run; the agent reads its AGENT_SETTINGS_FILE there. */
   readonly runDir: string;
   /**
    * Host directory mounted read-only at /.sprite: it holds the in-sprite API socket (api.sock),
-   * served by the server. The runtime makes in it the mount points of what it mounts under /.sprite.
+   * served by the server. The runtime makes in it the mount points of what it mounts under /.sprite,
+   * and the links SPRITE_DIR_LINKS (/.sprite/logs, /.sprite/services) into the sprite's own root.
    */
   readonly spriteDir: string;
   /** Host directory of the sprite's newest checkpoints, mounted read-only at /.sprite/checkpoints. */
@@ -62,6 +63,12 @@ export interface SandboxPrivileges {
   /** Extra device nodes by name under /dev (`fuse`). */
   readonly devices: readonly string[];
 }
+
+/**
+ * The file in a sprite's run dir that tells its agent about its sprite (AgentSettings); written
+ * by the server before each boot, passed to the agent as `--settings`.
+ */
+export const AGENT_SETTINGS_FILE = 'settings.json';
 
 export type SandboxState = 'running' | 'paused' | 'stopped' | 'creating' | 'missing';
 

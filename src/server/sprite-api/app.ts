@@ -6,12 +6,13 @@ import { installErrorHandling, replyWithError } from '../api/errors.js';
 import { installValidation } from '../api/validation.js';
 import type { TaskBook } from '../tasks/book.js';
 import { registerOwnCheckpointRoutes, type OwnCheckpointDeps } from './checkpoints.js';
+import { registerOwnServiceRoutes, type OwnServiceDeps } from './services.js';
 import { registerTaskRoutes } from './tasks.js';
 
-/** Task and checkpoint requests are a few hundred bytes; nothing a sprite sends here needs more. */
+/** Task and checkpoint requests are a few hundred bytes, service definitions a few KiB; nothing a sprite sends here needs more. */
 export const SPRITE_API_MAX_BODY_BYTES = 64 * 1024;
 
-export interface SpriteApiAppDeps extends OwnCheckpointDeps {
+export interface SpriteApiAppDeps extends OwnCheckpointDeps, OwnServiceDeps {
   tasks: TaskBook;
   log: Logger;
 }
@@ -42,5 +43,6 @@ export function createSpriteApiApp(deps: SpriteApiAppDeps): { fastify: FastifyIn
   acceptJsonBodies(fastify, SPRITE_API_MAX_BODY_BYTES);
   registerTaskRoutes(fastify, deps.tasks);
   registerOwnCheckpointRoutes(fastify, deps);
+  registerOwnServiceRoutes(fastify, deps);
   return { fastify, routes };
 }

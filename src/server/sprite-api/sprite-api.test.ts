@@ -187,11 +187,40 @@ test('sockets: open to every user, a stale one replaced, closed with the run (wh
 test('the in-sprite API registers exactly the routes of its contract', async () => {
   const db = openDatabase(':memory:');
   const tasks = new TaskBook({ store: new TaskStore(db) });
-  const app = createSpriteApiApp({ tasks, checkpoints: { list: () => [], create: () => Promise.reject(new Error('unused')) }, nameOf: () => 'x', log: pino({ level: 'silent' }) });
+  const app = createSpriteApiApp({
+    tasks,
+    checkpoints: { list: () => [], create: () => Promise.reject(new Error('unused')) },
+    lifecycle: { withAgent: () => Promise.reject(new Error('unused')) },
+    nameOf: () => 'x',
+    log: pino({ level: 'silent' }),
+  });
   await app.fastify.ready();
   await app.fastify.close();
   tasks.close();
   db.close();
   const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
   assert.deepEqual(app.routes.map(key).sort(), SPRITE_API_ROUTES.map(key).sort());
+});
+
+test("services on the socket are the caller's own: each goes to its own sprite's agent, after the same checks", async (t) => {
+  const { call, agentCalls } = await spriteApiHarness(t);
+  const listed = await call('beta', 'GET', '/v1/services', undefined, { Host: 'alpha' });
+  assert.equal(listed.status, 503, 'the harness has no agents');
+  assert.deepEqual(agentCalls, ['beta']);
+  const refused: [string, string, unknown, RegExp][] = [
+    ['PUT', '/v1/services/web', { args: ['x'] }, /cmd/],
+    ['PUT', '/v1/services/web', { cmd: 'x', env: { '1BAD': 'v' } }, /invalid environment variable name/],
+    ['PUT', '/v1/services/web?duration=soon', { cmd: 'x' }, /duration must be a duration/],
+    ['PUT', '/v1/services/web?duration=25h', { cmd: 'x' }, /duration is at most 24h/],
+    ['PUT', '/v1/services/Bad_Name', { cmd: 'x' }, /service must match pattern/],
+    ['POST', '/v1/services/web/stop?timeout=6m', undefined, /timeout is at most 5m/],
+    ['POST', '/v1/services/signal', { name: 'web', signal: 'NOPE' }, /"NOPE" is not a signal/],
+    ['GET', '/v1/services/web/logs?lines=-1', undefined, /lines must be >= 0/],
+  ];
+  for (const [method, path, body, message] of refused) {
+    const answer = await call('beta', method, path, body);
+    assert.equal(answer.status, 400, `${method} ${path}: ${answer.text}`);
+    assert.match(errorOf(answer).message, message, `${method} ${path}`);
+  }
+  assert.deepEqual(agentCalls, ['beta'], 'nothing refused reached an agent');
 });

@@ -3,8 +3,9 @@ import { runCommand } from '../util/command.js';
 import { isMountPoint } from '../volumes/pool.js';
 
 /**
- * The host directory holding a sprite's agent socket is writable from inside the sprite, so it
- * is a tiny tmpfs of its own: a sprite cannot fill the host's disk through it.
+ * The host directory holding a sprite's agent socket (and its settings, whose `environment` may
+ * be large) is writable from inside the sprite, so it is a small tmpfs of its own: a sprite
+ * cannot fill the host's disk through it.
  */
 export async function mountRunDir(dir: string, ownerUid: number): Promise<void> {
   await unmountRunDir(dir);
@@ -14,7 +15,7 @@ export async function mountRunDir(dir: string, ownerUid: number): Promise<void> 
     '-t',
     'tmpfs',
     '-o',
-    `size=1m,nr_inodes=64,mode=0700,uid=${ownerUid},gid=${ownerUid},nosuid,nodev,noexec`,
+    `size=16m,nr_inodes=64,mode=0700,uid=${ownerUid},gid=${ownerUid},nosuid,nodev,noexec`,
     'hob-run',
     dir,
   ]);

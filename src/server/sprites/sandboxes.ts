@@ -8,6 +8,7 @@ import type { Runtime, SandboxSpec } from '../runtimes/runtime.js';
 import type { SpriteNetwork } from '../network/sprite-networks.js';
 import type { SpriteRecord } from '../store/sprites.js';
 import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
+import { writeAgentSettings } from './agent-settings.js';
 import { CHECKPOINTS_DIR_MODE, makeMountedDir, type SpritePaths } from './layout.js';
 import type { SpritePolicies } from './policies.js';
 import type { SpriteRegistry } from './registry.js';
@@ -80,6 +81,7 @@ export class SpriteSandboxes {
       // Listening before the sprite's first process starts, so that none finds it missing.
       this.deps.api.open(record.id, paths.spriteDir),
     ]);
+    writeAgentSettings(paths.runDir, record, this.deps.sandboxRootUid);
     await this.deps.runtime.start({
       id,
       hostname,
@@ -105,6 +107,11 @@ export class SpriteSandboxes {
       if (error instanceof HobError) throw error;
       throw new HobError('sprite_unavailable', `sprite ${record.name} did not start: ${errorMessage(error)}${logTail ? `\nagent log:\n${logTail}` : ''}`);
     }
+  }
+
+  /** Tells a running sprite's agent its sprite's settings again (a warm spare handed over to a sprite). */
+  updateSettings(record: SpriteRecord): void {
+    writeAgentSettings(this.deps.registry.paths(record).runDir, record, this.deps.sandboxRootUid);
   }
 
   /** Stops every process of a sprite; its files and its network (so its address) stay. */

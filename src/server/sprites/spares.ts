@@ -77,6 +77,7 @@ export class Spares {
       const containerId = registry.containerId(spare);
       try {
         await runtime.setHostname(containerId, record.name);
+        sandboxes.updateSettings(claimed);
         const limits = limitsOf(record.config);
         const spareLimits = limitsOf(spare.config);
         if (limits.memoryMiB !== spareLimits.memoryMiB || limits.cpus !== spareLimits.cpus || limits.pidsMax !== spareLimits.pidsMax) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
+import { HobError } from '../../shared/errors.js';
 import type { CheckpointJson } from '../../shared/protocol.js';
 import { createSpriteApiApp } from '../sprite-api/app.js';
 import { API_SOCKET_NAME, SpriteApiSockets } from '../sprite-api/sockets.js';
@@ -45,9 +46,18 @@ export async function spriteApiHarness(t: TestContext) {
       return Promise.resolve({ id: 'v1' } as CheckpointRecord); // the routes read only the id
     },
   };
+  // No agents here: a services call is recorded with the sprite it was for, and refused.
+  const agentCalls: string[] = [];
+  const lifecycle = {
+    withAgent: <T>(name: string): Promise<T> => {
+      agentCalls.push(name);
+      return Promise.reject(new HobError('sprite_unavailable', `no agent in the harness (${name})`));
+    },
+  };
   const app = createSpriteApiApp({
     tasks,
     checkpoints,
+    lifecycle,
     nameOf: (spriteId) => sprites.getById(spriteId)?.name ?? 'gone',
     log: pino({ level: 'silent' }),
   });
@@ -87,5 +97,5 @@ export async function spriteApiHarness(t: TestContext) {
       req.on('error', reject);
       req.end(payload);
     });
-  return { ids, tasks, sockets, checkpointCalls, spriteDir, socketOf, call };
+  return { ids, tasks, sockets, checkpointCalls, agentCalls, spriteDir, socketOf, call };
 }

@@ -1,12 +1,14 @@
 import { Type } from './type.js';
 import { CheckpointList, CreateCheckpointBody, ListCheckpointsQuery } from './checkpoints.js';
 import { Nullable, RequestObject, Timestamp } from './common.js';
-import { progress, route, type RouteContract } from './routes.js';
+import { progress, route, type RouteContract } from './route-contract.js';
+import { ownServiceRoutes } from './service-routes.js';
 
 /**
  * The API a sprite's own programs reach at /.sprite/api.sock (plain HTTP/JSON, any Host, no
  * token: the socket it came in on says which sprite is asking). Shapes as Sprites documents
- * them ("Keeping a Sprite Running", the Tasks API, and the checkpoints of §1.6 for the sprite itself).
+ * them ("Keeping a Sprite Running", the Tasks API, and the checkpoints and services of the
+ * public API for the sprite itself).
  */
 
 export const MAX_TASK_NAME_LENGTH = 64;
@@ -124,6 +126,7 @@ export const spriteApiRoutes = {
     response: progress('Progress lines, then `complete` carrying the new checkpoint `id`, or `error`.'),
     errors: ['bad_request', 'conflict', 'body_too_large'],
   }),
+  ...ownServiceRoutes,
 } as const;
 
 export const SPRITE_API_ROUTES: readonly RouteContract[] = Object.values(spriteApiRoutes);

@@ -267,6 +267,20 @@ test('a live task keeps a sprite awake; deleting it lets it sleep', { timeout: 6
   await client.deleteSprite('tasked');
 });
 
+test('a running service does not keep a sprite awake: it is frozen with it and carries on where it was', { timeout: 60_000 }, async () => {
+  await client.createSprite({ name: 'served', image: 'tiny' });
+  const counter = { cmd: 'sh', args: ['-c', 'i=0; while :; do i=$((i+1)); echo "$$ $i" > /tmp/count; sleep 0.05; done'] };
+  const outcome = await client.createService('served', 'counter', counter, { duration: '0' }, () => undefined);
+  assert.ok(outcome.completed && outcome.errors.length === 0);
+  const before = await readCounter('served');
+  await waitForStatus('served', 'warm');
+  const woken = await readCounter('served');
+  assert.equal(woken.pid, before.pid, 'the same process, thawed');
+  assert.ok(woken.count > before.count, `it counted on (${before.count} → ${woken.count})`);
+  assert.equal((await client.getService('served', 'counter')).state.restart_count, 0, 'sleeping is not a crash');
+  await client.deleteSprite('served');
+});
+
 test('races: an exec during a freeze, a checkpoint and a fork of a warm sprite, destroying a sleeping one', { timeout: 60_000 }, async () => {
   await client.createSprite({ name: 'race', image: 'tiny' });
   await sh(client, 'race', 'echo kept > /root/file');

@@ -52,7 +52,8 @@ test("a sprite finds no trace of another sprite's files, processes or agent sock
   assert.equal(inA.mounts, 'rc=0', `A found B's files: ${String(inA.mounts)}`);
   // Its own agent's socket, and its own in-sprite API (sprite-api.test.ts checks what that one reaches).
   assert.deepEqual((inA.sockets ?? '').split('\n').sort(), ['/.hob/run/agent.sock', '/.sprite/api.sock'], `unix sockets visible in A: ${String(inA.sockets)}`);
-  assert.equal(inA.run, 'agent.sock', `A's run dir holds: ${String(inA.run)}`);
+  // Its agent's socket, and the settings the server wrote for its own agent (its user and environment).
+  assert.equal(inA.run, 'agent.sock\nsettings.json', `A's run dir holds: ${String(inA.run)}`);
   assert.ok(!(inA.ps ?? '').includes(`sleep ${sleepSeconds}`), `A sees B's process:\n${String(inA.ps)}`);
   assert.ok(!(inA.mountinfo ?? '').includes(b.id), `A's mounts mention B:\n${String(inA.mountinfo)}`);
 

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeFile, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { UnixSocketTransport } from '../../agent-link/unix-socket.js';
 import type { AgentTransport } from '../../agent-link/transport.js';
 import type { Runtime, RuntimeCapabilities, SandboxSpec, SandboxState } from '../runtime.js';
 import { runCommand, CommandError } from '../../util/command.js';
+import { SPRITE_DIR_LINKS } from '../../../shared/services.js';
 import { AGENT_SOCKET_NAME, buildOciSpec, cgroupLimits, cgroupPathOf, mountPointsInSpriteDir } from './spec.js';
 import { CgroupFreezer } from './freezer.js';
 
@@ -42,6 +43,7 @@ export class RuncRuntime implements Runtime {
     mkdirSync(bundle, { recursive: true, mode: 0o700 });
     const oci = buildOciSpec(spec, this.uidOffset);
     for (const mountPoint of mountPointsInSpriteDir(oci)) mkdirSync(join(spec.spriteDir, mountPoint), { recursive: true, mode: 0o755 });
+    linkIntoSprite(spec.spriteDir);
     await writeFile(join(bundle, 'config.json'), JSON.stringify(oci));
     // A leftover container of the same id (from a crash) would make `run` fail; it is stale by
     // definition here. Checked on disk first: asking runc costs tens of milliseconds per start.
@@ -183,6 +185,26 @@ function parseState(entry: { status?: unknown }): SandboxState {
       return 'creating';
     default:
       return 'stopped';
+  }
+}
+
+/**
+ * /.sprite/logs and /.sprite/services, the paths Sprites documents, as links into the sprite's
+ * own root: they resolve inside the sprite's mount namespace, so they reach its own files only,
+ * and the sprite cannot change them (the directory is the host's, mounted read-only).
+ */
+function linkIntoSprite(spriteDir: string): void {
+  for (const [name, target] of Object.entries(SPRITE_DIR_LINKS)) {
+    const path = join(spriteDir, name);
+    let current: string | undefined;
+    try {
+      current = readlinkSync(path);
+    } catch {
+      current = undefined;
+    }
+    if (current === target) continue;
+    rmSync(path, { recursive: true, force: true });
+    symlinkSync(target, path);
   }
 }
 

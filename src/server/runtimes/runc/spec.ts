@@ -1,4 +1,4 @@
-import type { SandboxSpec } from '../runtime.js';
+import { AGENT_SETTINGS_FILE, type SandboxSpec } from '../runtime.js';
 import { capabilitiesOf, devicesOf, type OciDevice, type OciDeviceRule } from './privileges.js';
 import { defaultSeccompProfile, type LinuxSeccomp } from './seccomp.js';
 
@@ -120,6 +120,8 @@ export function buildOciSpec(spec: SandboxSpec, uidOffset: number): OciSpec {
         '--socket',
         AGENT_SOCKET_IN_SPRITE,
         '--sprite',
+        '--settings',
+        `${AGENT_MOUNT}/run/${AGENT_SETTINGS_FILE}`,
       ],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root'],
       cwd: '/',
