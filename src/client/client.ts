@@ -167,6 +167,11 @@ export class HobClient {
     return this.call(routes.wakeSprite, `/v1/sprites/${encodeURIComponent(name)}/wake`);
   }
 
+  /** Reboots a sprite: its processes stop and it boots again with its files (and starts its services). */
+  restartSprite(name: string): Promise<{ sprite_name: string; machine_id: string; message: string }> {
+    return this.call(routes.restartSprite, `/v1/sprites/${encodeURIComponent(name)}/restart`);
+  }
+
   deleteSprite(name: string): Promise<void> {
     return this.send('DELETE', `/v1/sprites/${encodeURIComponent(name)}`);
   }

@@ -229,6 +229,10 @@ test('hob sleep, hob list and hob wake', { timeout: 60_000 }, async () => {
   const woken = await runHob(cli, ['wake', 'cli']);
   assert.match(woken.stdout, /^sprite cli is running \(\d+ ms\)\n$/);
   assert.match((await runHob(cli, ['list'])).stdout, /^cli\s+running\s+now\s/m);
+  await sh(client, 'cli', 'touch /dev/shm/before-restart');
+  const restarted = await runHob(cli, ['restart', 'cli']);
+  assert.match(restarted.stdout, /^sprite cli restarted \(\d+ ms\)\n$/, restarted.stderr);
+  assert.equal((await sh(client, 'cli', 'test -e /dev/shm/before-restart && echo kept || echo fresh boot')).stdout, 'fresh boot\n');
   const missing = await runHob(cli, ['wake', 'nope']);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /not found/);

@@ -12,6 +12,15 @@ export function registerSleep(program: Command, ctx: CliContext): void {
       process.stdout.write(`sprite ${name} is ${sprite.status}\n`);
     });
   program
+    .command('restart [name]')
+    .description('reboot a sprite: its processes stop and it boots again with its files; its services start again')
+    .action(async (nameArg: string | undefined) => {
+      const name = ctx.sprite(nameArg ?? (program.opts().sprite as string | undefined)); // global -s option, a string
+      const startedAt = performance.now();
+      await ctx.client().restartSprite(name);
+      process.stdout.write(`sprite ${name} restarted (${Math.round(performance.now() - startedAt)} ms)\n`);
+    });
+  program
     .command('idle-timeout <duration> [name]')
     .description("set how long a sprite may sit without activity before it sleeps, e.g. 5m or 2h; 0: never, 'default': the server's")
     .action(async (duration: string, nameArg: string | undefined) => {
