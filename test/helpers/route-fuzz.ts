@@ -62,8 +62,8 @@ function pathPoisons(route: RouteContract, targets: FuzzTargets): Mutation[] {
     const isLast = route.path.endsWith(`:${name}`);
     const values = [...BAD_ENCODINGS, 'Bad_Name', 'a%2Fb', '%00', '..', 'x'.repeat(300)];
     if (name === 'id') values.push('v999');
-    // A create by path (image import) would make the ghost it is given, so it only gets names it refuses.
-    else if (!(isImage && route.id === 'importImage')) values.push(isImage ? targets.ghostImage : targets.ghostSprite);
+    // A create by path (image import, a service's PUT) would make the ghost it is given, so it only gets names it refuses.
+    else if (!(isImage && route.id === 'importImage') && !(name === 'service' && route.id === 'createService')) values.push(isImage ? targets.ghostImage : targets.ghostSprite);
     // An empty last segment is another route's path (GET /v1/sprites/ is the list).
     if (!isLast) values.push('');
     for (const value of values) out.push({ label: `path ${name}=${JSON.stringify(value.slice(0, 20))}`, apply: (d) => void (d.params[name] = value) });
