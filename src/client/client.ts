@@ -32,7 +32,7 @@ import { SessionKillEvent } from '../shared/schemas/sessions.js';
 import { routes, type HttpMethod, type RouteContract } from '../shared/schemas/routes.js';
 import { checked } from './check.js';
 import { errorFromBody } from './errors.js';
-import { readProgress, readServiceEvents, type ProgressOutcome, type ServiceStreamOutcome } from './ndjson.js';
+import { readNdjson, readProgress, readServiceEvents, type ProgressOutcome, type ServiceStreamOutcome } from './ndjson.js';
 import type { ExecSocket } from './exec-socket.js';
 
 export type { ProgressOutcome, ServiceStreamOutcome } from './ndjson.js';
@@ -213,21 +213,17 @@ export class HobClient {
 
   /** What changed going from checkpoint `from` to `against` (default: the sprite's files now); either may be CURRENT_STATE. */
   diffCheckpoints(name: string, from: string, against?: string, limit?: number): Promise<DiffJson> {
-    const query = new URLSearchParams();
-    if (against !== undefined) query.set('against', against);
-    if (limit !== undefined) query.set('limit', String(limit));
-    const suffix = query.size > 0 ? `?${query.toString()}` : '';
-    return this.call(routes.diffCheckpoints, `${checkpointPath(name, from)}/diff${suffix}`);
+    return this.call(routes.diffCheckpoints, `${checkpointPath(name, from)}/diff${queryOf({ against, limit })}`);
   }
 
   /** A sprite's usage and cost over a range of time (default: the last day). */
   getSpriteUsage(name: string, query: UsageQueryJson = {}): Promise<SpriteUsageJson> {
-    return this.call(routes.getSpriteUsage, `/v1/sprites/${encodeURIComponent(name)}/usage${usageQuery(query)}`);
+    return this.call(routes.getSpriteUsage, `/v1/sprites/${encodeURIComponent(name)}/usage${queryOf(query)}`);
   }
 
   /** Every sprite's usage and cost over a range of time, destroyed ones included. */
   getUsage(query: UsageQueryJson = {}): Promise<ServerUsageJson> {
-    return this.call(routes.getUsage, `/v1/usage${usageQuery(query)}`);
+    return this.call(routes.getUsage, `/v1/usage${queryOf(query)}`);
   }
 
   listServices(name: string): Promise<ServiceJson[]> {
@@ -366,13 +362,9 @@ export class HobClient {
 
   /** Ends a session (a signal, then SIGKILL after `timeout`); `onEvent` gets each step. Resolves with the last one. */
   async killSession(name: string, id: string, options: { signal?: string; timeout?: string }, onEvent: (event: SessionKillEventJson) => void): Promise<SessionKillEventJson | undefined> {
-    const query = new URLSearchParams();
-    if (options.signal !== undefined) query.set('signal', options.signal);
-    if (options.timeout !== undefined) query.set('timeout', options.timeout);
-    const suffix = query.size > 0 ? `?${query.toString()}` : '';
-    const response = await this.request('POST', `/v1/sprites/${encodeURIComponent(name)}/exec/${encodeURIComponent(id)}/kill${suffix}`);
+    const response = await this.request('POST', `/v1/sprites/${encodeURIComponent(name)}/exec/${encodeURIComponent(id)}/kill${queryOf(options)}`);
     let last: SessionKillEventJson | undefined;
-    await readLines(response, (value) => {
+    await readNdjson(response, (value) => {
       const event = checked(SessionKillEvent, value, 'a session kill');
       last = event;
       onEvent(event);
@@ -406,14 +398,6 @@ function checkpointPath(name: string, id: string): string {
   return `${checkpointsPath(name)}/${encodeURIComponent(id)}`;
 }
 
-function usageQuery(query: UsageQueryJson): string {
-  const params = new URLSearchParams();
-  if (query.from !== undefined) params.set('from', query.from);
-  if (query.to !== undefined) params.set('to', query.to);
-  if (query.step !== undefined) params.set('step', query.step);
-  return params.size > 0 ? `?${params.toString()}` : '';
-}
-
 function servicesPath(name: string): string {
   return `/v1/sprites/${encodeURIComponent(name)}/services`;
 }
@@ -427,29 +411,6 @@ function queryOf(options: Record<string, string | number | undefined>): string {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(options)) if (value !== undefined) query.set(key, String(value));
   return query.size > 0 ? `?${query.toString()}` : '';
-}
-
-/** Each JSON line of an NDJSON answer, as it comes; lines that are not JSON are skipped, as the Sprites SDKs do. */
-async function readLines(response: IncomingMessage, onValue: (value: unknown) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffered = '';
-  const handle = (line: string): void => {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      return;
-    }
-    onValue(value);
-  };
-  for await (const chunk of response) {
-    buffered += decoder.decode(chunk as Buffer, { stream: true }); // an IncomingMessage yields Buffers
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    lines.forEach(handle);
-  }
-  handle(buffered);
 }
 
 function networkPolicyPath(name: string): string {

@@ -148,21 +148,8 @@ export class AgentLink {
    * A call answered with NDJSON, one checked value per line. Resolves once the agent has
    * accepted it (a refusal rejects with the agent's error, before anything is streamed).
    */
-  callLines<T>(path: string, options: LineCallOptions<T>): Promise<AsyncIterable<T>> {
-    return new Promise((resolve, reject) => {
-      const req = this.request(path, { method: options.method ?? 'GET', headers: {} });
-      req.setTimeout(options.headTimeoutMs, () => req.destroy(new AgentConnectionLost(`the agent did not answer ${path} within ${options.headTimeoutMs} ms`)));
-      req.on('response', (res) => {
-        if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) {
-          void refusal(res, `call of ${path}`).then(reject);
-          return;
-        }
-        req.setTimeout(0);
-        resolve(readLines(res, options));
-      });
-      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
-      req.end();
-    });
+  async callLines<T>(path: string, options: LineCallOptions<T>): Promise<AsyncIterable<T>> {
+    return readLines(await this.openStream(path, { method: options.method ?? 'GET', headTimeoutMs: options.headTimeoutMs }), options);
   }
 
   /** The agent's sessions. An agent older than sessions has none: each of its execs ended with its client. */
@@ -267,10 +254,7 @@ export class AgentLink {
           resolve(res);
           return;
         }
-        void readBounded(res, MAX_REFUSAL_BYTES)
-          .then((text) => agentRefusal(status, parseJson(text), `the agent answered ${path} with ${status}`))
-          .catch((error: unknown) => (error instanceof HobError ? error : new HobError('agent_error', `the agent answered ${path} with ${status}`)))
-          .then(reject);
+        void refusal(res, `call of ${path}`).then(reject);
       });
       req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
       req.end(body);
