@@ -31,12 +31,15 @@ const EXIT_CODE_OF: Record<ErrorCode, number> = {
   already_exists: ExitCode.userError,
   conflict: ExitCode.userError,
   gone: ExitCode.userError,
+  // Raising the limit is the user's (or the operator's) call; retrying changes nothing.
+  spend_limit_reached: ExitCode.userError,
   body_too_large: ExitCode.userError,
   unsupported_media_type: ExitCode.userError,
   image_not_ready: ExitCode.userError,
   // The message says to restart the sprite, which gives it this server's agent.
   agent_incompatible: ExitCode.userError,
   sprite_unavailable: ExitCode.unavailable,
+  concurrent_sprite_limit_exceeded: ExitCode.unavailable,
   agent_error: ExitCode.unavailable,
   insufficient_storage: ExitCode.unavailable,
   internal: ExitCode.bug,

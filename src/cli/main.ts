@@ -22,6 +22,7 @@ import { registerPolicy } from './commands/policy/index.js';
 import { registerToken } from './commands/token/index.js';
 import { registerAttach, registerSessions } from './commands/session/index.js';
 import { registerUsage } from './commands/usage/index.js';
+import { registerLimits } from './commands/limits/index.js';
 import { registerCp } from './commands/cp/index.js';
 import { registerServices } from './commands/services/index.js';
 
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<void> {
   registerUrl(program, ctx);
   registerProxy(program, ctx);
   registerPolicy(program, ctx);
+  registerLimits(program, ctx);
   registerUsage(program, ctx);
   registerToken(program, ctx);
   registerCp(program, ctx);

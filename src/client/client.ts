@@ -13,6 +13,9 @@ import type {
   ImageJson,
   ListSpritesResponse,
   NetworkPolicyJson,
+  ServerLimitsJson,
+  SpendLimitBodyJson,
+  SpendLimitJson,
   PortMessageJson,
   ProgressEvent,
   SessionKillEventJson,
@@ -226,6 +229,24 @@ export class HobClient {
     return this.call(routes.getUsage, `/v1/usage${queryOf(query)}`);
   }
 
+  /** A sprite's spend limit, what it spent against it, and what stops it now. */
+  getSpendLimit(name: string): Promise<SpendLimitJson> {
+    return this.call(routes.getSpendLimit, spendLimitPath(name));
+  }
+
+  /** The server's spend limit and its cap on running sprites. */
+  getLimits(): Promise<ServerLimitsJson> {
+    return this.call(routes.getLimits, '/v1/limits');
+  }
+
+  /** Sets a sprite's spend limit, or with `name` undefined the server's; `undefined` limits remove it. */
+  setSpendLimit(name: string | undefined, limits: SpendLimitBodyJson | undefined): Promise<SpendLimitJson> {
+    if (name === undefined) {
+      return limits === undefined ? this.call(routes.deleteServerSpendLimit, '/v1/limits/spend') : this.call(routes.setServerSpendLimit, '/v1/limits/spend', limits);
+    }
+    return limits === undefined ? this.call(routes.deleteSpendLimit, spendLimitPath(name)) : this.call(routes.setSpendLimit, spendLimitPath(name), limits);
+  }
+
   listServices(name: string): Promise<ServiceJson[]> {
     return this.call(routes.listServices, servicesPath(name));
   }
@@ -411,6 +432,10 @@ function queryOf(options: Record<string, string | number | undefined>): string {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(options)) if (value !== undefined) query.set(key, String(value));
   return query.size > 0 ? `?${query.toString()}` : '';
+}
+
+function spendLimitPath(name: string): string {
+  return `/v1/sprites/${encodeURIComponent(name)}/policy/spend`;
 }
 
 function networkPolicyPath(name: string): string {

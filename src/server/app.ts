@@ -41,6 +41,9 @@ import { registerSpriteRoutes } from './api/sprites.js';
 import { installValidation } from './api/validation.js';
 import { registerMetricsRoute, timeApiRequests } from './api/metrics.js';
 import { registerUsageRoutes } from './api/usage.js';
+import { registerLimitRoutes } from './api/limits.js';
+import type { SpendLimits } from './metering/spend-limits.js';
+import type { RunningCap } from './sprites/running-cap.js';
 import type { ServerMetrics } from './metering/metrics.js';
 import type { UsageReports } from './metering/reports.js';
 
@@ -66,6 +69,8 @@ export interface AppDeps {
   pool: BtrfsPool;
   /** Usage and cost as the API reports them. */
   usageReports: UsageReports;
+  spendLimits: SpendLimits;
+  runningCap: RunningCap;
   /** The /metrics registry, and the API's own latency histogram. */
   metrics: ServerMetrics;
   /** Key of sprite URL sign-in cookies; kept in the data dir so sign-ins survive a restart. Default: a fresh one. */
@@ -142,7 +147,7 @@ export function createApp(deps: AppDeps): App {
   };
   registerHealthRoute(fastify, { pool: deps.pool });
   registerOpenApiRoute(fastify, HOB_VERSION);
-  registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view });
+  registerSpriteRoutes(fastify, { registry, lifecycle, creator, config: deps.config, view, runningLimit: deps.runningCap.max });
   registerSleepRoutes(fastify, { registry, lifecycle, view });
   registerCheckpointRoutes(fastify, { registry, checkpoints });
   registerPolicyRoutes(fastify, { registry, network: deps.network, policies: deps.policies });
@@ -151,7 +156,8 @@ export function createApp(deps: AppDeps): App {
   registerHttpExecRoute(fastify, { registry, lifecycle, metrics: deps.metrics, maxExecBodyBytes: deps.config.maxExecBodyBytes, maxJsonBodyBytes: deps.config.maxBodyBytes });
   registerTokenRoutes(fastify, { tokens });
   registerImageRoutes(fastify, { images: deps.images, maxImportBytes: deps.config.maxImportBytes });
-  registerUsageRoutes(fastify, { registry, reports: deps.usageReports });
+  registerUsageRoutes(fastify, { registry, reports: deps.usageReports, spendLimits: deps.spendLimits, view });
+  registerLimitRoutes(fastify, { registry, spendLimits: deps.spendLimits, runningCap: deps.runningCap });
   registerMetricsRoute(fastify, deps.metrics);
   registerFsRoutes(fastify, { registry, lifecycle });
 

@@ -35,6 +35,8 @@ export interface ServerConfig {
   readonly sleep: SleepPolicy;
   /** `--warm-pool` / HOB_WARM_POOL; sprites of the default image kept booted so creates are instant. Default 2. */
   readonly warmPoolSize: number;
+  /** The cap on users' sprites running at once. */
+  readonly capacity: CapacityConfig;
   /** `--debootstrap-cache` / HOB_DEBOOTSTRAP_CACHE; downloaded .debs kept between builds. Default /var/cache/hob/debootstrap. */
   readonly debootstrapCacheDir: string;
   /** HOB_CONTAINER_PREFIX; prefix of runc container ids and cgroups, so parallel servers never collide. Default hob. */
@@ -88,6 +90,13 @@ export interface ServerConfig {
 
 export type LogFormat = 'json' | 'pretty';
 
+export interface CapacityConfig {
+  /** `--max-running` / HOB_MAX_RUNNING; the most users' sprites running at once (spares not counted); null: no cap (the default, 0). */
+  readonly maxRunning: number | null;
+  /** `--capacity-wait` / HOB_CAPACITY_WAIT; how long a create or wake with `wait_for_capacity` waits for room. Default 5m. */
+  readonly waitMs: number;
+}
+
 export interface MeteringConfig {
   /** `--usage-sample-interval` / HOB_USAGE_SAMPLE_INTERVAL; how often each sprite's CPU, memory and storage are read. Default 5s. */
   readonly sampleIntervalMs: number;
@@ -106,6 +115,8 @@ export interface ServeFlags {
   prebuild?: boolean;
   debootstrapCache?: string;
   warmPool?: string;
+  maxRunning?: string;
+  capacityWait?: string;
   idleTimeout?: string;
   coldAfter?: string;
   minAvailableMemoryMib?: string;
@@ -250,6 +261,10 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, s
       minAvailableBytes: wholeNumber(setting(flags.minAvailableMemoryMib, '--min-available-memory-mib', env.HOB_MIN_AVAILABLE_MEMORY_MIB, 'HOB_MIN_AVAILABLE_MEMORY_MIB', '1024'), 1 << 30) * 1024 * 1024,
     }),
     warmPoolSize: wholeNumber(setting(flags.warmPool, '--warm-pool', env.HOB_WARM_POOL, 'HOB_WARM_POOL', '2'), 64),
+    capacity: Object.freeze({
+      maxRunning: wholeNumber(setting(flags.maxRunning, '--max-running', env.HOB_MAX_RUNNING, 'HOB_MAX_RUNNING', '0'), 1_000_000) || null,
+      waitMs: span(setting(flags.capacityWait, '--capacity-wait', env.HOB_CAPACITY_WAIT, 'HOB_CAPACITY_WAIT', '5m'), 1000, 3_600_000, 'from 1s to 1h, such as 5m'),
+    }),
     debootstrapCacheDir: flags.debootstrapCache ?? env.HOB_DEBOOTSTRAP_CACHE ?? '/var/cache/hob/debootstrap',
     containerPrefix,
     uidOffset: 100000,

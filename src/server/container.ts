@@ -40,6 +40,11 @@ import { ServerMetrics } from './metering/metrics.js';
 import { UsageReports } from './metering/reports.js';
 import { UsageSampler } from './metering/sampler.js';
 import { UsageStore } from './store/usage.js';
+import { SpendLimitStore } from './store/spend-limits.js';
+import { SpendLimits } from './metering/spend-limits.js';
+import { SpendEnforcer } from './metering/spend-enforcer.js';
+import { RunningCap } from './sprites/running-cap.js';
+import { RunAdmission } from './sprites/admission.js';
 
 /** Every long-lived part of the server, built once, each given exactly the parts it uses. */
 export interface Services {
@@ -70,6 +75,10 @@ export interface Services {
   /** Folds old per-minute usage into hours once started. */
   usageCompactor: UsageCompactor;
   usageReports: UsageReports;
+  /** Spend limits per sprite and over the server. */
+  spendLimits: SpendLimits;
+  /** The cap on sprites running at once. */
+  runningCap: RunningCap;
   metrics: ServerMetrics;
   /** Key of sprite URL sign-in cookies, kept in the data dir so sign-ins survive restarts. */
   signinKey: Buffer;
@@ -139,6 +148,13 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     log,
   });
   const usage = new UsageStore(db);
+  const usageReports = new UsageReports({ store: usage, prices: config.metering.prices });
+  const spendLimits = new SpendLimits({ store: new SpendLimitStore(db), reports: usageReports, currency: config.metering.prices.currency });
+  const runningCap = new RunningCap({ max: config.capacity.maxRunning, waitMs: config.capacity.waitMs, awake: () => registry.store.awakeNames() });
+  registry.onChange(() => runningCap.changed());
+  const admission = new RunAdmission({ spend: spendLimits, cap: runningCap });
+  // The enforcer needs the lifecycle, which needs the metrics the sampler feeds: it is bound once both exist.
+  let enforceSpend = (): void => undefined;
   const usageSampler = new UsageSampler({
     sprites: () => registry.store.meterable(),
     cgroupOf: (spriteId) => runtime.cgroupPath(registry.containerId({ id: spriteId })),
@@ -147,10 +163,18 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     store: usage,
     prices: config.metering.prices,
     intervalMs: config.metering.sampleIntervalMs,
+    afterSample: () => enforceSpend(),
     log,
   });
   const metrics = new ServerMetrics({ sprites: () => usageSampler.snapshot(), processMetrics: true });
-  const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log, onWake: (from, durationMs) => metrics.wakeDuration.observe({ from }, durationMs / 1000) });
+  const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, admission, log, onWake: (from, durationMs) => metrics.wakeDuration.observe({ from }, durationMs / 1000) });
+  const spendEnforcer = new SpendEnforcer({
+    limits: spendLimits,
+    running: () => registry.store.meterable().filter((sprite) => sprite.state === 'running'),
+    sleep: (name) => lifecycle.forceSleep(name),
+    log,
+  });
+  enforceSpend = () => void spendEnforcer.check();
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: new CheckpointStore(db), pool, runtime, sandboxRootUid: config.uidOffset, log });
   const spriteApiApp = createSpriteApiApp({
     tasks,
@@ -191,6 +215,7 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     checkpoints,
     images,
     capacity: pool.capacity,
+    admission,
     defaultImage: config.defaultImage,
     spriteDefaults: config.spriteDefaults,
     log,
@@ -217,7 +242,9 @@ export async function buildServices(config: ServerConfig, log: Logger, distDir: 
     sleeper,
     usageSampler,
     usageCompactor: new UsageCompactor({ store: usage, retentionMs: config.metering.minuteRetentionMs, log }),
-    usageReports: new UsageReports({ store: usage, prices: config.metering.prices }),
+    usageReports,
+    spendLimits,
+    runningCap,
     metrics,
     reconcile: async () => {
       await reconcile({ registry, sandboxes, checkpoints, runtime, pool, network, containerPrefix: config.containerPrefix, log });

@@ -15,9 +15,13 @@ export const ErrorCodes = {
   conflict: { status: 409, retryable: true },
   /** It existed and is over (a session that has ended, as Sprites answers a kill of one). */
   gone: { status: 410, retryable: false },
+  /** A spend limit (the sprite's or the server's, per day or per month) is reached: the sprite may not run until it is raised or the period ends. */
+  spend_limit_reached: { status: 402, retryable: false },
   body_too_large: { status: 413, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
   image_not_ready: { status: 409, retryable: true },
+  /** The server's cap on running sprites is reached (Sprites' code); the answer carries Retry-After. */
+  concurrent_sprite_limit_exceeded: { status: 429, retryable: true },
   sprite_unavailable: { status: 503, retryable: true },
   insufficient_storage: { status: 507, retryable: false },
   agent_error: { status: 502, retryable: true },
@@ -37,7 +41,14 @@ export interface ErrorBody {
   error: ErrorCode;
   message: string;
   details?: Record<string, unknown>;
+  /** The Sprites SDKs read these top-level fields of a refusal by a limit (`APIError.limit`, `currentCount`, `retryAfterSeconds`). */
+  limit?: number;
+  current_count?: number;
+  retry_after_seconds?: number;
 }
+
+/** Detail fields that a refusal by a limit also carries at the top level, where the Sprites SDKs look. */
+const SDK_LIMIT_FIELDS = ['limit', 'current_count', 'retry_after_seconds'] as const;
 
 /**
  * Marks HobErrors across bundles: the CLI and the server it loads for `hob serve` are separate
@@ -71,9 +82,19 @@ export class HobError extends Error {
   }
 
   toBody(): ErrorBody {
-    return this.details === undefined
-      ? { error: this.code, message: this.message }
-      : { error: this.code, message: this.message, details: this.details };
+    if (this.details === undefined) return { error: this.code, message: this.message };
+    const body: ErrorBody = { error: this.code, message: this.message, details: this.details };
+    for (const field of SDK_LIMIT_FIELDS) {
+      const value = this.details[field];
+      if (typeof value === 'number') body[field] = value;
+    }
+    return body;
+  }
+
+  /** Whole seconds after which a retry may succeed (the Retry-After header), when the refusal knows. */
+  get retryAfterSeconds(): number | undefined {
+    const value = this.details?.retry_after_seconds;
+    return typeof value === 'number' ? value : undefined;
   }
 }
 

@@ -8,6 +8,7 @@ import type { Static } from '@sinclair/typebox';
 import type * as checkpoints from './schemas/checkpoints.js';
 import type * as fs from './schemas/fs.js';
 import type * as images from './schemas/images.js';
+import type * as limits from './schemas/limits.js';
 import type * as policy from './schemas/policy.js';
 import type * as ports from './schemas/ports.js';
 import type * as sessions from './schemas/sessions.js';
@@ -68,6 +69,11 @@ export type UsagePointJson = Static<typeof usage.UsagePoint>;
 export type SpriteUsageJson = Static<typeof usage.SpriteUsage>;
 export type ServerUsageJson = Static<typeof usage.ServerUsage>;
 export type UsageQueryJson = Static<typeof usage.UsageQuery>;
+
+export type SpendLimitJson = Static<typeof limits.SpendLimit>;
+export type SpendLimitBodyJson = Static<typeof limits.SpendLimitBody>;
+export type SpendLimitReachedJson = Static<typeof limits.SpendLimitReached>;
+export type ServerLimitsJson = Static<typeof limits.ServerLimits>;
 
 export type HealthJson = Static<typeof system.Health>;
 export type StorageHealthJson = Static<typeof system.StorageHealth>;

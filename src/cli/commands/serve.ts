@@ -12,6 +12,8 @@ export function registerServe(program: Command): void {
     .option('--default-image <name>', 'image of sprites created without one (default debian)')
     .option('--no-prebuild', 'do not build the default image in the background at start')
     .option('--warm-pool <n>', 'sprites of the default image kept booted for instant creates (default 2; 0 turns it off)')
+    .option('--max-running <n>', 'the most sprites running at once; creates and wakes over it get 429, or wait with wait_for_capacity (env HOB_MAX_RUNNING; default 0: no cap)')
+    .option('--capacity-wait <duration>', 'how long a create or wake with wait_for_capacity waits for room under --max-running (env HOB_CAPACITY_WAIT; default 5m)')
     .option('--idle-timeout <duration>', 'a sprite idle this long goes warm: frozen, memory kept (default 30s; 0: never)')
     .option('--cold-after <duration>', 'a warm sprite goes cold after this long: stopped, files kept (default 15m; 0: never)')
     .option('--min-available-memory-mib <n>', 'below this much free host memory, warm sprites go cold, least recently used first (default 1024; 0: never)')
@@ -39,6 +41,8 @@ export function registerServe(program: Command): void {
           prebuild: flags.prebuild === false ? false : undefined,
           debootstrapCache: flags.debootstrapCache as string | undefined,
           warmPool: flags.warmPool as string | undefined,
+          maxRunning: flags.maxRunning as string | undefined,
+          capacityWait: flags.capacityWait as string | undefined,
           idleTimeout: flags.idleTimeout as string | undefined,
           coldAfter: flags.coldAfter as string | undefined,
           minAvailableMemoryMib: flags.minAvailableMemoryMib as string | undefined,

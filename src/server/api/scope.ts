@@ -56,6 +56,7 @@ export function notFound(name: string): HobError {
 export function authorize(principal: Principal, route: RouteContract, method: HttpMethod | 'WS' | 'HEAD', named: { name: string; sprite: ScopedSprite | undefined } | undefined): void {
   if (principal.admin) return;
   if (named !== undefined) {
+    if (route.admin === true && named.sprite !== undefined && covers(principal, named.sprite)) throw new HobError('forbidden', `${route.method} ${route.path} needs the admin token`);
     if (named.sprite === undefined || !covers(principal, named.sprite)) throw notFound(named.name);
   } else if (!OPEN_TO_SCOPED.has(route.id)) {
     throw new HobError('forbidden', `${route.method} ${route.path} needs the admin token`);

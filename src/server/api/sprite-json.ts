@@ -31,6 +31,7 @@ export function spriteJson(record: SpriteRecord, view: SpriteView): SpriteJson {
       storage_gb: record.config.storageGiB,
       pids_max: record.config.pidsMax,
       idle_timeout: (record.config.idleTimeoutMs ?? view.idleTimeoutMs) / 1000,
+      wait_for_capacity: record.config.waitForCapacity === true,
     },
     environment: record.environment,
     created_at: record.createdAt,

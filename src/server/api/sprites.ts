@@ -31,6 +31,8 @@ export interface SpriteRouteDeps {
   creator: SpriteCreator;
   config: ServerConfig;
   view: SpriteView;
+  /** The cap on running sprites, which lists report as Sprites' `running_limit`; null: none. */
+  runningLimit: number | null;
 }
 
 export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps): void {
@@ -66,6 +68,7 @@ export function registerSpriteRoutes(app: FastifyInstance, deps: SpriteRouteDeps
       warm: counts.warm,
       cold: counts.cold,
       name: config.organization,
+      ...(deps.runningLimit === null ? {} : { running_limit: deps.runningLimit }),
     };
     return body;
   });

@@ -1,12 +1,15 @@
 import type { Static } from '@sinclair/typebox';
-import type { CostToDate, ServerUsage, SpriteUsage, UsageAmounts } from '../../shared/schemas/usage.js';
+import type { CostToDate, ServerUsage, SpriteUsage, SpriteUsageTotal, UsageAmounts } from '../../shared/schemas/usage.js';
 import type { UsageStore } from '../store/usage.js';
 import { addUsage, totalCost, zeroUsage, type Usage } from './cost.js';
 import type { Prices } from './prices.js';
 import type { UsageRange } from './range.js';
 
 type AmountsJson = Static<typeof UsageAmounts>;
-type ReportJson = Omit<Static<typeof SpriteUsage>, 'sprite'>;
+/** What the API adds to a report from outside the usage store: disk use now and the spend limit. */
+type Current = 'disk' | 'spend_limit';
+type ReportJson = Omit<Static<typeof SpriteUsage>, 'sprite' | Current>;
+export type ServerReportJson = Omit<Static<typeof ServerUsage>, 'sprites' | Current> & { sprites: Omit<Static<typeof SpriteUsageTotal>, 'disk'>[] };
 
 /** Cost so far today and this month (UTC), as a spend limit reads it. */
 export interface SpentSoFar {
@@ -46,7 +49,7 @@ export class UsageReports {
     return this.report(range, spriteId);
   }
 
-  forServer(range: UsageRange): Static<typeof ServerUsage> {
+  forServer(range: UsageRange): ServerReportJson {
     const sprites = this.deps.store
       .bySprite(range.fromSec, range.toSec)
       .map((entry) => ({ name: entry.name, id: entry.spriteId, deleted: entry.deleted, totals: amountsJson(entry.usage) }))

@@ -16,6 +16,8 @@ export interface SamplerDeps {
   store: Pick<UsageStore, 'record'>;
   prices: Prices;
   intervalMs: number;
+  /** Called after each sample is stored (spend limits are checked against it). */
+  afterSample?: () => void;
   log: Logger;
   /** Wall-clock milliseconds; tests drive time themselves. */
   now?: () => number;
@@ -106,6 +108,7 @@ export class UsageSampler {
     } catch (error) {
       this.deps.log.warn({ err: error }, 'usage sample failed; the next one will try again');
     }
+    this.deps.afterSample?.();
   }
 
   tick(nowMs = this.now()): void {

@@ -25,7 +25,7 @@ const FREEZE_TIMEOUT_MS = 2000;
 export interface CheckpointServiceDeps {
   registry: SpriteRegistry;
   /** Stops a sprite before a restore and boots it after. */
-  lifecycle: Pick<SpriteLifecycle, 'stop' | 'start'>;
+  lifecycle: Pick<SpriteLifecycle, 'stop' | 'start' | 'admitted'>;
   checkpoints: CheckpointStore;
   pool: BtrfsPool;
   runtime: Runtime;
@@ -142,6 +142,11 @@ export class CheckpointService {
    * checkpoint becomes its root, and it starts again.
    */
   async restore(name: string, id: string, progress: Progress): Promise<void> {
+    // It ends running: spend limits and the cap on running sprites are asked first, before anything changes.
+    await this.deps.lifecycle.admitted(this.registry.get(name), () => this.restoreAdmitted(name, id, progress));
+  }
+
+  private async restoreAdmitted(name: string, id: string, progress: Progress): Promise<void> {
     await this.registry.exclusive(name, async (record) => {
       this.require(record, id);
       progress(`Restoring checkpoint ${id}...`);

@@ -6,6 +6,7 @@ import type { ImageRegistry } from '../images/registry.js';
 import type { SpriteConfig, SpriteRecord } from '../store/sprites.js';
 import type { CapacityMonitor } from '../volumes/capacity.js';
 import { crashPoint } from '../util/crash-point.js';
+import type { RunAdmission } from './admission.js';
 import type { CheckpointService } from './checkpoints.js';
 import type { SpritePaths } from './layout.js';
 import { newSpriteRecord } from './records.js';
@@ -22,6 +23,8 @@ export interface CreatorDeps {
   images: ImageRegistry;
   /** Refuses creates while the pool or the host disk under it is nearly full. */
   capacity: Pick<CapacityMonitor, 'requireRoomToCreate'>;
+  /** Spend limits and the cap on running sprites: a new sprite runs. */
+  admission: Pick<RunAdmission, 'admit'>;
   defaultImage: string;
   spriteDefaults: Omit<SpriteConfig, 'region'>;
   log: Logger;
@@ -49,6 +52,16 @@ export class SpriteCreator {
   async create(input: ValidCreate, signal?: AbortSignal): Promise<SpriteRecord> {
     assertValidName(input.name);
     this.deps.capacity.requireRoomToCreate();
+    if (this.deps.registry.store.getByName(input.name) !== undefined) throw new HobError('already_exists', `sprite ${input.name} already exists`);
+    const release = await this.deps.admission.admit({ name: input.name }, { wait: input.waitForCapacity, signal });
+    try {
+      return await this.createAdmitted(input, signal);
+    } finally {
+      release();
+    }
+  }
+
+  private async createAdmitted(input: ValidCreate, signal?: AbortSignal): Promise<SpriteRecord> {
     if (input.source !== undefined) return this.fork(input.name, input.source, input);
     const image = input.image ?? this.deps.defaultImage;
     if (this.deps.registry.store.getByName(input.name) !== undefined) throw new HobError('already_exists', `sprite ${input.name} already exists`);

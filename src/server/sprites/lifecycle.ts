@@ -6,6 +6,7 @@ import { crashPoint } from '../util/crash-point.js';
 import { AgentConnectionLost, AgentUnreachable } from '../agent-link/transport.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import type { SpriteConfig, SpriteRecord } from '../store/sprites.js';
+import type { RunAdmission } from './admission.js';
 import type { SpriteRegistry } from './registry.js';
 import type { SpriteSandboxes } from './sandboxes.js';
 import { busyMessage } from './states.js';
@@ -21,6 +22,8 @@ export interface LifecycleDeps {
   registry: SpriteRegistry;
   sandboxes: SpriteSandboxes;
   runtime: Runtime;
+  /** Whether a sprite may start running: spend limits and the cap on running sprites. */
+  admission: Pick<RunAdmission, 'admit'>;
   log: Logger;
   /** Told how long each wake took (for the wake-time histogram of /metrics). */
   onWake?: (from: 'warm' | 'cold', durationMs: number) => void;
@@ -60,6 +63,25 @@ export class SpriteLifecycle {
     this.deps.registry.activity.touch(name);
     const current = this.deps.registry.get(name);
     if (current.state === 'running') return current;
+    return this.admitted(current, () => this.wakeLocked(name));
+  }
+
+  /**
+   * Runs `task`, which makes the sprite run, once it may: no spend limit stops it and the cap
+   * on running sprites has room (waited for if the sprite was made with `wait_for_capacity`).
+   * Wakes, restarts and restores all pass here, outside the sprite's lock, so a wait never
+   * holds up other operations on it.
+   */
+  async admitted<T>(record: Pick<SpriteRecord, 'id' | 'name' | 'config'>, task: () => Promise<T>): Promise<T> {
+    const release = await this.deps.admission.admit(record, { wait: record.config.waitForCapacity === true });
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  private wakeLocked(name: string): Promise<SpriteRecord> {
     return this.deps.registry.locked(name, async () => {
       const record = this.deps.registry.get(name);
       if (record.state === 'running') return record;
@@ -135,14 +157,25 @@ export class SpriteLifecycle {
     });
   }
 
+  /**
+   * Puts a running sprite to sleep whoever is using it (a spend limit is reached): warm, or
+   * cold if it will not freeze. False if it was not running.
+   */
+  async forceSleep(name: string): Promise<boolean> {
+    if (await this.freeze(name)) return true;
+    return this.cool(name, () => this.deps.registry.get(name).state === 'running');
+  }
+
   /** Stops and boots a sprite again (a sleeping one is just booted); returns its container id. */
   async restart(name: string): Promise<string> {
-    return this.deps.registry.exclusive(name, async (record) => {
-      if (record.state !== 'stopped') await this.stop(record);
-      await this.start({ ...record, state: 'stopped' });
-      this.deps.log.info({ sprite: name }, 'sprite restarted');
-      return this.deps.registry.containerId(record);
-    });
+    return this.admitted(this.deps.registry.get(name), () =>
+      this.deps.registry.exclusive(name, async (record) => {
+        if (record.state !== 'stopped') await this.stop(record);
+        await this.start({ ...record, state: 'stopped' });
+        this.deps.log.info({ sprite: name }, 'sprite restarted');
+        return this.deps.registry.containerId(record);
+      }),
+    );
   }
 
   /**
@@ -223,10 +256,13 @@ export class SpriteLifecycle {
 
   update(name: string, changes: SpriteChanges): SpriteRecord {
     const record = this.deps.registry.get(name);
-    const { idleTimeoutMs, ...rest } = changes;
+    const { idleTimeoutMs, waitForCapacity, ...rest } = changes;
     // A new idle timeout counts from now, not from the last activity under the old one.
     if (idleTimeoutMs !== undefined) this.deps.registry.activity.touch(name);
-    this.deps.registry.store.update(record.id, idleTimeoutMs === undefined ? rest : { ...rest, config: withIdleTimeout(record.config, idleTimeoutMs) });
+    let config: SpriteConfig | undefined;
+    if (idleTimeoutMs !== undefined) config = withIdleTimeout(record.config, idleTimeoutMs);
+    if (waitForCapacity !== undefined) config = withWaitForCapacity(config ?? record.config, waitForCapacity);
+    this.deps.registry.store.update(record.id, config === undefined ? rest : { ...rest, config });
     return this.deps.registry.get(name);
   }
 
@@ -246,5 +282,12 @@ function withIdleTimeout(config: SpriteConfig, idleTimeoutMs: number | null): Sp
   const changed = { ...config };
   if (idleTimeoutMs === null) delete changed.idleTimeoutMs;
   else changed.idleTimeoutMs = idleTimeoutMs;
+  return changed;
+}
+
+function withWaitForCapacity(config: SpriteConfig, wait: boolean): SpriteConfig {
+  const changed = { ...config };
+  if (wait) changed.waitForCapacity = true;
+  else delete changed.waitForCapacity;
   return changed;
 }

@@ -20,7 +20,9 @@ test('a create body takes the SDK fields and fills defaults', () => {
     wait_for_capacity: true,
     runtime: 'dev',
   });
-  assert.deepEqual(body.config(defaults), { ramMiB: 512, cpus: 2, pidsMax: defaults.pidsMax, storageGiB: 4, region: 'ord' });
+  assert.deepEqual(body.config(defaults), { ramMiB: 512, cpus: 2, pidsMax: defaults.pidsMax, storageGiB: 4, region: 'ord', waitForCapacity: true });
+  assert.equal(body.waitForCapacity, true, 'the create itself waits for room, and so do its wakes (config)');
+  assert.equal(parseCreateBody({ name: 'n2' }).waitForCapacity, false);
   assert.deepEqual(body.environment, { myVar: 'x' });
   assert.deepEqual(body.urlSettings, { auth: 'public', private_access: 'org_users' });
   const bare = parseCreateBody({ name: 'n3' });
@@ -35,6 +37,8 @@ test('a fork body names its source; what it leaves out comes from the source', (
   assert.deepEqual(body.source, { sprite: 'src', checkpoint: 'v2' });
   const sourceConfig = { ramMiB: 2048, cpus: 1, pidsMax: 99, storageGiB: 7 };
   assert.deepEqual(body.config(sourceConfig), { ramMiB: 2048, cpus: 2, pidsMax: 99, storageGiB: 7, region: 'local' });
+  assert.equal(body.config({ ...sourceConfig, waitForCapacity: true }).waitForCapacity, true, "a fork keeps its source's wait_for_capacity");
+  assert.equal(parseCreateBody({ name: 'g', source: { sprite: 'src' }, wait_for_capacity: false }).config({ ...sourceConfig, waitForCapacity: true }).waitForCapacity, undefined, 'unless told otherwise');
 });
 
 test('environment names and NUL bytes, which the schema cannot check, are 400s naming the variable', () => {

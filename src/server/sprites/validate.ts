@@ -13,9 +13,10 @@ import type { SpriteConfig } from '../store/sprites.js';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-type ConfigDefaults = ServerConfig['spriteDefaults'] & { idleTimeoutMs?: number };
+type ConfigDefaults = ServerConfig['spriteDefaults'] & { idleTimeoutMs?: number; waitForCapacity?: boolean };
 
-export function spriteConfig(input: CreateSpriteBody['config'], defaults: ConfigDefaults): SpriteConfig {
+/** `waitForCapacity` is the body's top-level `wait_for_capacity`, which its wakes keep too. */
+export function spriteConfig(input: CreateSpriteBody['config'], defaults: ConfigDefaults, waitForCapacity?: boolean): SpriteConfig {
   const config: SpriteConfig = {
     ramMiB: input?.ram_mb ?? defaults.ramMiB,
     cpus: input?.cpus ?? defaults.cpus,
@@ -26,6 +27,7 @@ export function spriteConfig(input: CreateSpriteBody['config'], defaults: Config
   };
   const idleTimeoutMs = input?.idle_timeout === undefined ? defaults.idleTimeoutMs : idleTimeoutMsOf(input.idle_timeout);
   if (idleTimeoutMs !== undefined) config.idleTimeoutMs = idleTimeoutMs;
+  if (waitForCapacity ?? defaults.waitForCapacity === true) config.waitForCapacity = true;
   return config;
 }
 
@@ -63,17 +65,20 @@ export interface ValidCreate {
   labels: string[];
   urlSettings: UrlSettingsJson;
   source: SpriteSourceJson | undefined;
+  /** The create waits for room under the cap on running sprites instead of being refused. */
+  waitForCapacity: boolean;
 }
 
 export function parseCreateBody(body: CreateSpriteBody): ValidCreate {
   return {
     name: body.name,
     image: body.image,
-    config: (base) => spriteConfig(body.config, base),
+    config: (base) => spriteConfig(body.config, base, body.wait_for_capacity),
     environment: body.environment === undefined ? undefined : checkEnvironment(body.environment),
     source: body.source,
     labels: body.labels ?? [],
     urlSettings: body.url_settings === undefined ? { auth: 'sprite' } : urlSettings(body.url_settings),
+    waitForCapacity: body.wait_for_capacity === true,
   };
 }
 
@@ -82,6 +87,7 @@ export interface SpriteChanges {
   urlSettings?: UrlSettingsJson;
   /** Null: back to the server's. */
   idleTimeoutMs?: number | null;
+  waitForCapacity?: boolean;
 }
 
 export function parseUpdateBody(body: UpdateSpriteBody): SpriteChanges {
@@ -91,6 +97,7 @@ export function parseUpdateBody(body: UpdateSpriteBody): SpriteChanges {
   if (body.url_settings !== undefined) result.urlSettings = urlSettings(body.url_settings);
   const idleTimeout = body.config?.idle_timeout;
   if (idleTimeout !== undefined) result.idleTimeoutMs = idleTimeout === null ? null : idleTimeoutMsOf(idleTimeout);
-  if (Object.keys(result).length === 0) throw new HobError('bad_request', 'nothing to update: send url_settings, labels or config.idle_timeout');
+  if (body.config?.wait_for_capacity !== undefined) result.waitForCapacity = body.config.wait_for_capacity;
+  if (Object.keys(result).length === 0) throw new HobError('bad_request', 'nothing to update: send url_settings, labels, config.idle_timeout or config.wait_for_capacity');
   return result;
 }

@@ -133,6 +133,9 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE tokens ADD COLUMN expires_at TEXT;
   CREATE UNIQUE INDEX tokens_by_name ON tokens (name) WHERE name IS NOT NULL;
   `,
+  `
+  ALTER TABLE sprite_policies ADD COLUMN spend TEXT;
+  `,
 ];
 
 export function openDatabase(path: string): Db {

@@ -17,6 +17,8 @@ export interface SpriteConfig {
   region: string;
   /** Its own idle timeout (0: never); absent, it follows the server's. */
   idleTimeoutMs?: number;
+  /** Its wakes wait for room under the cap on running sprites instead of being refused (`wait_for_capacity` at create). */
+  waitForCapacity?: boolean;
 }
 
 export interface SpriteRecord {
@@ -182,6 +184,12 @@ export class SpriteStore {
       .prepare(`SELECT * FROM sprites WHERE state NOT IN ('spare', 'spare-booting') AND name LIKE ? ESCAPE '\\' AND name > ? ORDER BY name LIMIT ?`)
       .all(`${escaped}%`, after ?? '', limit + 1) as Row[]; // SELECT * of this table
     return { sprites: rows.slice(0, limit).map(fromRow), hasMore: rows.length > limit };
+  }
+
+  /** Users' sprites running or about to (being created or restored): what the cap on running sprites counts. */
+  awakeNames(): Set<string> {
+    const rows = this.db.prepare(`SELECT name FROM sprites WHERE state IN ('creating', 'running', 'restoring')`).all() as { name: string }[]; // column typed by the query
+    return new Set(rows.map((row) => row.name));
   }
 
   countByState(): Record<SpriteState, number> {

@@ -31,6 +31,10 @@ import { LIST_PRICES } from '../metering/prices.js';
 import { UsageReports } from '../metering/reports.js';
 import type { SpriteMeterSnapshot } from '../metering/sampler.js';
 import { UsageStore } from '../store/usage.js';
+import { SpendLimitStore } from '../store/spend-limits.js';
+import { SpendLimits } from '../metering/spend-limits.js';
+import { RunningCap } from '../sprites/running-cap.js';
+import { RunAdmission } from '../sprites/admission.js';
 
 /** A runtime with no sandboxes: it records what it is asked, and no agent ever answers. */
 export class FakeRuntime implements Runtime {
@@ -94,6 +98,8 @@ export interface InProcessApp {
   token: string;
   /** The usage store the API reports from, for tests to record usage into. */
   usageStore: UsageStore;
+  spendLimits: SpendLimits;
+  runningCap: RunningCap;
   /** What /metrics says of each sprite: the sampler's last look, here whatever a test puts in. */
   meterSnapshot: SpriteMeterSnapshot[];
   runtime: FakeRuntime;
@@ -110,7 +116,14 @@ export interface InProcessApp {
  * through fastify's inject, so validation, auth, error shapes and the SDK's quirks are tested
  * in milliseconds. Nothing here touches btrfs; the real thing is the integration suite's job.
  */
-export function inProcessApp(): InProcessApp {
+export interface InProcessOptions {
+  /** `--max-running`; default none. */
+  maxRunning?: number;
+  /** `--capacity-wait`; default 5 s. */
+  capacityWaitMs?: number;
+}
+
+export function inProcessApp(options: InProcessOptions = {}): InProcessApp {
   const dataDir = mkdtempSync(join(tmpdir(), 'hob-inprocess-'));
   const config = resolveServerConfig({ dataDir, listen: '127.0.0.1:7070' }, {});
   const log = pino({ level: 'silent' });
@@ -143,11 +156,17 @@ export function inProcessApp(): InProcessApp {
   const api = { open: () => Promise.resolve(), close: () => Promise.resolve() };
   const spritePolicies = new SpritePolicies({ registry, runtime, store: new SpritePolicyStore(db) });
   const sandboxes = new SpriteSandboxes({ registry, policies: spritePolicies, network, api, runtime, pool, images, agentRuntimeDir: dataDir, sandboxRootUid: 100000, agentStartTimeoutMs: 100, dataDir, log });
-  const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, log });
+  const usageStore = new UsageStore(db);
+  const usageReports = new UsageReports({ store: usageStore, prices: LIST_PRICES });
+  const spendLimits = new SpendLimits({ store: new SpendLimitStore(db), reports: usageReports, currency: LIST_PRICES.currency });
+  const runningCap = new RunningCap({ max: options.maxRunning ?? null, waitMs: options.capacityWaitMs ?? 5000, awake: () => registry.store.awakeNames() });
+  registry.onChange(() => runningCap.changed());
+  const admission = new RunAdmission({ spend: spendLimits, cap: runningCap });
+  const lifecycle = new SpriteLifecycle({ registry, sandboxes, runtime, admission, log });
   const checkpointStore = new CheckpointStore(db);
   const checkpoints = new CheckpointService({ registry, lifecycle, checkpoints: checkpointStore, pool, runtime, sandboxRootUid: 100000, log });
   const spares = new Spares({ registry, sandboxes, runtime, images, pool, size: 0, image: config.defaultImage, defaults: config.spriteDefaults, log });
-  const creator = new SpriteCreator({ registry, sandboxes, spares, checkpoints, images, capacity: pool.capacity, defaultImage: config.defaultImage, spriteDefaults: config.spriteDefaults, log });
+  const creator = new SpriteCreator({ registry, sandboxes, spares, checkpoints, images, capacity: pool.capacity, admission, defaultImage: config.defaultImage, spriteDefaults: config.spriteDefaults, log });
   // Policies are stored for real; there is no link to enforce them on.
   const policies = new PolicyBook(new NetworkPolicyStore(db), config.defaultNetworkPolicy);
   const policyRoutes = {
@@ -157,8 +176,6 @@ export function inProcessApp(): InProcessApp {
       return Promise.resolve();
     },
   };
-  const usageStore = new UsageStore(db);
-  const usageReports = new UsageReports({ store: usageStore, prices: LIST_PRICES });
   const meterSnapshot: SpriteMeterSnapshot[] = [];
   const metrics = new ServerMetrics({ sprites: () => meterSnapshot, processMetrics: false });
   const app = createApp({
@@ -177,12 +194,16 @@ export function inProcessApp(): InProcessApp {
     exclusiveBytes: () => 4096,
     spriteAddress: () => null,
     usageReports,
+    spendLimits,
+    runningCap,
     metrics,
   });
   return {
     app,
     token,
     usageStore,
+    spendLimits,
+    runningCap,
     meterSnapshot,
     runtime,
     registry,

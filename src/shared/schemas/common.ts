@@ -25,6 +25,9 @@ export const ErrorBody = Type.Object(
     error: ErrorCodeSchema,
     message: Type.String({ description: 'What went wrong and, where it helps, how to fix it.' }),
     details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    limit: Type.Optional(Type.Number({ description: 'A refusal by a limit: the limit (also in `details`, with what else it knows).' })),
+    current_count: Type.Optional(Type.Integer({ description: 'A refusal by the cap on running sprites: how many run now.' })),
+    retry_after_seconds: Type.Optional(Type.Integer({ description: 'A refusal by the cap on running sprites: when to try again, as the Retry-After header says.' })),
   },
   { title: 'Error', description: 'The body of every non-2xx response.' },
 );

@@ -43,6 +43,8 @@ export interface RouteContract {
   readonly description?: string;
   /** Answered without a token. */
   readonly public?: true;
+  /** Needs the admin token, also when it names a sprite that a scoped token covers (it sets what a scope must not lift, such as a spend limit). */
+  readonly admin?: true;
   readonly params?: TObject;
   readonly querystring?: TObject;
   /**

@@ -24,6 +24,7 @@ import {
   FsWriteResult,
 } from './fs.js';
 import { Image, ImageList } from './images.js';
+import { ServerLimits, SpendLimit, SpendLimitBody } from './limits.js';
 import { NetworkPolicy } from './policy.js';
 import { PrivilegesPolicy, PrivilegesPolicyBody, ResourcesPolicy, ResourcesPolicyBody } from './sprite-policies.js';
 import { PORTS_WATCH_DESCRIPTION, PortMessage } from './ports.js';
@@ -547,6 +548,64 @@ export const routes = {
     response: { status: 200, description: 'The policy the next boot gets.', json: PrivilegesPolicy },
     errors: ['invalid_name', 'not_found', 'conflict'],
   }),
+  getSpendLimit: route({
+    id: 'getSpendLimit',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/spend',
+    summary: "A sprite's spend limit, what it spent today and this month, and whether a limit stops it (Hob extension)",
+    params: NameParams,
+    response: { status: 200, description: 'The limit and what it holds back.', json: SpendLimit },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setSpendLimit: route({
+    id: 'setSpendLimit',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/spend',
+    summary: "Set a sprite's spend limit per day and per month (Hob extension; admin token only)",
+    description:
+      'Replaces the whole limit. A limit at or below what it spent already stops it after the next usage sample: it is put to sleep (warm), and waking it is refused with 402 `spend_limit_reached` until the limit is raised or the period ends. Raising the limit lets the next use wake it.',
+    params: NameParams,
+    admin: true,
+    body: { json: SpendLimitBody, required: true },
+    response: { status: 200, description: 'The limit now in force.', json: SpendLimit },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'body_too_large'],
+  }),
+  deleteSpendLimit: route({
+    id: 'deleteSpendLimit',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/policy/spend',
+    summary: "Remove a sprite's spend limit (Hob extension; admin token only)",
+    params: NameParams,
+    admin: true,
+    response: { status: 200, description: 'No limit of its own (the server\'s may still apply).', json: SpendLimit },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  getLimits: route({
+    id: 'getLimits',
+    method: 'GET',
+    path: '/v1/limits',
+    summary: "The server's spend limit over all sprites and its cap on running sprites (Hob extension; admin token only)",
+    response: { status: 200, description: 'The limits.', json: ServerLimits },
+    errors: [],
+  }),
+  setServerSpendLimit: route({
+    id: 'setServerSpendLimit',
+    method: 'POST',
+    path: '/v1/limits/spend',
+    summary: "Set the server's spend limit per day and per month, over all sprites together (Hob extension; admin token only)",
+    description: 'Replaces the whole limit. When what all sprites spent reaches it, every running sprite is put to sleep (warm) and creates and wakes are refused with 402 `spend_limit_reached` until it is raised or the period ends.',
+    body: { json: SpendLimitBody, required: true },
+    response: { status: 200, description: 'The limit now in force.', json: SpendLimit },
+    errors: ['bad_request', 'body_too_large'],
+  }),
+  deleteServerSpendLimit: route({
+    id: 'deleteServerSpendLimit',
+    method: 'DELETE',
+    path: '/v1/limits/spend',
+    summary: "Remove the server's spend limit (Hob extension; admin token only)",
+    response: { status: 200, description: 'No server-wide limit.', json: SpendLimit },
+    errors: [],
+  }),
   listTokens: route({
     id: 'listTokens',
     method: 'GET',
@@ -662,6 +721,8 @@ export function errorCodesOf(route: RouteContract): ErrorCode[] {
   if (route.params !== undefined) implied.push('bad_request');
   // A Content-Type header that does not parse is refused before any body is read; fastify reads a DELETE's body too.
   if (route.method === 'POST' || route.method === 'PUT' || route.method === 'DELETE') implied.push('unsupported_media_type');
+  // Anything that reaches a sprite wakes it, and a create starts one: either may meet a spend limit or the cap on running sprites.
+  if (route.id === 'createSprite' || route.path.startsWith('/v1/sprites/:name')) implied.push('spend_limit_reached', 'concurrent_sprite_limit_exceeded');
   return [...new Set([...implied, ...route.errors])];
 }
 

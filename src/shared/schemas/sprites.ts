@@ -18,6 +18,9 @@ const configFields = {
   region: Type.String({ description: 'Accepted for the Sprites API; one host is one region, reported as `local` unless given.' }),
   storage_gb: Type.Integer({ minimum: 1, maximum: 1024 * 1024, description: 'Disk limit in GiB.' }),
   pids_max: Type.Integer({ minimum: 16, maximum: 4_194_304, description: 'Hob extension: the most processes (and threads) the sprite may run at once.' }),
+  wait_for_capacity: Type.Boolean({
+    description: "Hob extension in the config: when the server's cap on running sprites is reached, its wakes (and its create) wait for room instead of being refused with 429. Set by `wait_for_capacity` at create.",
+  }),
   idle_timeout: Type.Number({
     minimum: 0,
     description: "Hob extension: seconds without activity before it goes warm (asleep, memory kept); 0: it never sleeps by itself. The server's --idle-timeout unless set for the sprite.",
@@ -119,7 +122,9 @@ export const CreateSpriteBody = RequestObject(
     environment: Type.Optional(Environment),
     url_settings: Type.Optional(UrlSettingsInput),
     labels: Type.Optional(Labels),
-    wait_for_capacity: Type.Optional(Type.Boolean({ description: 'Accepted for the Sprites API; ignored.' })),
+    wait_for_capacity: Type.Optional(
+      Type.Boolean({ description: "When the server's cap on running sprites is reached, wait for room (up to its --capacity-wait) instead of being refused with 429; its later wakes wait too (`config.wait_for_capacity`)." }),
+    ),
     runtime: Type.Optional(Type.String({ description: 'The SDK\'s runtime ("default" | "dev"); accepted and ignored.' })),
     image: Type.Optional(Type.String({ description: 'Hob extension: the image the sprite\'s root is a snapshot of (default: the server\'s default image).' })),
     source: Type.Optional(SpriteSource),
@@ -134,12 +139,15 @@ export const UpdateSpriteBody = RequestObject(
     clear_labels: Type.Optional(Type.Boolean()),
     config: Type.Optional(
       RequestObject(
-        { idle_timeout: Type.Optional(Type.Union([idleTimeoutInput, Type.Null()], { description: "As at create; null goes back to the server's." })) },
+        {
+          idle_timeout: Type.Optional(Type.Union([idleTimeoutInput, Type.Null()], { description: "As at create; null goes back to the server's." })),
+          wait_for_capacity: Type.Optional(Type.Boolean({ description: 'Whether its wakes wait for room under the cap on running sprites.' })),
+        },
         { title: 'SpriteConfigUpdate', description: 'Hob extension: the settings that can change while the sprite lives.' },
       ),
     ),
   },
-  { title: 'UpdateSprite', description: 'At least one of url_settings, labels, clear_labels or config.idle_timeout.' },
+  { title: 'UpdateSprite', description: 'At least one of url_settings, labels, clear_labels, config.idle_timeout or config.wait_for_capacity.' },
 );
 
 export const ListSpritesQuery = RequestObject({
@@ -157,6 +165,7 @@ export const ListSpritesResponse = Type.Object(
     warm: Type.Integer(),
     cold: Type.Integer(),
     name: Type.String({ description: 'The organization.' }),
+    running_limit: Type.Optional(Type.Integer({ description: 'The most sprites that may run at once (`hob serve --max-running`); absent: no cap.' })),
   },
   { title: 'SpriteList' },
 );

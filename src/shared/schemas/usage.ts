@@ -1,4 +1,4 @@
-import { RequestObject, Timestamp } from './common.js';
+import { Nullable, RequestObject, Timestamp } from './common.js';
 import { Type } from './type.js';
 
 export const UsageQuery = RequestObject({
@@ -52,6 +52,22 @@ export const CostToDate = Type.Object(
   { title: 'CostToDate', description: 'Spent so far today and this month (UTC days), whatever range was asked for.' },
 );
 
+export const DiskUse = Type.Object(
+  {
+    used_bytes: Nullable(Type.Integer({ description: 'Bytes it holds in the pool now, its checkpoints included (the sprite\'s `storage.exclusive_bytes`); null when the host cannot count.' })),
+    limit_bytes: Type.Integer({ description: 'Its `storage_gb` limit, in bytes: writes past it fail inside the sprite with "disk quota exceeded".' }),
+  },
+  { title: 'DiskUse', description: 'Disk use now, against its limit.' },
+);
+
+export const SpendLimits = Type.Object(
+  {
+    daily: Nullable(Type.Number({ description: 'The daily spend limit in force (null: none).' })),
+    monthly: Nullable(Type.Number({ description: 'The monthly spend limit in force (null: none).' })),
+  },
+  { title: 'SpendLimits', description: 'For a sprite, its own spend limit; for the server, the server\'s (GET /v1/limits).' },
+);
+
 const reportFields = {
   from: Timestamp('Start of the first point.'),
   to: Timestamp('End of the last point (exclusive).'),
@@ -60,10 +76,11 @@ const reportFields = {
   totals: UsageAmounts,
   points: Type.Array(UsagePoint, { description: 'One per step from `from` to `to`, empty steps included; they add up to `totals`.' }),
   to_date: CostToDate,
+  spend_limit: SpendLimits,
 };
 
 export const SpriteUsage = Type.Object(
-  { sprite: Type.String({ description: 'The sprite name.' }), ...reportFields },
+  { sprite: Type.String({ description: 'The sprite name.' }), ...reportFields, disk: DiskUse },
   { title: 'SpriteUsage', description: 'A sprite’s usage over a range of time.' },
 );
 
@@ -73,6 +90,7 @@ export const SpriteUsageTotal = Type.Object(
     id: Type.String(),
     deleted: Type.Boolean({ description: 'Destroyed since: what it used stays, was paid for, and counts in the totals.' }),
     totals: UsageAmounts,
+    disk: Type.Union([DiskUse, Type.Null()], { description: 'Null for a destroyed sprite.' }),
   },
   { title: 'SpriteUsageTotal' },
 );

@@ -14,8 +14,9 @@ export function registerCreate(program: Command, ctx: CliContext): void {
     .option('--cpus <n>', 'CPU limit in cores')
     .option('--label <label...>', 'labels to attach')
     .option('--idle-timeout <duration>', 'how long without activity before it sleeps, e.g. 5m or 2h; 0: never (default: the server\'s)')
+    .option('--wait-for-capacity', "when the server runs as many sprites as it may, wait for room instead of failing; its later wakes wait too")
     .option('--json', 'print the sprite as JSON')
-    .action(async (nameArg: string | undefined, flags: { image?: string; ramMb?: string; cpus?: string; label?: string[]; idleTimeout?: string; json?: boolean }) => {
+    .action(async (nameArg: string | undefined, flags: { image?: string; ramMb?: string; cpus?: string; label?: string[]; idleTimeout?: string; waitForCapacity?: boolean; json?: boolean }) => {
       const client = ctx.client();
       const name = nameArg ?? (await defaultName());
       const config: Record<string, number | string> = {};
@@ -27,6 +28,7 @@ export function registerCreate(program: Command, ctx: CliContext): void {
         ...(flags.image === undefined ? {} : { image: flags.image }),
         ...(Object.keys(config).length === 0 ? {} : { config }),
         ...(flags.label === undefined ? {} : { labels: flags.label }),
+        ...(flags.waitForCapacity === true ? { wait_for_capacity: true } : {}),
       };
       let sprite;
       try {

@@ -4,6 +4,7 @@ import type { CliContext } from '../../context.js';
 import { formatBytes, printJson } from '../../output.js';
 import { policySummary } from '../policy/describe.js';
 import { spentLine } from '../usage/format.js';
+import { limitsLine, reachedLine } from '../limits/describe.js';
 
 function storage(sprite: SpriteJson, health: HealthJson): string {
   const bytes = sprite.storage.exclusive_bytes;
@@ -23,6 +24,8 @@ function forkedFrom(sprite: SpriteJson): string {
   return source.checkpoint === undefined ? source.sprite : `${source.sprite} at checkpoint ${source.checkpoint}`;
 }
 
+const capacityField: [string, string][] = [['Capacity', 'waits for room when the server runs its most sprites']];
+
 export function registerInfo(program: Command, ctx: CliContext): void {
   program
     .command('info [name]')
@@ -37,7 +40,13 @@ export function registerInfo(program: Command, ctx: CliContext): void {
       }
       // One day's point is the least a usage report can be; its to_date is what is shown.
       const today = new Date().toISOString().slice(0, 10);
-      const [sprite, health, policy, usage] = await Promise.all([client.getSprite(name), client.health(), client.getNetworkPolicy(name), client.getSpriteUsage(name, { from: today, step: '1d' })]);
+      const [sprite, health, policy, usage, spend] = await Promise.all([
+        client.getSprite(name),
+        client.health(),
+        client.getNetworkPolicy(name),
+        client.getSpriteUsage(name, { from: today, step: '1d' }),
+        client.getSpendLimit(name),
+      ]);
       const fields: [string, string][] = [
         ['Name', sprite.name],
         ['ID', sprite.id],
@@ -46,8 +55,10 @@ export function registerInfo(program: Command, ctx: CliContext): void {
         ['Runtime', sprite.runtime],
         ['Limits', `${sprite.config.ram_mb} MiB RAM, ${sprite.config.cpus} CPU, ${sprite.config.pids_max} processes`],
         ['Idle timeout', sprite.config.idle_timeout === 0 ? 'never' : `${sprite.config.idle_timeout}s`],
+        ...(sprite.config.wait_for_capacity ? capacityField : []),
         ['Storage', storage(sprite, health)],
         ['Cost', spentLine(usage.to_date, usage.currency)],
+        ['Spend limit', `${limitsLine(spend, spend.currency)}${spend.reached === null ? '' : `; ${reachedLine(spend.reached, spend.currency, 'sprite')}`}`],
         ['Checkpoint', sprite.current_checkpoint ?? '-'],
         ['Forked from', forkedFrom(sprite)],
         ['Created', sprite.created_at],

@@ -1,12 +1,6 @@
 import type { CostToDate } from '../../../shared/schemas/usage.js';
 import type { Static } from '@sinclair/typebox';
-
-/** An amount of money for people: $0.0427, $3.42, 0.50 EUR. Amounts under a dime keep four decimals so they do not all read $0.00. */
-export function formatMoney(amount: number, currency: string): string {
-  const digits = Math.abs(amount) >= 0.1 || amount === 0 ? 2 : 4;
-  const figure = amount.toFixed(digits);
-  return currency === 'USD' ? `$${figure}` : `${figure} ${currency}`;
-}
+import { formatMoney } from '../../../shared/money.js';
 
 /** A duration for people: 45s, 12m 5s, 3h 12m, 2d 4h. */
 export function formatSeconds(seconds: number): string {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { ServerUsageJson, UsageAmountsJson } from '../../../shared/protocol.js';
 import { downsample } from './chart.js';
-import { formatMoney, formatSeconds, timeScale } from './format.js';
+import { formatMoney } from '../../../shared/money.js';
+import { formatSeconds, timeScale } from './format.js';
 import { renderUsage } from './render.js';
 
 function amounts(cpuSeconds: number, cost: number): UsageAmountsJson {
@@ -29,9 +30,10 @@ function report(points: number): ServerUsageJson {
     totals: amounts(450 * points, 0.01 * points),
     points: Array.from({ length: points }, (_, i) => ({ start: new Date(start + i * 900_000).toISOString(), ...amounts(i % 4 === 0 ? 1800 : 0, i % 4 === 0 ? 0.04 : 0) })),
     to_date: { day_start: new Date(start).toISOString(), month_start: new Date(start).toISOString(), today: 0.19, month: 3.42 },
+    spend_limit: { daily: null, monthly: 50 },
     sprites: [
-      { name: 'busy', id: 'a', deleted: false, totals: amounts(300, 0.3) },
-      { name: 'old', id: 'b', deleted: true, totals: amounts(100, 0.1) },
+      { name: 'busy', id: 'a', deleted: false, totals: amounts(300, 0.3), disk: { used_bytes: 3 * 2 ** 29, limit_bytes: 10 * 2 ** 30 } },
+      { name: 'old', id: 'b', deleted: true, totals: amounts(100, 0.1), disk: null },
     ],
   };
 }
@@ -43,7 +45,8 @@ test('hob usage prints totals, what was spent today and this month, a line per s
   assert.match(text, /\n {2}memory +24 GB-hours held, 24 billed \(peak 3 GiB\) +\$0\.48\n/);
   assert.match(text, /\n {2}total +\$0\.96\n/);
   assert.match(text, /spent \$0\.19 today, \$3\.42 this month \(UTC\)/);
-  assert.match(text, /\n {2}SPRITE +RUNNING +CPU-HOURS +GB-HOURS +COST\n {2}busy +15m +0\.0833 +0\.167 +\$0\.30\n {2}old \(destroyed\) /);
+  assert.match(text, /\n {2}spend limit no daily limit, \$50\.00 a month \(all sprites together\)\n/);
+  assert.match(text, /\n {2}SPRITE +RUNNING +CPU-HOURS +GB-HOURS +COST +DISK NOW\n {2}busy +15m +0\.0833 +0\.167 +\$0\.30 +1\.5 GiB\/10 GiB\n {2}old \(destroyed\) .* -\n/);
   for (const title of ['CPU (average CPUs used), a point per 15m', 'memory (average held), a point per 15m', 'cost (USD), a point per 15m']) assert.ok(text.includes(title), title);
   assert.match(text, /\n +4 GiB [┤┼]/, 'memory is charted in bytes');
   assert.match(text, /\n +2\.00 [┤┼]/, 'the CPU chart reaches the busiest point');

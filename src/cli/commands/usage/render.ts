@@ -1,7 +1,9 @@
 import type { ServerUsageJson, SpriteUsageJson, UsageAmountsJson } from '../../../shared/protocol.js';
 import { formatBytes } from '../../output.js';
 import { charts } from './chart.js';
-import { formatMoney, formatSeconds, formatStep, spentLine, timeScale } from './format.js';
+import { formatMoney } from '../../../shared/money.js';
+import { limitsLine } from '../limits/describe.js';
+import { formatSeconds, formatStep, spentLine, timeScale } from './format.js';
 
 type Report = SpriteUsageJson | ServerUsageJson;
 
@@ -40,6 +42,20 @@ function totalsLines(totals: UsageAmountsJson, currency: string): string[] {
   );
 }
 
+type Disk = SpriteUsageJson['disk'];
+
+/** "1.2 GiB of 10 GiB (12%)": disk use now against the sprite's storage_gb. */
+export function diskLine(disk: Disk): string {
+  const limit = formatBytes(disk.limit_bytes);
+  if (disk.used_bytes === null) return `unknown of ${limit}`;
+  return `${formatBytes(disk.used_bytes)} of ${limit} (${Math.round((100 * disk.used_bytes) / disk.limit_bytes)}%)`;
+}
+
+function shortDisk(disk: Disk | null): string {
+  if (disk === null) return '-';
+  return `${disk.used_bytes === null ? '?' : formatBytes(disk.used_bytes)}/${formatBytes(disk.limit_bytes)}`;
+}
+
 function spriteLines(report: ServerUsageJson): string[] {
   if (report.sprites.length === 0) return ['  (no sprite used anything in this range)'];
   const cpu = timeScale(report.totals.cpu_seconds);
@@ -50,8 +66,9 @@ function spriteLines(report: ServerUsageJson): string[] {
     cpu.format(sprite.totals.cpu_seconds),
     memory.format(sprite.totals.memory_gb_seconds),
     formatMoney(sprite.totals.cost.total, report.currency),
+    shortDisk(sprite.disk),
   ]);
-  return columns([['SPRITE', 'RUNNING', `CPU-${cpu.unit.toUpperCase()}`, `GB-${memory.unit.toUpperCase()}`, 'COST'], ...rows], '  ');
+  return columns([['SPRITE', 'RUNNING', `CPU-${cpu.unit.toUpperCase()}`, `GB-${memory.unit.toUpperCase()}`, 'COST', 'DISK NOW'], ...rows], '  ');
 }
 
 /** `hob usage` as text: totals, what was spent today and this month, a line per sprite (for all of them), and charts over time. */
@@ -59,7 +76,9 @@ export function renderUsage(report: Report, chartWidth: number): string {
   const who = 'sprite' in report ? report.sprite : 'all sprites';
   const step = report.step_seconds;
   const out = [`Usage of ${who}, ${time(report.from)} to ${time(report.to)} UTC, in steps of ${formatStep(step)}`, '', ...totalsLines(report.totals, report.currency), ''];
-  out.push(`  spent ${spentLine(report.to_date, report.currency)}`, '');
+  out.push(`  spent ${spentLine(report.to_date, report.currency)}`, `  spend limit ${limitsLine(report.spend_limit, report.currency)}${'sprites' in report ? ' (all sprites together)' : ''}`);
+  if (!('sprites' in report)) out.push(`  disk now ${diskLine(report.disk)}`);
+  out.push('');
   if ('sprites' in report) out.push(...spriteLines(report), '');
   out.push(
     charts(
