@@ -59,7 +59,7 @@ export interface ValidCreate {
   name: string;
   image: string | undefined;
   /** The config asked for, with what the body leaves out taken from `defaults` (the server's, or a fork's source). */
-  config: (defaults: ServerConfig['spriteDefaults']) => SpriteConfig;
+  config: (defaults: ConfigDefaults) => SpriteConfig;
   /** Undefined when the body gives none (a fork then takes its source's). */
   environment: Record<string, string> | undefined;
   labels: string[];
