@@ -91,10 +91,10 @@ export class HobError extends Error {
     return body;
   }
 
-  /** Whole seconds after which a retry may succeed (the Retry-After header), when the refusal knows. */
+  /** Whole seconds, at least 1, after which a retry may succeed (the Retry-After header), when the refusal knows. */
   get retryAfterSeconds(): number | undefined {
     const value = this.details?.retry_after_seconds;
-    return typeof value === 'number' ? value : undefined;
+    return typeof value === 'number' ? Math.max(1, Math.ceil(value)) : undefined;
   }
 }
 

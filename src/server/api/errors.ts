@@ -38,7 +38,7 @@ export function replyWithError(error: unknown, request: FastifyRequest, reply: F
   if (hobError.code === 'internal') request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: hobError.code, message: hobError.message }, 'request refused');
   const retryAfter = hobError.retryAfterSeconds;
-  if (retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
   // A failed file operation answers in the shape the SDK's filesystem calls read.
   void reply.status(hobError.status).send(fsErrorBody(hobError) ?? hobError.toBody());
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import test from 'node:test';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Value } from '@sinclair/typebox/value';
@@ -159,4 +161,35 @@ test('usage reports carry disk use against storage_gb and the spend limit in for
     assert.ok(matches(ServerUsage, all), JSON.stringify([...Value.Errors(ServerUsage, all)].slice(0, 3)));
     assert.deepEqual(all.spend_limit, { daily: null, monthly: null });
   });
+});
+
+test("a sprite's URL and a WebSocket exec over a limit get the same refusals, Retry-After included", async () => {
+  const ctx = inProcessApp({ maxRunning: 1 });
+  try {
+    ctx.addSprite('busy', 'running');
+    ctx.addSprite('web', 'warm');
+    await ctx.app.fastify.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = ctx.app.fastify.server.address() as AddressInfo; // a TCP listener's address
+    const get = (host: string, path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host, authorization: `Bearer ${ctx.token}`, ...headers } }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body }));
+        });
+        req.on('upgrade', (res, socket) => {
+          socket.destroy();
+          resolve({ status: res.statusCode ?? 101, retryAfter: res.headers['retry-after'], body: '' });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const url = await get('web.localhost', '/');
+    assert.deepEqual([url.status, url.retryAfter], [429, '5'], url.body);
+    assert.equal((JSON.parse(url.body) as { error: string }).error, 'concurrent_sprite_limit_exceeded'); // the error shape
+    const exec = await get(`127.0.0.1:${port}`, '/v1/sprites/web/exec?cmd=true', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' });
+    assert.deepEqual([exec.status, exec.retryAfter], [429, '5']);
+  } finally {
+    await ctx.close();
+  }
 });

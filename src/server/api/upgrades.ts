@@ -49,8 +49,9 @@ export interface UpgradeRoute {
 /** Refuses an upgrade with a JSON error body (the Go SDK reads it; browsers and the JS SDK just see the close). */
 export function refuse(socket: Duplex, error: HobError): void {
   const body = JSON.stringify(error.toBody());
+  const retryAfter = error.retryAfterSeconds === undefined ? '' : `Retry-After: ${error.retryAfterSeconds}\r\n`;
   socket.end(
-    `HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}Connection: close\r\n\r\n${body}`,
   );
 }
 

@@ -236,7 +236,8 @@ export class Ingress {
       return;
     }
     const body = JSON.stringify(hobError.toBody());
-    res.writeHead(hobError.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    const retryAfter = hobError.retryAfterSeconds;
+    res.writeHead(hobError.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }) });
     res.end(body);
   }
 
