@@ -1,0 +1,125 @@
+import { NameParams } from './common.js';
+import { SpendLimit, SpendLimitBody } from './limits.js';
+import { NetworkPolicy } from './policy.js';
+import { PrivilegesPolicy, PrivilegesPolicyBody, ResourcesPolicy, ResourcesPolicyBody } from './sprite-policies.js';
+import { route } from './route-contract.js';
+
+/** A sprite's policies: egress names, resources, privileges and its spend limit. */
+export const policyRoutes = {
+  getNetworkPolicy: route({
+    id: 'getNetworkPolicy',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/network',
+    summary: "A sprite's egress name policy",
+    description: 'The rules as they were set (presets unexpanded); `{"rules": []}` when there are none. A sprite that was never given a policy has the server\'s default one.',
+    params: NameParams,
+    response: { status: 200, description: 'The policy.', json: NetworkPolicy },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setNetworkPolicy: route({
+    id: 'setNetworkPolicy',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/network',
+    summary: "Replace a sprite's egress name policy",
+    description:
+      'The whole rule set is replaced and holds at once: denied names are answered REFUSED by the sprite\'s resolver, new connections go only to addresses an allowed name resolved to for this sprite, and open connections the new policy forbids are cut. `{"rules": []}` lifts enforcement. The fences (private ranges, the host, other sprites) hold whatever the policy says.',
+    params: NameParams,
+    body: { json: NetworkPolicy, required: true },
+    response: { status: 204, description: 'Replaced; no body.' },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'body_too_large'],
+  }),
+  getResourcesPolicy: route({
+    id: 'getResourcesPolicy',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/resources',
+    summary: "A sprite's resources policy (its memory limit)",
+    description: 'Without a policy, the limit its config gives (`ram_mb`, `autoscale: false`).',
+    params: NameParams,
+    response: { status: 200, description: 'The policy in force.', json: ResourcesPolicy },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setResourcesPolicy: route({
+    id: 'setResourcesPolicy',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/resources',
+    summary: "Set a sprite's memory limit, at once and from then on",
+    description:
+      "A running or warm sprite's cgroup is changed in place (no restart); the policy is kept, so it holds across restarts, sleeps and wakes. A limit below what the sprite holds and the kernel cannot reclaim is refused (409) and nothing changes.",
+    params: NameParams,
+    body: { json: ResourcesPolicyBody, required: true },
+    response: { status: 200, description: 'The policy now in force.', json: ResourcesPolicy },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large'],
+  }),
+  deleteResourcesPolicy: route({
+    id: 'deleteResourcesPolicy',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/policy/resources',
+    summary: "Put a sprite's memory limit back to its config's",
+    params: NameParams,
+    response: { status: 200, description: 'The policy now in force.', json: ResourcesPolicy },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  getPrivilegesPolicy: route({
+    id: 'getPrivilegesPolicy',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/privileges',
+    summary: "A sprite's privileges policy: its capability profile, extra devices and no_new_privileges",
+    description: 'What its next boot gets; the sandbox running now got what the policy was when it booted.',
+    params: NameParams,
+    response: { status: 200, description: 'The policy.', json: PrivilegesPolicy },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setPrivilegesPolicy: route({
+    id: 'setPrivilegesPolicy',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/privileges',
+    summary: "Set a sprite's privileges, from its next boot",
+    description:
+      'Replaces the whole policy; it holds from the next boot (`POST /restart`, or a wake from cold). No profile gives host root: the user namespace, the seccomp filter (widened only by `privileged`, and never to bpf, perf or the btrfs ioctls) and the network fences stay.',
+    params: NameParams,
+    body: { json: PrivilegesPolicyBody, required: true },
+    response: { status: 200, description: 'The policy the next boot gets.', json: PrivilegesPolicy },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'conflict', 'body_too_large'],
+  }),
+  deletePrivilegesPolicy: route({
+    id: 'deletePrivilegesPolicy',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/policy/privileges',
+    summary: "Put a sprite's privileges back to the defaults, from its next boot",
+    params: NameParams,
+    response: { status: 200, description: 'The policy the next boot gets.', json: PrivilegesPolicy },
+    errors: ['invalid_name', 'not_found', 'conflict'],
+  }),
+  getSpendLimit: route({
+    id: 'getSpendLimit',
+    method: 'GET',
+    path: '/v1/sprites/:name/policy/spend',
+    summary: "A sprite's spend limit, what it spent today and this month, and whether a limit stops it (Hob extension)",
+    params: NameParams,
+    response: { status: 200, description: 'The limit and what it holds back.', json: SpendLimit },
+    errors: ['invalid_name', 'not_found'],
+  }),
+  setSpendLimit: route({
+    id: 'setSpendLimit',
+    method: 'POST',
+    path: '/v1/sprites/:name/policy/spend',
+    summary: "Set a sprite's spend limit per day and per month (Hob extension; admin token only)",
+    description:
+      'Replaces the whole limit. A limit at or below what it spent already stops it after the next usage sample: it is put to sleep (warm), and waking it is refused with 402 `spend_limit_reached` until the limit is raised or the period ends. Raising the limit lets the next use wake it.',
+    params: NameParams,
+    admin: true,
+    body: { json: SpendLimitBody, required: true },
+    response: { status: 200, description: 'The limit now in force.', json: SpendLimit },
+    errors: ['bad_request', 'invalid_name', 'not_found', 'body_too_large'],
+  }),
+  deleteSpendLimit: route({
+    id: 'deleteSpendLimit',
+    method: 'DELETE',
+    path: '/v1/sprites/:name/policy/spend',
+    summary: "Remove a sprite's spend limit (Hob extension; admin token only)",
+    params: NameParams,
+    admin: true,
+    response: { status: 200, description: 'No limit of its own (the server\'s may still apply).', json: SpendLimit },
+    errors: ['invalid_name', 'not_found'],
+  }),
+} as const;
