@@ -67,20 +67,24 @@ export function cliAnalysis(r: BenchResults): string {
   const m = (s: Summary): string => `${formatMs(s.medianMs)} ms`;
   const [version, exec] = cliTargets(c);
   const verdict = (t: { target: string; met: boolean } | undefined): string => `target ${t?.target ?? ''}: ${t?.met ? 'met' : 'not met'}`;
-  const execOwn = c.exec.medianMs - c.version.medianMs;
   return (
     `**CLI start-up** (\`hob --version\` p50 ${m(c.version)}, ${version?.measured ?? ''} \`node -e 0\`'s ${m(c.nodeBare)}, ${verdict(version)}; ` +
     `\`hob exec -- true\` p50 ${m(c.exec)}, \`node -e 0\` + ${exec?.measured ?? ''}, ${verdict(exec)}). ` +
-    'Most of it is Node\'s own start-up. `dist/hob.js` is a small launcher that runs the CLI bundle, `dist/cli.js`: ' +
-    'CommonJS with commander and cli-progress inside, so a command resolves no packages, and without the server, which ' +
-    'is a bundle of its own that only `hob serve` imports. Commands load cli-progress and node:crypto only when they use ' +
-    'them. The client speaks WebSocket on node:net itself rather than through `ws` (which pulls in http, https, tls and ' +
-    'zlib) and sends API requests with node:http rather than fetch (whose first call in a Node 20 process costs about ' +
-    '100 ms of CPU). The launcher compiles the bundle from V8\'s code cache, one entry per command, written after that ' +
-    `command first ran (Node 20 has no compile cache of its own); without it \`--version\` takes ${m(c.versionNoCache)} ` +
-    `and the exec ${m(c.execNoCache)}. What the exec adds to \`--version\`, ${formatMs(execOwn)} ms, is node:net and ` +
-    `node:crypto, the WebSocket upgrade, the exec itself (${m(r.rawExec)} through the server from a warm client, in (b)) ` +
-    'and the close handshake, all on code that runs once, cold. Without the server\'s part of the round trip, the ' +
-    `CLI's own cost over \`node -e 0\` is about ${formatMs(c.exec.medianMs - c.nodeBare.medianMs - r.rawExec.medianMs)} ms.`
+    'Most of it is Node\'s own start-up. `dist/hob.js` is a small launcher that runs a CLI bundle from V8\'s code cache, one ' +
+    'entry per command, written after that command first ran (Node 20 has no compile cache of its own); without it ' +
+    `\`--version\` takes ${m(c.versionNoCache)} and the exec ${m(c.execNoCache)}. The bundles are CommonJS with commander ` +
+    'inside, so a command resolves no packages, and without the server, a bundle of its own that only `hob serve` imports. ' +
+    'Loading a code cache costs in proportion to the whole script, however little of it a command runs, so `hob exec` and ' +
+    '`hob console` run from a bundle of their own, `dist/cli-exec.js`, a sixth of the whole CLI. In either, a command\'s ' +
+    'module is loaded only when the command line names it (`--version` loads none), the API\'s schemas only with the ' +
+    'first answer to check, and commander\'s node:child_process never. The exec speaks WebSocket on node:net itself rather ' +
+    'than through `ws` (which pulls in http, https, tls and zlib), without node:crypto (its key and masks come from ' +
+    '/dev/urandom, its handshake check is a SHA-1 of its own): it sends the upgrade as soon as the connection is up, sets ' +
+    'up stdin while the server answers, and once the exit status has come it sends its close frame and exits without ' +
+    'waiting for the server\'s. API requests go through node:http rather than fetch (whose first call in a Node 20 process ' +
+    `costs about 100 ms of CPU). Of the exec's ${exec?.measured ?? ''} over \`node -e 0\`, the exec itself takes ` +
+    `${m(r.rawExec)} through the server from a warm client (in (b)); the rest, about ` +
+    `${formatMs(c.exec.medianMs - c.nodeBare.medianMs - r.rawExec.medianMs)} ms, is the CLI: the launcher and its cache, ` +
+    'commander, node:net, the connection, stdin and the frames, all on code that runs once, cold.'
   );
 }

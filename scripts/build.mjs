@@ -1,6 +1,7 @@
-// Six bundles. The CLI is CommonJS with its few dependencies inside, so a client command reads
+// Seven bundles. The CLI is CommonJS with its few dependencies inside, so a client command reads
 // one file and resolves no packages: dist/hob.js, the executable, runs dist/cli.js through V8's
-// code cache (src/cli/bin.ts). The CLI does not contain the server, which is its own ESM bundle
+// code cache (src/cli/bin.ts), or dist/cli-exec.js, the same CLI with only `hob exec` and `hob
+// console`, for those two. The CLI does not contain the server, which is its own ESM bundle
 // (dist/server.mjs, dependencies left in node_modules) that only `hob serve` imports. The agent
 // is one self-contained file, but node-pty, a native module, is shipped beside it in the
 // sprite's /.hob. So are sprite-env, the command line of the in-sprite API, run on that same
@@ -24,6 +25,16 @@ const lazyImports = {
   },
 };
 
+// Commander requires node:child_process when it loads, for subcommands that are executables of
+// their own, which the CLI has none of; loading it is a millisecond of every command's start.
+const commanderLazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({ contents: 'module.exports = { get spawn() { return require("node:child_process").spawn; } };' }));
+  },
+};
+
 // package.json says "type": "module"; this makes Node read dist/*.js (CLI, agent) as CommonJS.
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
@@ -43,7 +54,17 @@ await build({
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/cli.js',
   format: 'cjs',
-  plugins: [lazyImports],
+  plugins: [lazyImports, commanderLazyChildProcess],
+});
+
+// `hob exec` and `hob console` alone (src/cli/exec-main.ts): V8's code cache of a script costs
+// in proportion to the whole script, whatever part of it a command runs.
+await build({
+  ...common,
+  entryPoints: ['src/cli/exec-main.ts'],
+  outfile: 'dist/cli-exec.js',
+  format: 'cjs',
+  plugins: [lazyImports, commanderLazyChildProcess],
 });
 
 await build({

@@ -1,28 +1,32 @@
 /**
- * The `hob` executable (dist/hob.js, CommonJS). It runs the CLI bundle (dist/cli.js) with V8's
- * code cache: compiling the bundle is a large share of a client command's start-up, and Node 20
- * has no compile cache of its own (`module.enableCompileCache` came in Node 22.1). An entry is
- * kept per bundle build, Node version and command, written after the command ran so that it holds
- * every function the command used. The cache only ever costs the speed-up: an entry V8 rejects is
- * rewritten, and a cache directory that cannot be read or written is ignored.
+ * The `hob` executable (dist/hob.js, CommonJS). It runs a CLI bundle with V8's code cache:
+ * dist/cli-exec.js, the CLI with only `hob exec` and `hob console` (src/cli/bundles.ts), for
+ * those, and dist/cli.js, the whole CLI, for the others. Compiling the bundle is a large share of
+ * a client command's start-up, and Node 20 has no compile cache of its own
+ * (`module.enableCompileCache` came in Node 22.1); loading V8's cache of a script costs in
+ * proportion to the whole script, which is why the exec has a bundle a sixth of the size. An
+ * entry is kept per bundle build, Node version and command, written after the command ran so
+ * that it holds every function the command used. The cache only ever costs the speed-up: an
+ * entry V8 rejects is rewritten, and a cache directory that cannot be read or written is ignored.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script, constants as vmConstants } from 'node:vm';
+import { EXEC_BUNDLE_WORDS } from './bundles.js';
+import { asksOnlyVersion, commandWord } from './command-word.js';
 import { compileCacheDir } from './config.js';
 
-// Bundled as CommonJS (scripts/build.mjs), so __dirname is the real directory of dist/hob.js,
-// also when it is run through a symlink such as /usr/local/bin/hob.
-const bundlePath = join(__dirname, 'cli.js');
-const requireFromBundle = createRequire(bundlePath);
-
-function runBundle(command: string): void {
+function runBundle(args: string[]): void {
+  const command = cacheKeyOf(args);
+  // Bundled as CommonJS (scripts/build.mjs), so __dirname is the real directory of dist/hob.js,
+  // also when it is run through a symlink such as /usr/local/bin/hob; the bundles sit beside it,
+  // so this module's require resolves as theirs would.
+  const bundlePath = join(__dirname, EXEC_BUNDLE_WORDS.includes(commandWord(args) ?? '') ? 'cli-exec.js' : 'cli.js');
   // `serve` runs for days and imports the ESM server bundle, which a vm.Script can do only
   // through an experimental API (with a warning): Node's own loader runs it, uncached.
   const entry = command === 'serve' ? undefined : cacheEntry(bundlePath, command);
   if (entry === undefined) {
-    requireFromBundle(bundlePath);
+    module.require(bundlePath);
     return;
   }
   const cachedData = readCache(entry.file);
@@ -35,9 +39,9 @@ function runBundle(command: string): void {
     importModuleDynamically: vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => writeCache(entry, script));
-  const module = { exports: {} };
+  const bundle = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void; // the function expression above
-  run.call(module.exports, module.exports, requireFromBundle, module, bundlePath, __dirname);
+  run.call(bundle.exports, bundle.exports, require, bundle, bundlePath, __dirname);
 }
 
 interface CacheEntry {
@@ -61,15 +65,16 @@ function cacheEntry(bundle: string, command: string): CacheEntry | undefined {
   }
 }
 
-/** The command word of an invocation (`exec`, `checkpoint`, …), skipping options and the -s value. */
-function commandOf(args: string[]): string {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (arg === '-s' || arg === '--sprite') i++;
-    else if (arg === '--') break;
-    else if (!arg.startsWith('-')) return /^[a-z]{1,20}$/.test(arg) ? arg : 'other';
-  }
-  return 'none';
+/**
+ * The cache entry's name for a command line: its command word, if it is a plain one. Each entry
+ * holds what its first run compiled, so lines that load different modules (commands/index.ts)
+ * keep different entries: `--version` alone loads no command, help loads them all.
+ */
+function cacheKeyOf(args: string[]): string {
+  if (asksOnlyVersion(args)) return 'version';
+  const word = commandWord(args);
+  if (word === undefined) return 'none';
+  return /^[a-z]{1,20}$/.test(word) ? word : 'other';
 }
 
 function readCache(file: string): Buffer | undefined {
@@ -105,4 +110,4 @@ function fnv1a(text: string): string {
   return hash.toString(16).padStart(8, '0');
 }
 
-runBundle(commandOf(process.argv.slice(2)));
+runBundle(process.argv.slice(2));

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type WebSocket from 'ws';
 import { HobError } from '../shared/errors.js';
-import { encodeExecQuery, type ExecRequest } from '../shared/exec-request.js';
+import type { ExecRequest } from '../shared/exec-request.js';
 import type {
   CheckpointJson,
   CreateCheckpointBody,
@@ -30,17 +30,34 @@ import type {
   SpriteSourceJson,
   UpdateSpriteBody,
 } from '../shared/protocol.js';
-import { PortMessage } from '../shared/schemas/ports.js';
-import { SessionKillEvent } from '../shared/schemas/sessions.js';
-import { routes, type HttpMethod, type RouteContract } from '../shared/schemas/routes.js';
-import { checked } from './check.js';
+import type { HttpMethod, RouteContract, routes } from '../shared/schemas/routes.js';
 import { errorFromBody } from './errors.js';
-import { readNdjson, readProgress, readServiceEvents, type ProgressOutcome, type ServiceStreamOutcome } from './ndjson.js';
+import { baseUrl, openAttach, openExec } from './exec.js';
+import type { ProgressOutcome, ServiceStreamOutcome } from './ndjson.js';
 import type { ExecSocket } from './exec-socket.js';
 
 export type { ProgressOutcome, ServiceStreamOutcome } from './ndjson.js';
 
 type JsonRoute = RouteContract & { method: HttpMethod; response: { json: TSchema } };
+type Routes = typeof routes;
+/** The routes that answer JSON, which the client checks against the route's response schema. */
+export type JsonRouteName = { [K in keyof Routes]: Routes[K] extends JsonRoute ? K : never }[keyof Routes];
+/** What a JSON route answers. */
+export type RouteAnswer<K extends JsonRouteName> = Routes[K] extends { response: { json: infer S extends TSchema } } ? Static<S> : never;
+
+/**
+ * The route table, the schemas and TypeBox's checker, loaded with the first answer to check:
+ * building every schema of the API is a large share of a CLI start, and `hob exec` checks none.
+ */
+async function contract(): Promise<{ routes: Routes; checked: typeof import('./check.js').checked }> {
+  const [{ routes }, { checked }] = await Promise.all([import('../shared/schemas/routes.js'), import('./check.js')]);
+  return { routes, checked };
+}
+
+/** The NDJSON readers, which check each line against a schema; loaded with the first stream. */
+function ndjson(): Promise<typeof import('./ndjson.js')> {
+  return import('./ndjson.js');
+}
 
 export interface ClientOptions {
   url: string;
@@ -52,7 +69,7 @@ export class HobClient {
   private readonly baseUrl: string;
 
   constructor(private readonly options: ClientOptions) {
-    this.baseUrl = options.url.replace(/\/+$/, '');
+    this.baseUrl = baseUrl(options);
   }
 
   /**
@@ -87,58 +104,60 @@ export class HobClient {
   }
 
   /** Calls a JSON route of the contract and checks the answer against the route's response schema. */
-  async call<R extends JsonRoute>(route: R, path: string, json?: unknown): Promise<Static<R['response']['json']>> {
-    return this.answer(route, path, await this.request(route.method, path, json === undefined ? {} : { json }));
+  async call<K extends JsonRouteName>(name: K, path: string, json?: unknown): Promise<RouteAnswer<K>> {
+    const { routes } = await contract();
+    return this.answer(name, path, await this.request(routes[name].method, path, json === undefined ? {} : { json }));
   }
 
   /** A route's JSON answer, read and checked against its response schema. */
-  async answer<R extends JsonRoute>(route: R, path: string, response: IncomingMessage): Promise<Static<R['response']['json']>> {
-    const { readText } = await import('./http.js');
+  async answer<K extends JsonRouteName>(name: K, path: string, response: IncomingMessage): Promise<RouteAnswer<K>> {
+    const [{ readText }, { routes, checked }] = await Promise.all([import('./http.js'), contract()]);
     let body: unknown;
     try {
       body = JSON.parse(await readText(response));
     } catch {
       body = undefined;
     }
-    return checked(route.response.json, body, `${route.method} ${path.split('?')[0] ?? path}`);
+    const route: JsonRoute = routes[name];
+    return checked(route.response.json, body, `${route.method} ${path.split('?')[0] ?? path}`) as RouteAnswer<K>; // checked against routes[name]'s own schema
   }
 
   health(): Promise<HealthJson> {
-    return this.call(routes.health, '/v1/health');
+    return this.call('health', '/v1/health');
   }
 
   createSprite(body: CreateSpriteBody): Promise<SpriteJson> {
-    return this.call(routes.createSprite, '/v1/sprites', body);
+    return this.call('createSprite', '/v1/sprites', body);
   }
 
   getSprite(name: string): Promise<SpriteJson> {
-    return this.call(routes.getSprite, `/v1/sprites/${encodeURIComponent(name)}`);
+    return this.call('getSprite', `/v1/sprites/${encodeURIComponent(name)}`);
   }
 
   updateSprite(name: string, body: UpdateSpriteBody): Promise<SpriteJson> {
-    return this.call(routes.updateSprite, `/v1/sprites/${encodeURIComponent(name)}`, body);
+    return this.call('updateSprite', `/v1/sprites/${encodeURIComponent(name)}`, body);
   }
 
-  listTokens(): Promise<Static<typeof routes.listTokens.response.json>> {
-    return this.call(routes.listTokens, '/v1/tokens');
+  listTokens(): Promise<RouteAnswer<'listTokens'>> {
+    return this.call('listTokens', '/v1/tokens');
   }
 
   /** Makes a token that is not admin; the answer carries the token itself, shown only this once. */
-  createToken(body: Static<typeof routes.createToken.body.json>): Promise<Static<typeof routes.createToken.response.json>> {
-    return this.call(routes.createToken, '/v1/tokens', body);
+  createToken(body: Static<Routes['createToken']['body']['json']>): Promise<RouteAnswer<'createToken'>> {
+    return this.call('createToken', '/v1/tokens', body);
   }
 
-  revokeToken(idOrName: string): Promise<void> {
-    return this.send(routes.revokeToken.method, `/v1/tokens/${encodeURIComponent(idOrName)}`);
+  async revokeToken(idOrName: string): Promise<void> {
+    return this.send((await contract()).routes.revokeToken.method, `/v1/tokens/${encodeURIComponent(idOrName)}`);
   }
 
   getNetworkPolicy(name: string): Promise<NetworkPolicyJson> {
-    return this.call(routes.getNetworkPolicy, networkPolicyPath(name));
+    return this.call('getNetworkPolicy', networkPolicyPath(name));
   }
 
   /** Replaces the sprite's whole rule set; the server answers 204. */
-  setNetworkPolicy(name: string, policy: NetworkPolicyJson): Promise<void> {
-    return this.send(routes.setNetworkPolicy.method, networkPolicyPath(name), policy);
+  async setNetworkPolicy(name: string, policy: NetworkPolicyJson): Promise<void> {
+    return this.send((await contract()).routes.setNetworkPolicy.method, networkPolicyPath(name), policy);
   }
 
   listSprites(options: { prefix?: string; maxResults?: number; continuationToken?: string } = {}): Promise<ListSpritesResponse> {
@@ -147,7 +166,7 @@ export class HobClient {
     if (options.maxResults) query.set('max_results', String(options.maxResults));
     if (options.continuationToken) query.set('continuation_token', options.continuationToken);
     const suffix = query.size > 0 ? `?${query.toString()}` : '';
-    return this.call(routes.listSprites, `/v1/sprites${suffix}`);
+    return this.call('listSprites', `/v1/sprites${suffix}`);
   }
 
   async listAllSprites(prefix?: string): Promise<SpriteJson[]> {
@@ -163,16 +182,16 @@ export class HobClient {
 
   /** Puts the sprite to sleep now: warm (frozen) or, with `cold`, stopped. */
   sleepSprite(name: string, options: { cold?: boolean } = {}): Promise<SpriteJson> {
-    return this.call(routes.sleepSprite, `/v1/sprites/${encodeURIComponent(name)}/sleep`, options.cold === true ? { cold: true } : {});
+    return this.call('sleepSprite', `/v1/sprites/${encodeURIComponent(name)}/sleep`, options.cold === true ? { cold: true } : {});
   }
 
   wakeSprite(name: string): Promise<SpriteJson> {
-    return this.call(routes.wakeSprite, `/v1/sprites/${encodeURIComponent(name)}/wake`);
+    return this.call('wakeSprite', `/v1/sprites/${encodeURIComponent(name)}/wake`);
   }
 
   /** Reboots a sprite: its processes stop and it boots again with its files (and starts its services). */
   restartSprite(name: string): Promise<{ sprite_name: string; machine_id: string; message: string }> {
-    return this.call(routes.restartSprite, `/v1/sprites/${encodeURIComponent(name)}/restart`);
+    return this.call('restartSprite', `/v1/sprites/${encodeURIComponent(name)}/restart`);
   }
 
   deleteSprite(name: string): Promise<void> {
@@ -188,7 +207,7 @@ export class HobClient {
   async createCheckpoint(name: string, comment: string | undefined, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
     const body: CreateCheckpointBody = comment === undefined ? {} : { comment };
     const response = await this.request('POST', `/v1/sprites/${encodeURIComponent(name)}/checkpoint`, { json: body });
-    return readProgress(response, onEvent);
+    return (await ndjson()).readProgress(response, onEvent);
   }
 
   /** A sprite's checkpoints, newest first; `history` keeps only that checkpoint and its descendants. */
@@ -197,11 +216,11 @@ export class HobClient {
     if (options.includeAuto === true) query.set('includeAuto', 'true');
     if (options.history !== undefined) query.set('history', options.history);
     const suffix = query.size > 0 ? `?${query.toString()}` : '';
-    return this.call(routes.listCheckpoints, `${checkpointsPath(name)}${suffix}`);
+    return this.call('listCheckpoints', `${checkpointsPath(name)}${suffix}`);
   }
 
   getCheckpoint(name: string, id: string): Promise<CheckpointJson> {
-    return this.call(routes.getCheckpoint, checkpointPath(name, id));
+    return this.call('getCheckpoint', checkpointPath(name, id));
   }
 
   deleteCheckpoint(name: string, id: string): Promise<void> {
@@ -211,22 +230,22 @@ export class HobClient {
   /** Restores a sprite's files to a checkpoint (restarting it); resolves with the last event. */
   async restoreCheckpoint(name: string, id: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
     const response = await this.request('POST', `${checkpointPath(name, id)}/restore`);
-    return readProgress(response, onEvent);
+    return (await ndjson()).readProgress(response, onEvent);
   }
 
   /** What changed going from checkpoint `from` to `against` (default: the sprite's files now); either may be CURRENT_STATE. */
   diffCheckpoints(name: string, from: string, against?: string, limit?: number): Promise<DiffJson> {
-    return this.call(routes.diffCheckpoints, `${checkpointPath(name, from)}/diff${queryOf({ against, limit })}`);
+    return this.call('diffCheckpoints', `${checkpointPath(name, from)}/diff${queryOf({ against, limit })}`);
   }
 
   /** A sprite's usage and cost over a range of time (default: the last day). */
   getSpriteUsage(name: string, query: UsageQueryJson = {}): Promise<SpriteUsageJson> {
-    return this.call(routes.getSpriteUsage, `/v1/sprites/${encodeURIComponent(name)}/usage${queryOf(query)}`);
+    return this.call('getSpriteUsage', `/v1/sprites/${encodeURIComponent(name)}/usage${queryOf(query)}`);
   }
 
   /** Every sprite's usage and cost over a range of time, destroyed ones included. */
   getUsage(query: UsageQueryJson = {}): Promise<ServerUsageJson> {
-    return this.call(routes.getUsage, `/v1/usage${queryOf(query)}`);
+    return this.call('getUsage', `/v1/usage${queryOf(query)}`);
   }
 
   /** A sprite's spend limit, what it spent against it, and what stops it now. */
@@ -248,17 +267,17 @@ export class HobClient {
   }
 
   listServices(name: string): Promise<ServiceJson[]> {
-    return this.call(routes.listServices, servicesPath(name));
+    return this.call('listServices', servicesPath(name));
   }
 
   getService(name: string, service: string): Promise<ServiceJson> {
-    return this.call(routes.getService, servicePath(name, service));
+    return this.call('getService', servicePath(name, service));
   }
 
   /** Creates or replaces a service and starts it; `onEvent` gets its events for `duration` (default 5s). */
   async createService(name: string, service: string, body: ServiceRequestJson, options: { duration?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
     const response = await this.request('PUT', `${servicePath(name, service)}${queryOf({ duration: options.duration })}`, { json: body });
-    return readServiceEvents(response, onEvent);
+    return (await ndjson()).readServiceEvents(response, onEvent);
   }
 
   deleteService(name: string, service: string): Promise<void> {
@@ -267,23 +286,23 @@ export class HobClient {
 
   async startService(name: string, service: string, options: { duration?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
     const response = await this.request('POST', `${servicePath(name, service)}/start${queryOf({ duration: options.duration })}`);
-    return readServiceEvents(response, onEvent);
+    return (await ndjson()).readServiceEvents(response, onEvent);
   }
 
   async stopService(name: string, service: string, options: { timeout?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
     const response = await this.request('POST', `${servicePath(name, service)}/stop${queryOf({ timeout: options.timeout })}`);
-    return readServiceEvents(response, onEvent);
+    return (await ndjson()).readServiceEvents(response, onEvent);
   }
 
   async restartService(name: string, service: string, options: { duration?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
     const response = await this.request('POST', `${servicePath(name, service)}/restart${queryOf({ duration: options.duration })}`);
-    return readServiceEvents(response, onEvent);
+    return (await ndjson()).readServiceEvents(response, onEvent);
   }
 
   /** A service's recent output lines, then (with `duration`) what it writes meanwhile. */
   async serviceLogs(name: string, service: string, options: { lines?: number; duration?: string }, onEvent: (event: ServiceLogEventJson) => void): Promise<ServiceStreamOutcome> {
     const response = await this.request('GET', `${servicePath(name, service)}/logs${queryOf({ lines: options.lines, duration: options.duration })}`);
-    return readServiceEvents(response, onEvent);
+    return (await ndjson()).readServiceEvents(response, onEvent);
   }
 
   /** Sends a signal (`HUP`, `TERM`, …) to a service's main process; the server answers 204. */
@@ -292,11 +311,11 @@ export class HobClient {
   }
 
   async listImages(): Promise<ImageJson[]> {
-    return (await this.call(routes.listImages, '/v1/images')).images;
+    return (await this.call('listImages', '/v1/images')).images;
   }
 
   getImage(name: string): Promise<ImageJson> {
-    return this.call(routes.getImage, `/v1/images/${encodeURIComponent(name)}`);
+    return this.call('getImage', `/v1/images/${encodeURIComponent(name)}`);
   }
 
   removeImage(name: string): Promise<void> {
@@ -306,7 +325,7 @@ export class HobClient {
   /** Starts or follows an image build; resolves with the last event (complete or error). */
   async buildImage(name: string, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
     const response = await this.request('POST', `/v1/images/${encodeURIComponent(name)}/build`);
-    return readProgress(response, onEvent);
+    return (await ndjson()).readProgress(response, onEvent);
   }
 
   async importImage(name: string, tarball: Readable, onEvent: (event: ProgressEvent) => void): Promise<ProgressOutcome> {
@@ -314,7 +333,7 @@ export class HobClient {
       body: tarball,
       headers: { 'Content-Type': 'application/octet-stream' },
     });
-    return readProgress(response, onEvent);
+    return (await ndjson()).readProgress(response, onEvent);
   }
 
   /**
@@ -323,6 +342,7 @@ export class HobClient {
    * server ends the watch or `signal` aborts it.
    */
   async watchPorts(name: string, onMessage: (message: PortMessageJson) => void, signal?: AbortSignal): Promise<void> {
+    const [{ checked }, { PortMessage }] = await Promise.all([contract(), import('../shared/schemas/ports.js')]);
     const ws = await this.webSocket(`/v1/sprites/${encodeURIComponent(name)}/ports/watch`);
     return new Promise<void>((resolve, reject) => {
       let failure: HobError | undefined;
@@ -378,12 +398,13 @@ export class HobClient {
 
   /** The sprite's exec sessions, running and recently ended. */
   listSessions(name: string): Promise<SessionListResponse> {
-    return this.call(routes.listExecSessions, `/v1/sprites/${encodeURIComponent(name)}/exec`);
+    return this.call('listExecSessions', `/v1/sprites/${encodeURIComponent(name)}/exec`);
   }
 
   /** Ends a session (a signal, then SIGKILL after `timeout`); `onEvent` gets each step. Resolves with the last one. */
   async killSession(name: string, id: string, options: { signal?: string; timeout?: string }, onEvent: (event: SessionKillEventJson) => void): Promise<SessionKillEventJson | undefined> {
     const response = await this.request('POST', `/v1/sprites/${encodeURIComponent(name)}/exec/${encodeURIComponent(id)}/kill${queryOf(options)}`);
+    const [{ checked }, { SessionKillEvent }, { readNdjson }] = await Promise.all([contract(), import('../shared/schemas/sessions.js'), ndjson()]);
     let last: SessionKillEventJson | undefined;
     await readNdjson(response, (value) => {
       const event = checked(SessionKillEvent, value, 'a session kill');
@@ -394,20 +415,13 @@ export class HobClient {
   }
 
   /** Attaches to a session over a WebSocket exec socket; its first message says its mode (`session_info`). */
-  async openAttach(name: string, id: string): Promise<ExecSocket> {
-    const { openExecSocket } = await import('./exec-socket.js');
-    const url = new URL(`${this.baseUrl}/v1/sprites/${encodeURIComponent(name)}/exec/${encodeURIComponent(id)}`);
-    return openExecSocket(url, { Authorization: `Bearer ${this.options.token}` });
+  openAttach(name: string, id: string): Promise<ExecSocket> {
+    return openAttach(this.options, name, id);
   }
 
-  /**
-   * Opens a WebSocket exec; the caller speaks the stream protocol on it once it emits `open`.
-   * The socket module (and with it node:net and node:crypto) is loaded here, not at start-up.
-   */
-  async openExec(name: string, request: ExecRequest): Promise<ExecSocket> {
-    const { openExecSocket } = await import('./exec-socket.js');
-    const url = new URL(`${this.baseUrl}/v1/sprites/${encodeURIComponent(name)}/exec?${encodeExecQuery(request).toString()}`);
-    return openExecSocket(url, { Authorization: `Bearer ${this.options.token}` });
+  /** Opens a WebSocket exec; the caller speaks the stream protocol on it once it emits `open`. */
+  openExec(name: string, request: ExecRequest): Promise<ExecSocket> {
+    return openExec(this.options, name, request);
   }
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { HobError } from '../shared/errors.js';
-import { errorFromBody, errorFromEvent, progressEventFrom } from './errors.js';
+import { errorFromBody, errorFromEvent } from './errors.js';
+import { progressEventFrom } from './progress-event.js';
 
 test('an NDJSON error line becomes a HobError with the code the server gave it', () => {
   const event = progressEventFrom({ type: 'error', error: 'sprite demo is busy (restoring); try again when it is done', code: 'conflict', time: 't' });

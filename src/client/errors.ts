@@ -1,8 +1,9 @@
-import { ProgressEvent as ProgressEventSchema } from '../shared/schemas/checkpoints.js';
-import { matches } from './check.js';
 import { HobError, isErrorCode, type ErrorCode } from '../shared/errors.js';
 import { fsErrorFromBody } from '../shared/fs-errors.js';
 import type { ProgressEvent } from '../shared/protocol.js';
+
+// No schema here: a refused WebSocket exec comes through this module, and `hob exec` loads no
+// TypeBox (progress lines are checked in ./progress-event.ts).
 
 /**
  * The one place where a non-2xx response (an API answer or a refused WebSocket upgrade) becomes
@@ -30,22 +31,6 @@ function codeForStatus(status: number): ErrorCode {
   if (status === 404) return 'not_found';
   if (status === 409) return 'conflict';
   return status >= 500 ? 'internal' : 'bad_request';
-}
-
-/**
- * One parsed line of an NDJSON progress stream, checked: an `error` line keeps the code the
- * server gave it; one without a code Hob knows (an older server) is `internal`. Lines that are
- * not progress events at all are dropped (undefined), as the Sprites SDKs skip them.
- */
-export function progressEventFrom(value: unknown): ProgressEvent | undefined {
-  if (matches(ProgressEventSchema, value)) return value;
-  if (typeof value !== 'object' || value === null) return undefined;
-  const line = value as Record<string, unknown>; // fields checked below
-  if (line.type !== 'error') return undefined;
-  // An error line from an older server (no code, or one this client does not know) still reports its failure.
-  const message = typeof line.error === 'string' ? line.error : 'the operation failed';
-  const time = typeof line.time === 'string' ? { time: line.time } : {};
-  return { type: 'error', error: message, code: isErrorCode(line.code) ? line.code : 'internal', ...time };
 }
 
 /** An NDJSON `error` line as the HobError it reports, prefixed with what failed. */

@@ -155,6 +155,32 @@ test('a close started by the server is answered and its code reported', { timeou
   assert.deepEqual(seen.errors, []);
 });
 
+test('a last message and the close frame in one packet: the message, the echoed close, and close at once', { timeout: 10_000 }, async (t) => {
+  let clientFrames: (buffer: Buffer) => void = () => undefined;
+  const answered = new Promise<Buffer>((resolve) => (clientFrames = resolve));
+  const url = await rawServer(t, (socket, request) => {
+    // The 101, an exit frame as the agent sends it (stream 3, code 7) and a close 1000, written together.
+    const exit = Buffer.from([0x82, 0x02, 0x03, 0x07]);
+    const close = Buffer.from([0x88, 0x02, 0x03, 0xe8]);
+    socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(request)}\r\n\r\n`), exit, close]));
+    socket.once('data', clientFrames);
+  });
+  const client = await openExecSocket(url, {});
+  const order: string[] = [];
+  client.on('message', (data) => order.push(`message ${data.toString('hex')}`));
+  const closed = new Promise<number>((resolve) => client.on('close', (code) => {
+    order.push('close');
+    resolve(code);
+  }));
+  assert.equal(await closed, 1000);
+  assert.deepEqual(order, ['message 0307', 'close']);
+  assert.equal(client.isOpen, false);
+  const echo = await answered;
+  assert.equal(echo[0], 0x88, 'the client answers with a masked close');
+  const mask = echo.subarray(2, 6);
+  assert.equal(((echo[6] ?? 0) ^ (mask[0] ?? 0)) * 256 + ((echo[7] ?? 0) ^ (mask[1] ?? 0)), 1000);
+});
+
 test('a refused upgrade fails with the error code and message of the JSON body', { timeout: 10_000 }, async (t) => {
   const server = createHttpServer();
   server.on('upgrade', (_request, socket) => {
@@ -176,7 +202,7 @@ test('a refused upgrade fails with the error code and message of the JSON body',
   assert.equal(error.message, 'sprite x not found');
 });
 
-test('a wrong Sec-WebSocket-Accept, a refused connection and a non-HTTP answer are errors, then close', { timeout: 10_000 }, async (t) => {
+test('a wrong Sec-WebSocket-Accept and a non-HTTP answer are errors, then close; a refused connection rejects the open', { timeout: 10_000 }, async (t) => {
   const wrongAccept = await rawServer(t, (socket) => {
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bogus\r\n\r\n');
   });
@@ -194,9 +220,12 @@ test('a wrong Sec-WebSocket-Accept, a refused connection and a non-HTTP answer a
   await once(closedServer, 'listening');
   const port = (closedServer.address() as AddressInfo).port; // a TCP server's address is an AddressInfo
   await new Promise((resolve) => closedServer.close(resolve));
-  const seen = events(await openExecSocket(new URL(`ws://127.0.0.1:${port}/`), {}));
-  assert.equal(await seen.closed, 1006);
-  assert.match(seen.errors[0]?.message ?? '', /ECONNREFUSED/);
+  await assert.rejects(openExecSocket(new URL(`ws://127.0.0.1:${port}/`), {}), (error: unknown) => {
+    assert.ok(error instanceof HobError);
+    assert.equal(error.code, 'sprite_unavailable');
+    assert.match(error.message, /cannot reach the Hob server at 127\.0\.0\.1:\d+ \(.*ECONNREFUSED/);
+    return true;
+  });
 });
 
 test('protocol violations and oversized messages close with 1002 and 1009', { timeout: 10_000 }, async (t) => {

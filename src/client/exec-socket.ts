@@ -1,41 +1,41 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { HobError } from '../shared/errors.js';
 import { errorFromBody } from './errors.js';
+import { RandomPool } from './random-pool.js';
+import { sha1 } from './sha1.js';
 
 /**
  * The client end of one WebSocket (RFC 6455) on a plain TCP or TLS socket: what an exec
  * stream needs and no more (text and binary messages, fragmented or not, ping/pong and the
  * close handshake; no extensions). The CLI runs one exec per process, and loading `ws` with
- * the http, https, tls and zlib modules it pulls in took longer than the exec itself.
+ * the http, https, tls and zlib modules it pulls in took longer than the exec itself; for the
+ * same reason it needs no node:crypto (./random-pool.ts, ./sha1.ts).
  *
  * Events follow `ws`: `open`, `message` (data, isBinary), `error` and then always `close` (code).
+ * Unlike `ws`, this side does not wait for the other's part of a close: it answers the server's
+ * close frame, or sends its own, ends the TCP connection and reports `close` at once. Every
+ * caller closes once it has what it came for (an exit status, a detach), and the CLI exits as
+ * soon as it has it; the TCP close then finishes without holding up the process.
  */
 export class ExecSocket extends EventEmitter<ExecSocketEvents> {
-  private state: 'connecting' | 'open' | 'closing' | 'closed' = 'connecting';
+  private state: 'connecting' | 'open' | 'closed' = 'connecting';
   private readonly chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private fragments: { binary: boolean; parts: Buffer[]; bytes: number } | undefined;
   private closeCode = 1006;
-  private closeSent = false;
-  private closeReceived = false;
-  private closeTimer: NodeJS.Timeout | undefined;
+  private closeReported = false;
 
   constructor(
     private readonly socket: Socket,
     private readonly expectedAccept: string,
     private readonly maxMessageBytes: number,
+    private readonly random: RandomPool,
   ) {
     super();
-    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => {
-      clearTimeout(this.closeTimer);
-      this.state = 'closed';
-      this.emit('close', this.closeCode);
-    });
+    socket.on('close', () => this.reportClose());
   }
 
   get isOpen(): boolean {
@@ -48,16 +48,16 @@ export class ExecSocket extends EventEmitter<ExecSocketEvents> {
     this.writeFrame(typeof data === 'string' ? Opcode.Text : Opcode.Binary, typeof data === 'string' ? Buffer.from(data) : data);
   }
 
-  /** Starts the close handshake; the `close` event follows once the server has answered (or after a few seconds). */
+  /** Sends a close frame and ends the connection; `close` follows at once. */
   close(code = 1000): void {
     if (this.state === 'connecting') {
       this.socket.destroy();
       return;
     }
     if (this.state !== 'open') return;
-    this.state = 'closing';
+    this.closeCode = code;
     this.sendClose(code);
-    this.closeTimer = setTimeout(() => this.socket.destroy(), CLOSE_TIMEOUT_MS);
+    this.end();
   }
 
   private onData(chunk: Buffer): void {
@@ -102,7 +102,7 @@ export class ExecSocket extends EventEmitter<ExecSocketEvents> {
   }
 
   private readFrames(): void {
-    while ((this.state === 'open' || this.state === 'closing') && !this.closeReceived) {
+    while (this.state === 'open') {
       if (this.bufferedBytes < 2) return;
       const head = this.peek(Math.min(this.bufferedBytes, 10));
       const [b0 = 0, b1 = 0] = head;
@@ -160,12 +160,24 @@ export class ExecSocket extends EventEmitter<ExecSocketEvents> {
 
   private onClose(payload: Buffer): void {
     if (payload.length === 1) { this.protocolError('a close frame with a one-byte body'); return; }
-    this.closeReceived = true;
     this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : NO_STATUS_CODE;
-    // Echo the code (or send an empty close) unless this side started the handshake.
-    if (this.state === 'open') this.sendClose(payload.length >= 2 ? this.closeCode : undefined);
-    this.state = 'closing';
+    // Echo the code, or send an empty close.
+    this.sendClose(payload.length >= 2 ? this.closeCode : undefined);
+    this.end();
+  }
+
+  /** Ends the TCP connection without holding up the process, and reports the close. */
+  private end(): void {
     this.socket.end();
+    this.socket.unref();
+    this.reportClose();
+  }
+
+  private reportClose(): void {
+    if (this.closeReported) return;
+    this.closeReported = true;
+    this.state = 'closed';
+    this.emit('close', this.closeCode);
   }
 
   private protocolError(reason: string): void {
@@ -179,7 +191,7 @@ export class ExecSocket extends EventEmitter<ExecSocketEvents> {
   /** Ends the connection: tells the server why when it can, reports the error, then `close` follows. */
   private fail(error: Error, code?: number): void {
     if (this.state === 'closed') return;
-    const wasOpen = this.state === 'open' || this.state === 'closing';
+    const wasOpen = this.state === 'open';
     this.state = 'closed';
     if (code !== undefined) {
       this.closeCode = code;
@@ -189,9 +201,8 @@ export class ExecSocket extends EventEmitter<ExecSocketEvents> {
     this.emit('error', error);
   }
 
+  /** Sent once: every caller leaves the open state right after. */
   private sendClose(code: number | undefined): void {
-    if (this.closeSent) return;
-    this.closeSent = true;
     const payload = Buffer.alloc(code === undefined ? 0 : 2);
     if (code !== undefined) payload.writeUInt16BE(code, 0);
     this.writeFrame(Opcode.Close, payload);
@@ -207,7 +218,7 @@ export class ExecSocket extends EventEmitter<ExecSocketEvents> {
     if (lengthBytes === 2) frame.writeUInt16BE(length, 2);
     else if (lengthBytes === 8) frame.writeBigUInt64BE(BigInt(length), 2);
     const maskAt = 2 + lengthBytes;
-    randomBytes(4).copy(frame, maskAt);
+    this.random.take(4).copy(frame, maskAt);
     for (let i = 0; i < length; i++) frame[maskAt + 4 + i] = (payload[i] ?? 0) ^ (frame[maskAt + (i & 3)] ?? 0);
     this.socket.write(frame);
   }
@@ -244,14 +255,17 @@ const Opcode = { Continuation: 0x0, Text: 0x1, Binary: 0x2, Close: 0x8, Ping: 0x
 
 /** The close code reported when the server's close frame carries none (RFC 6455 §7.1.5). */
 const NO_STATUS_CODE = 1005;
-const CLOSE_TIMEOUT_MS = 5000;
 const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_REFUSAL_BODY_BYTES = 64 * 1024;
 /** Larger than any frame the exec stream sends, as `ws`'s default (100 MiB) is. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
 const ACCEPT_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
-/** Opens a WebSocket to a `ws:`/`wss:` (or `http:`/`https:`) URL; listen for `open` or `error`. */
+/**
+ * Opens a WebSocket to a `ws:`/`wss:` (or `http:`/`https:`) URL; listen for `open` or `error`.
+ * Resolves once the upgrade request is sent, so that what the caller sets up next (the terminal,
+ * stdin) runs while the server answers; a server that cannot be reached rejects it.
+ */
 export async function openExecSocket(
   url: URL,
   headers: Record<string, string>,
@@ -261,11 +275,19 @@ export async function openExecSocket(
   if (!secure && url.protocol !== 'ws:' && url.protocol !== 'http:') throw new HobError('bad_request', `cannot open a WebSocket to ${url.protocol} URLs`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || (secure ? 443 : 80));
+  const random = await RandomPool.open();
+  const key = random.take(16).toString('base64');
   // TLS is loaded only for a server behind https.
   const socket = secure
     ? (await import('node:tls')).connect({ host, port, servername: isIP(host) === 0 ? host : undefined })
     : connectTcp({ host, port });
-  const key = randomBytes(16).toString('base64');
+  socket.setNoDelay(true);
+  try {
+    await once(socket, secure ? 'secureConnect' : 'connect');
+  } catch (error) {
+    socket.destroy();
+    throw new HobError('sprite_unavailable', `cannot reach the Hob server at ${url.host} (${error instanceof Error ? error.message : String(error)}); is \`hob serve\` running?`);
+  }
   const lines = [
     `GET ${url.pathname}${url.search} HTTP/1.1`,
     `Host: ${url.host}`,
@@ -276,6 +298,5 @@ export async function openExecSocket(
     ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
   ];
   socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-  const accept = createHash('sha1').update(key + ACCEPT_GUID).digest('base64');
-  return new ExecSocket(socket, accept, maxMessageBytes);
+  return new ExecSocket(socket, sha1(Buffer.from(key + ACCEPT_GUID)).toString('base64'), maxMessageBytes, random);
 }

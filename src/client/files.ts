@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { formatMode } from '../shared/fs-request.js';
 import type { FsListJson, FsWriteResultJson } from '../shared/protocol.js';
-import { routes } from '../shared/schemas/routes.js';
 import type { HobClient } from './client.js';
 
 /** Whom a file operation acts as: the image's user unless one of these says otherwise. */
@@ -26,7 +25,7 @@ export class SpriteFiles {
   /** A directory's entries, or any other path's own entry. */
   list(path: string, options: { recursive?: boolean } = {}): Promise<FsListJson> {
     const url = this.url('list', { path, ...(options.recursive === true ? { recursive: 'true' } : {}) });
-    return this.client.call(routes.fsList, url);
+    return this.client.call('fsList', url);
   }
 
   /** A file's bytes, unread: Content-Length is its size when it has one. */
@@ -38,7 +37,7 @@ export class SpriteFiles {
   async write(path: string, body: Readable, options: { mode?: number; sizeBytes?: number } = {}): Promise<FsWriteResultJson> {
     const url = this.url('write', { path, mkdirParents: 'true', ...(options.mode === undefined ? {} : { mode: formatMode(options.mode) }) });
     const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', ...(options.sizeBytes === undefined ? {} : { 'Content-Length': String(options.sizeBytes) }) };
-    return this.client.answer(routes.fsWrite, url, await this.client.request('PUT', url, { body, headers }));
+    return this.client.answer('fsWrite', url, await this.client.request('PUT', url, { body, headers }));
   }
 
   /** A directory's contents as a tar stream, unread; X-Hob-Total-Bytes says what its files hold. */
@@ -49,7 +48,7 @@ export class SpriteFiles {
   /** Unpacks a tar stream into a directory, made if missing. */
   async unpack(path: string, tar: Readable): Promise<{ path: string; count: number }> {
     const url = this.url('archive', { path });
-    return this.client.answer(routes.fsUnpack, url, await this.client.request('PUT', url, { body: tar, headers: { 'Content-Type': 'application/octet-stream' } }));
+    return this.client.answer('fsUnpack', url, await this.client.request('PUT', url, { body: tar, headers: { 'Content-Type': 'application/octet-stream' } }));
   }
 
   private url(route: string, query: Record<string, string>): string {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ProgressEvent, ServiceLogEventJson } from '../shared/protocol.js';
 import { ServiceLogEvent } from '../shared/schemas/services.js';
 import { matches } from './check.js';
-import { progressEventFrom } from './errors.js';
+import { progressEventFrom } from './progress-event.js';
 
 /** How a progress stream ended: its `complete` line, or its `error` line (with the error's code). */
 export type ProgressOutcome = Extract<ProgressEvent, { type: 'complete' | 'error' }>;

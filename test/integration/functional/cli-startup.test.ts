@@ -53,7 +53,7 @@ test('hob runs through a symlink, writes a compile cache per command, and reuses
   const written = [...entries(cacheRoot)];
   assert.equal(written.length, 1, 'one entry after one command');
   const [name, file] = written[0] ?? ['', ''];
-  assert.match(name, new RegExp(`^${process.version}-${process.arch}-\\d+-\\d+-none\\.bin$`));
+  assert.match(name, new RegExp(`^${process.version}-${process.arch}-\\d+-\\d+-version\\.bin$`));
   const before = statSync(file);
 
   const again = await run(hob, home, ['--version']);
@@ -84,7 +84,7 @@ function builtins(list: string): Set<string> {
 test('client commands through the symlink load neither the server, nor ws, nor fetch', async (t) => {
   const { create } = spriteFixture(t, server);
   const sprite = await create();
-  const { hob, home } = installed(t);
+  const { hob, home, cacheRoot } = installed(t);
   // Records the built-in modules of the process it is loaded into.
   const probe = join(home, 'modules.cjs');
   writeFileSync(probe, "process.on('exit', () => require('node:fs').writeFileSync(process.env.MODULES_OUT, process.moduleLoadList.join('\\n')));\n");
@@ -97,13 +97,17 @@ test('client commands through the symlink load neither the server, nor ws, nor f
   assert.deepEqual(exec, { code: 7, stdout: 'hi\n', stderr: 'oops\n' });
   const missing = await run(hob, home, ['exec', '-s', `${sprite.name}-gone`, '--', 'true']);
   assert.deepEqual([missing.code, missing.stderr], [1, `error: sprite ${sprite.name}-gone not found\n`], 'a refused exec keeps the server’s error');
+  // One cache directory per bundle: the exec ran from a bundle of its own (src/cli/bundles.ts).
+  assert.equal(readdirSync(cacheRoot).length, 2, 'hob ls and hob exec ran from two bundles');
 
   // The server (fastify) needs https, ws needs https, tls and zlib, fetch (undici) tls, zlib and worker_threads.
   const apart = ['https', 'tls', 'zlib', 'worker_threads'];
   const ls = builtins(readFileSync(join(home, 'ls.modules'), 'utf8'));
   assert.ok(ls.has('http'), 'the probe sees what a request loads');
   for (const module of apart) assert.equal(ls.has(module), false, `hob ls loaded node:${module}`);
-  // The exec socket speaks WebSocket on node:net itself.
+  // The exec socket speaks WebSocket on node:net itself, with no node:crypto, and commander's
+  // node:child_process stays unloaded.
   const execModules = builtins(readFileSync(join(home, 'exec.modules'), 'utf8'));
-  for (const module of ['http', ...apart]) assert.equal(execModules.has(module), false, `hob exec loaded node:${module}`);
+  assert.ok(execModules.has('net'), 'the probe sees what an exec loads');
+  for (const module of ['http', 'crypto', 'child_process', ...apart]) assert.equal(execModules.has(module), false, `hob exec loaded node:${module}`);
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { openExec } from '../../../client/exec.js';
 import { HobError } from '../../../shared/errors.js';
 import { DEFAULT_TTY_COLS, DEFAULT_TTY_ROWS, type ExecRequest } from '../../../shared/exec-request.js';
 import type { CliContext } from '../../context.js';
@@ -34,7 +35,7 @@ export async function execInSprite(ctx: CliContext, name: string, cmd: string[],
     cols: (tty && process.stdout.columns) || DEFAULT_TTY_COLS,
     stdin: true,
   };
-  const ws = await ctx.client().openExec(name, request);
+  const ws = await openExec(ctx.connection(), name, request);
   const outcome = await runExecStream(ws, { tty, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, detachable: tty, forwardStdinEnd: true });
   return finishOutcome(outcome, name, process.stderr);
 }
