@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import type WebSocket from 'ws';
 import { HobError } from '../shared/errors.js';
 import type { ExecRequest } from '../shared/exec-request.js';
@@ -30,98 +29,23 @@ import type {
   SpriteSourceJson,
   UpdateSpriteBody,
 } from '../shared/protocol.js';
-import type { HttpMethod, RouteContract, routes } from '../shared/schemas/routes.js';
+import { ApiClient, contract, type RouteAnswer, type Routes } from './api-client.js';
 import { errorFromBody } from './errors.js';
-import { baseUrl, openAttach, openExec } from './exec.js';
+import { openAttach, openExec } from './exec.js';
+import { checkpointPath, checkpointsPath, networkPolicyPath, queryOf, servicePath, servicesPath, spendLimitPath } from './paths.js';
 import type { ProgressOutcome, ServiceStreamOutcome } from './ndjson.js';
 import type { ExecSocket } from './exec-socket.js';
 
 export type { ProgressOutcome, ServiceStreamOutcome } from './ndjson.js';
-
-type JsonRoute = RouteContract & { method: HttpMethod; response: { json: TSchema } };
-type Routes = typeof routes;
-/** The routes that answer JSON, which the client checks against the route's response schema. */
-export type JsonRouteName = { [K in keyof Routes]: Routes[K] extends JsonRoute ? K : never }[keyof Routes];
-/** What a JSON route answers. */
-export type RouteAnswer<K extends JsonRouteName> = Routes[K] extends { response: { json: infer S extends TSchema } } ? Static<S> : never;
-
-/**
- * The route table, the schemas and TypeBox's checker, loaded with the first answer to check:
- * building every schema of the API is a large share of a CLI start, and `hob exec` checks none.
- */
-async function contract(): Promise<{ routes: Routes; checked: typeof import('./check.js').checked }> {
-  const [{ routes }, { checked }] = await Promise.all([import('../shared/schemas/routes.js'), import('./check.js')]);
-  return { routes, checked };
-}
+export { ApiClient, type ClientOptions, type JsonRouteName, type RouteAnswer } from './api-client.js';
 
 /** The NDJSON readers, which check each line against a schema; loaded with the first stream. */
 function ndjson(): Promise<typeof import('./ndjson.js')> {
   return import('./ndjson.js');
 }
 
-export interface ClientOptions {
-  url: string;
-  token: string;
-}
-
 /** A typed client of the Hob API; the CLI is built on it. */
-export class HobClient {
-  private readonly baseUrl: string;
-
-  constructor(private readonly options: ClientOptions) {
-    this.baseUrl = baseUrl(options);
-  }
-
-  /**
-   * One API request; non-2xx answers become HobErrors. The HTTP module (src/client/http.ts) is
-   * loaded on the first request, so commands that never make one (--help, exec) do not load it.
-   * Public for the streaming calls of src/client/files.ts.
-   */
-  async request(method: string, path: string, init: { body?: string | Readable; json?: unknown; headers?: Record<string, string> } = {}): Promise<IncomingMessage> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.options.token}`, ...init.headers };
-    let body = init.body;
-    if (init.json !== undefined) {
-      body = JSON.stringify(init.json);
-      headers['Content-Type'] = 'application/json';
-      headers['Content-Length'] = String(Buffer.byteLength(body));
-    }
-    const { httpRequest, readText } = await import('./http.js');
-    let response: IncomingMessage;
-    try {
-      response = await httpRequest(new URL(`${this.baseUrl}${path}`), { method, headers, body });
-    } catch (error) {
-      const cause = error instanceof Error ? error.message : String(error);
-      throw new HobError('sprite_unavailable', `cannot reach the Hob server at ${this.baseUrl} (${cause}); is \`hob serve\` running?`);
-    }
-    const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw errorFromBody(status, response.statusMessage ?? '', await readText(response).catch(() => ''));
-    return response;
-  }
-
-  /** A request whose answer is not needed beyond its status. */
-  private async send(method: string, path: string, json?: unknown): Promise<void> {
-    (await this.request(method, path, json === undefined ? {} : { json })).resume();
-  }
-
-  /** Calls a JSON route of the contract and checks the answer against the route's response schema. */
-  async call<K extends JsonRouteName>(name: K, path: string, json?: unknown): Promise<RouteAnswer<K>> {
-    const { routes } = await contract();
-    return this.answer(name, path, await this.request(routes[name].method, path, json === undefined ? {} : { json }));
-  }
-
-  /** A route's JSON answer, read and checked against its response schema. */
-  async answer<K extends JsonRouteName>(name: K, path: string, response: IncomingMessage): Promise<RouteAnswer<K>> {
-    const [{ readText }, { routes, checked }] = await Promise.all([import('./http.js'), contract()]);
-    let body: unknown;
-    try {
-      body = JSON.parse(await readText(response));
-    } catch {
-      body = undefined;
-    }
-    const route: JsonRoute = routes[name];
-    return checked(route.response.json, body, `${route.method} ${path.split('?')[0] ?? path}`) as RouteAnswer<K>; // checked against routes[name]'s own schema
-  }
-
+export class HobClient extends ApiClient {
   health(): Promise<HealthJson> {
     return this.call('health', '/v1/health');
   }
@@ -250,20 +174,20 @@ export class HobClient {
 
   /** A sprite's spend limit, what it spent against it, and what stops it now. */
   getSpendLimit(name: string): Promise<SpendLimitJson> {
-    return this.call(routes.getSpendLimit, spendLimitPath(name));
+    return this.call('getSpendLimit', spendLimitPath(name));
   }
 
   /** The server's spend limit and its cap on running sprites. */
   getLimits(): Promise<ServerLimitsJson> {
-    return this.call(routes.getLimits, '/v1/limits');
+    return this.call('getLimits', '/v1/limits');
   }
 
   /** Sets a sprite's spend limit, or with `name` undefined the server's; `undefined` limits remove it. */
   setSpendLimit(name: string | undefined, limits: SpendLimitBodyJson | undefined): Promise<SpendLimitJson> {
     if (name === undefined) {
-      return limits === undefined ? this.call(routes.deleteServerSpendLimit, '/v1/limits/spend') : this.call(routes.setServerSpendLimit, '/v1/limits/spend', limits);
+      return limits === undefined ? this.call('deleteServerSpendLimit', '/v1/limits/spend') : this.call('setServerSpendLimit', '/v1/limits/spend', limits);
     }
-    return limits === undefined ? this.call(routes.deleteSpendLimit, spendLimitPath(name)) : this.call(routes.setSpendLimit, spendLimitPath(name), limits);
+    return limits === undefined ? this.call('deleteSpendLimit', spendLimitPath(name)) : this.call('setSpendLimit', spendLimitPath(name), limits);
   }
 
   listServices(name: string): Promise<ServiceJson[]> {
@@ -423,35 +347,4 @@ export class HobClient {
   openExec(name: string, request: ExecRequest): Promise<ExecSocket> {
     return openExec(this.options, name, request);
   }
-}
-
-function checkpointsPath(name: string): string {
-  return `/v1/sprites/${encodeURIComponent(name)}/checkpoints`;
-}
-
-function checkpointPath(name: string, id: string): string {
-  return `${checkpointsPath(name)}/${encodeURIComponent(id)}`;
-}
-
-function servicesPath(name: string): string {
-  return `/v1/sprites/${encodeURIComponent(name)}/services`;
-}
-
-function servicePath(name: string, service: string): string {
-  return `${servicesPath(name)}/${encodeURIComponent(service)}`;
-}
-
-/** A query string of the options that are set, or nothing. */
-function queryOf(options: Record<string, string | number | undefined>): string {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) query.set(key, String(value));
-  return query.size > 0 ? `?${query.toString()}` : '';
-}
-
-function spendLimitPath(name: string): string {
-  return `/v1/sprites/${encodeURIComponent(name)}/policy/spend`;
-}
-
-function networkPolicyPath(name: string): string {
-  return `/v1/sprites/${encodeURIComponent(name)}/policy/network`;
 }
