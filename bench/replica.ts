@@ -164,7 +164,7 @@ export class Replica {
   }
 }
 
-/** Polls the agent's health every millisecond, as the server does (it polls every 2 ms). */
+/** Polls the agent's health every millisecond (the server watches for its socket, then asks). */
 async function waitForHealth(socket: string, ownerUid: number, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;

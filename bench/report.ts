@@ -371,7 +371,8 @@ const REMEDIES: Record<CreatePhase, string> = {
     '`runc run -d` is runc\'s Go start-up plus its re-exec\'d init setting up seven namespaces (user included), mounts, cgroup limits and seccomp; ' +
     'crun does the same work in C and typically starts a container in about half the time, and `runc create` ahead of time (a warm pool of created-not-started sprites) leaves only `runc start` on the path',
   agentBoot:
-    'the agent is Node, so boot is V8 start-up and module loading inside the sprite; a startup snapshot (`node --build-snapshot`), ' +
+    'the agent is Node, so boot is V8 start-up and module loading inside the sprite (its bundle already compiles from V8\'s code cache); ' +
+    'a startup snapshot (`node --build-snapshot`, which in Node 20 cannot yet hold the agent\'s http server), ' +
     'or a small static agent, or again a warm pool whose agents are already up, would remove most of it',
   firstExec:
     'the first exec on a fresh agent probably pays for lazy loading and a cold JIT on the exec path (compare the "second exec" row), ' +
@@ -399,11 +400,14 @@ function analysis(r: BenchResults): string[] {
     `**Cold create → first exec** (p50 ${m(r.createToFirstExec)}, target ${createTarget?.target ?? ''}: ${createTarget?.met ? 'met' : 'not met'}). ` +
       `createSprite takes ${m(r.createSprite)} at the client, of which the server spends ${m(r.serverCreate)} handling the request; ` +
       `the first exec takes ${m(r.firstExec)}. Replayed by hand, the server's create steps take ${formatMs(bootReplayed)} ms: ` +
-      `snapshot ${m(p.snapshot)}, \`runc run -d\` ${m(p.runcRun)}, agent boot ${m(p.agentBoot)}; ` +
+      `snapshot ${m(p.snapshot)}, \`runc run -d\` ${m(p.runcRun)} (runc compiles the seccomp filter at every start, for x86_64 and i386), ` +
+      `agent boot ${m(p.agentBoot)} (Node's start-up and the agent bundle, compiled from the V8 code cache the server made when it assembled /.hob); ` +
       `the first exec on the fresh agent's socket adds ${m(p.firstExec)}. ` +
       (serverOwn >= 1
-        ? `That leaves about ${formatMs(serverOwn)} ms of the server's own work (SQLite writes, directory set-up, making the ` +
-          'sprite\'s network, writing config.json, the 2 ms agent poll, and whatever else ran on the host meanwhile), and the rest is '
+        ? `That leaves about ${formatMs(serverOwn)} ms of the server's own work: SQLite writes and directory set-up; the sprite's ` +
+          'network (namespaces, veth link, fence entries), its run dir and its in-sprite API socket, made side by side with the ' +
+          'snapshot and its quota group, each a few short processes on the same CPUs; writing config.json; waiting for the agent\'s ' +
+          'socket to appear (watched, not polled) and for its first /health answer; and whatever else ran on the host meanwhile. The rest is '
         : 'The server adds nothing measurable of its own around them; the rest is ') +
       `HTTP and the SDK's WebSocket set-up. For scale, a bare foreground \`runc run\` of /bin/true with the same spec takes ${m(r.runcRun)} ` +
       `and a local spawn ${m(r.spawnTrue)}.`,

@@ -1,4 +1,6 @@
 import { readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { IPty } from 'node-pty';
 import { errorText } from '../log.js';
 import { deferred, exitCodeOf, type CommandContext, type CommandSink, type RunningCommand } from './command.js';
@@ -15,9 +17,14 @@ const MAX_DRAIN_MS = 300;
 type PtyModule = typeof import('node-pty');
 let ptyModule: Promise<PtyModule> | undefined;
 
-/** Loaded on the first TTY exec only: the native module is not needed to start, and start-up time counts. */
+/**
+ * Loaded on the first TTY exec only: the native module is not needed to start, and start-up
+ * time counts. With require, resolved from the agent's script as Node would (from /.hob in a
+ * sprite), not import(): in a sprite the bundle runs from V8's code cache through a vm.Script
+ * (server/agent-link/agent-launcher.ts), where Node 20 loses the loader import() needs.
+ */
 function loadPty(): Promise<PtyModule> {
-  ptyModule ??= import('node-pty');
+  ptyModule ??= Promise.resolve().then(() => createRequire(process.argv[1] ?? join(process.cwd(), 'agent.js'))('node-pty') as PtyModule); // require() is untyped; these are node-pty's own typings
   return ptyModule;
 }
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import test from 'node:test';
 import { parseAgentArgs } from '../../agent/config.js';
+import { listenOnSocket } from '../../agent/listen.js';
 import { createAgentServer } from '../../agent/server.js';
 import { HobError } from '../../shared/errors.js';
 import { StreamId, decodeFrame } from '../../shared/frames.js';
@@ -177,5 +178,64 @@ test('a missing socket, or one swapped for a symlink, is unreachable and never f
     symlinkSync(socket, link);
     await assert.rejects(new AgentLink(new UnixSocketTransport(link, UID), 'swapped').health(1000), AgentUnreachable);
     await assert.rejects(new AgentLink(new UnixSocketTransport(socket, UID + 1), 'other').health(1000), /not the agent's socket/);
+  });
+});
+
+test('the socket transport says its socket is there, or waits for it to be renamed into place', async () => {
+  await withDir(async (dir) => {
+    const socket = join(dir, 'agent.sock');
+    const transport = new UnixSocketTransport(socket, UID);
+    const started = performance.now();
+    assert.equal(await transport.whenPresent(30), false);
+    assert.ok(performance.now() - started >= 25, 'an absent socket is waited for until the timeout');
+
+    const server = createServer();
+    const appeared = transport.whenPresent(5000);
+    setTimeout(() => {
+      // As the agent binds it: under another name, renamed once it listens (agent/listen.ts).
+      server.listen(`${socket}.tmp`, () => renameSync(`${socket}.tmp`, socket));
+    }, 20);
+    const waiting = performance.now();
+    assert.equal(await appeared, false);
+    assert.ok(performance.now() - waiting < 1000, 'the rename ends the wait, not the timeout');
+    assert.equal(await transport.whenPresent(5000), true);
+    server.close();
+
+    const unwatchable = performance.now();
+    assert.equal(await new UnixSocketTransport(join(dir, 'missing', 'agent.sock'), UID).whenPresent(5000), true, 'a directory that cannot be watched is left to polling');
+    assert.ok(performance.now() - unwatchable < 1000);
+  });
+});
+
+test('a booting agent is found as soon as it listens, without polling its missing socket', async () => {
+  await withDir(async (dir) => {
+    const socket = join(dir, 'agent.sock');
+    const agent = createAgentServer({ config: parseAgentArgs(['--socket', socket]), log: () => undefined, startedAtMs: performance.now() });
+    const link = new AgentLink(new UnixSocketTransport(socket, UID), 'booting');
+    let checks = 0;
+    const ready = link.waitUntilReady({
+      timeoutMs: 5000,
+      stillStarting: () => {
+        checks++;
+        return Promise.resolve(true);
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const listening = performance.now();
+    await listenOnSocket(agent.server, socket);
+    const health = await ready;
+    assert.equal(health.pid, process.pid);
+    assert.ok(performance.now() - listening < 1000, 'found within a second of listening');
+    assert.equal(checks, 0, 'a boot that answers at once is not asked about');
+    await agent.shutdown(100);
+  });
+});
+
+test('a boot whose sandbox stopped fails without waiting out its timeout', async () => {
+  await withDir(async (dir) => {
+    const link = new AgentLink(new UnixSocketTransport(join(dir, 'agent.sock'), UID), 'stopped');
+    const started = performance.now();
+    await assert.rejects(link.waitUntilReady({ timeoutMs: 10_000, stillStarting: () => Promise.resolve(false) }), /stopped while its agent was starting/);
+    assert.ok(performance.now() - started < 2000);
   });
 });

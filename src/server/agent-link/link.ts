@@ -11,6 +11,10 @@ import { AGENT_TCP_VERSION, AGENT_VERSION, FS_AGENT_VERSION, OLDEST_AGENT_VERSIO
 import { parseKillEvent, parseSessionList } from './sessions.js';
 import { AgentConnectionLost, agentConnectError, type AgentTransport } from './transport.js';
 
+/** How often a booting agent's sandbox is asked whether it still runs. */
+const STILL_STARTING_CHECK_MS = 200;
+/** Between health checks of an agent whose socket is there but did not answer. */
+const READY_POLL_MS = 2;
 /** The longest JSON answer a plain call reads from an agent; it runs next to user code. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 /** The longest error body read from a refused upgrade. */
@@ -98,14 +102,15 @@ export class AgentLink {
   }
 
   /**
-   * Waits until a booting agent answers. Polls in small steps because the whole boot (runc,
-   * node, agent) takes tens of milliseconds and every millisecond of slack adds to create →
-   * first exec. `stillStarting` is asked now and then, so a broken boot fails fast.
+   * Waits until a booting agent answers. The whole boot (runc, node, agent) takes tens of
+   * milliseconds and every millisecond of slack adds to create → first exec, so it waits for
+   * the agent's socket to appear (where the transport can say) and polls in small steps once it
+   * is there. `stillStarting` is asked now and then, so a broken boot fails fast.
    */
   async waitUntilReady(options: { timeoutMs: number; stillStarting: () => Promise<boolean> }): Promise<AgentHealth> {
     const deadline = Date.now() + options.timeoutMs;
+    let nextCheck = Date.now() + STILL_STARTING_CHECK_MS;
     let lastError: unknown;
-    let polls = 0;
     while (Date.now() < deadline) {
       try {
         return await this.health(1000);
@@ -113,10 +118,12 @@ export class AgentLink {
         if (error instanceof HobError && error.code === 'agent_incompatible') throw error;
         lastError = error;
       }
-      if (++polls % 100 === 0 && !(await options.stillStarting())) {
-        throw new Error(`the sprite stopped while its agent was starting${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+      if (Date.now() >= nextCheck) {
+        nextCheck = Date.now() + STILL_STARTING_CHECK_MS;
+        if (!(await options.stillStarting())) throw new Error(`the sprite stopped while its agent was starting${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
       }
-      await sleep(2);
+      const present = (await this.transport.whenPresent?.(STILL_STARTING_CHECK_MS)) ?? true;
+      if (present) await sleep(READY_POLL_MS);
     }
     throw new Error(`the agent did not answer within ${options.timeoutMs} ms${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`);
   }

@@ -5,6 +5,7 @@ import { copyFile, cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { HobError } from '../../shared/errors.js';
 import { runCommand } from '../util/command.js';
+import { AGENT_BUNDLE_FILE, AGENT_LAUNCHER, AGENT_LAUNCHER_FILE, writeAgentCodeCache } from './agent-launcher.js';
 
 export interface AgentRuntimeSources {
   /** The agent bundle (dist/agent.js). */
@@ -43,8 +44,9 @@ function nodePtyDir(): string {
 /**
  * Assembles the read-only directory mounted at /.hob in every sprite: the host's node binary,
  * the shared libraries it (and node-pty) link against with their dynamic loader, the agent
- * bundle, node-pty and tini. Running node through the bundled loader works in any image, even
- * one with no libc, and a user who breaks their own node cannot break the agent.
+ * bundle with its launcher and code cache (agent-launcher.ts), node-pty and tini. Running node
+ * through the bundled loader works in any image, even one with no libc, and a user who breaks
+ * their own node cannot break the agent.
  *
  * The directory is named by a hash of its inputs: sprites started earlier keep the exact
  * runtime they booted with, and an upgrade never changes files under a running agent.
@@ -60,6 +62,7 @@ export async function prepareAgentRuntime(baseDir: string, sources: AgentRuntime
   hash.update(readFileSync(sources.spriteEnvBundle));
   hash.update(readFileSync(sources.fsWorkerBundle));
   hash.update(SPRITE_ENV_SCRIPT);
+  hash.update(AGENT_LAUNCHER);
   for (const file of [sources.nodeBinary, sources.tiniBinary, ptyNative]) {
     const stat = statSync(file);
     hash.update(`${file}:${stat.size}:${stat.mtimeMs}\n`);
@@ -75,7 +78,8 @@ export async function prepareAgentRuntime(baseDir: string, sources: AgentRuntime
   await mkdir(join(staging, 'run'));
   await copyFile(sources.nodeBinary, join(staging, 'bin', 'node'));
   await copyFile(sources.tiniBinary, join(staging, 'bin', 'tini'));
-  await copyFile(sources.agentBundle, join(staging, 'agent.js'));
+  await copyFile(sources.agentBundle, join(staging, AGENT_BUNDLE_FILE));
+  await writeFile(join(staging, AGENT_LAUNCHER_FILE), AGENT_LAUNCHER);
   await copyFile(sources.spriteEnvBundle, join(staging, 'sprite-env.js'));
   await copyFile(sources.fsWorkerBundle, join(staging, 'fs-worker.js'));
   await writeFile(join(staging, 'bin', 'sprite-env'), SPRITE_ENV_SCRIPT, { mode: 0o755 });
@@ -89,6 +93,7 @@ export async function prepareAgentRuntime(baseDir: string, sources: AgentRuntime
   await copyFile(join(ptyDir, 'package.json'), join(ptyTarget, 'package.json'));
   await cp(join(ptyDir, 'lib'), join(ptyTarget, 'lib'), { recursive: true });
   await copyFile(ptyNative, join(ptyTarget, 'build', 'Release', 'pty.node'));
+  await writeAgentCodeCache(staging, sources.nodeBinary);
   await rename(staging, target);
   return target;
 }

@@ -12,6 +12,12 @@ export interface AgentTransport {
    * connect to; connection errors arrive as 'error' events on the stream.
    */
   connect(): Socket;
+  /**
+   * Resolves once there is something to connect to: at once with true if there is (or the
+   * transport cannot tell), else with false when it appears or after `timeoutMs`. Lets a boot
+   * wait for its agent without polling; a transport without it is polled.
+   */
+  whenPresent?(timeoutMs: number): Promise<boolean>;
 }
 
 /** The agent is not (or no longer) listening: the sprite should be checked and restarted. */

@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { AgentUnreachable, type AgentTransport } from './transport.js';
 
@@ -30,6 +31,37 @@ export class UnixSocketTransport implements AgentTransport {
     socket.once('connect', release);
     socket.once('close', release);
     return socket;
+  }
+
+  /**
+   * The agent binds its socket under another name and renames it into place once it listens:
+   * the rename is watched for (inotify). Where the directory cannot be watched it answers true,
+   * and the caller polls.
+   */
+  whenPresent(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const name = basename(this.socketPath);
+      let watcher: ReturnType<typeof watch> | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const done = (present: boolean): void => {
+        watcher?.close();
+        clearTimeout(timer);
+        resolve(present);
+      };
+      try {
+        watcher = watch(dirname(this.socketPath), (_event, file) => {
+          if (file === name) done(false);
+        });
+        // Watching failed (no directory, no inotify watches left): the caller polls instead.
+        watcher.on('error', () => done(true));
+      } catch {
+        done(true);
+        return;
+      }
+      // Checked after the watch began, so that a rename in between is not missed.
+      if (existsSync(this.socketPath)) done(true);
+      else timer = setTimeout(() => done(false), timeoutMs);
+    });
   }
 
   private pin(): number {

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { runCommand } from '../util/command.js';
+import { settleAll } from '../util/settle-all.js';
 
 /** Where `ip netns` keeps named network namespaces (bind-mounted files runc can join by path). */
 export const NETNS_DIR = '/run/netns';
@@ -50,30 +51,35 @@ export function linkExists(spec: Pick<LinkSpec, 'netns' | 'hostIf'>): boolean {
  * capability set. IPv6 is off inside (it is not fenced), unprivileged ping on, addresses,
  * default route via the host end. Whatever part exists already (a half-made link from a
  * crash) is removed first.
+ *
+ * Every cold create waits for this, so the link is made while the namespaces are being bound
+ * to their files: the namespace process is addressed by its pid until then.
  */
 export async function createLink(spec: LinkSpec): Promise<void> {
   await removeLink(spec);
-  await createNamespaces(spec);
-  await batch(
-    [
-      `link add ${spec.hostIf} type veth peer name ${SPRITE_IF} netns ${spec.netns}`,
-      `link set dev ${spec.hostIf} alias ${spec.alias}`,
-      `addr add ${spec.gateway}/${spec.prefixLength} dev ${spec.hostIf}`,
-      `link set dev ${spec.hostIf} up`,
-    ],
-    undefined,
-  );
-  // The host end needs no IPv6 either: nothing on the link speaks it (this drops its fe80 address).
-  writeFileSync(`/proc/sys/net/ipv6/conf/${spec.hostIf}/disable_ipv6`, '1');
-  await batch(
-    [
-      'link set dev lo up',
-      `addr add ${spec.address}/${spec.prefixLength} dev ${SPRITE_IF}`,
-      `link set dev ${SPRITE_IF} up`,
-      `route add default via ${spec.gateway} dev ${SPRITE_IF}`,
-    ],
-    spec.netns,
-  );
+  await withNewNamespaces(spec, async (pid) => {
+    await batch(
+      [
+        // A path, not the bare pid, which ip would take for a namespace of that name if one existed.
+        `link add ${spec.hostIf} type veth peer name ${SPRITE_IF} netns ${processNetns(pid)}`,
+        `link set dev ${spec.hostIf} alias ${spec.alias}`,
+        `addr add ${spec.gateway}/${spec.prefixLength} dev ${spec.hostIf}`,
+        `link set dev ${spec.hostIf} up`,
+      ],
+      undefined,
+    );
+    // The host end needs no IPv6 either: nothing on the link speaks it (this drops its fe80 address).
+    writeFileSync(`/proc/sys/net/ipv6/conf/${spec.hostIf}/disable_ipv6`, '1');
+    await batch(
+      [
+        'link set dev lo up',
+        `addr add ${spec.address}/${spec.prefixLength} dev ${SPRITE_IF}`,
+        `link set dev ${SPRITE_IF} up`,
+        `route add default via ${spec.gateway} dev ${SPRITE_IF}`,
+      ],
+      { pid },
+    );
+  });
 }
 
 /** Removes a sprite's namespace and link; what is gone already is skipped. */
@@ -91,11 +97,13 @@ export async function removeLink(spec: Pick<LinkSpec, 'netns' | 'hostIf'>): Prom
 }
 
 /**
- * A new user namespace (mapped like the sprite) and a network namespace it owns, both kept by
- * bind mounts after the process that made them is gone. Written by hand rather than with
- * `unshare --map-users`, which needs newuidmap from the uidmap package.
+ * A new user namespace (mapped like the sprite) and a network namespace it owns, kept by bind
+ * mounts after the process that made them is gone; `configure` gets that process's pid and
+ * runs while the binds are made. Written by hand rather than with `unshare --map-users`, which
+ * needs newuidmap from the uidmap package (and unshare's own `--user=FILE`, which binds the
+ * user namespace itself, is refused with EPERM here).
  */
-async function createNamespaces(spec: Pick<LinkSpec, 'netns' | 'ids'>): Promise<void> {
+async function withNewNamespaces(spec: Pick<LinkSpec, 'netns' | 'ids'>, configure: (pid: number) => Promise<void>): Promise<void> {
   mkdirSync(NETNS_DIR, { recursive: true });
   mkdirSync(USERNS_DIR, { recursive: true, mode: 0o700 });
   const files = { net: netnsPath(spec.netns), user: usernsPath(spec.netns) };
@@ -126,6 +134,7 @@ async function createNamespaces(spec: Pick<LinkSpec, 'netns' | 'ids'>): Promise<
       });
     });
   const exited = new Promise<void>((resolve) => holder.once('close', () => resolve()));
+  let bound: Promise<unknown> = Promise.resolve();
   try {
     holder.once('error', () => undefined);
     await nextLine();
@@ -133,15 +142,22 @@ async function createNamespaces(spec: Pick<LinkSpec, 'netns' | 'ids'>): Promise<
     const map = `0 ${spec.ids.first} ${spec.ids.count}\n`;
     writeFileSync(`/proc/${pid}/uid_map`, map);
     writeFileSync(`/proc/${pid}/gid_map`, map);
+    // One process for both binds: each spawn is a few milliseconds of every cold create.
+    bound = runCommand('sh', ['-ec', 'mount --bind "$1" "$2"; mount --bind "$3" "$4"', 'bind', `/proc/${pid}/ns/user`, files.user, `/proc/${pid}/ns/net`, files.net], { timeoutMs: 10_000 });
     const configured = nextLine();
     holder.stdin.write('\n');
     await configured;
-    // One process for both binds: each spawn is a few milliseconds of every cold create.
-    await runCommand('sh', ['-ec', 'mount --bind "$1" "$2"; mount --bind "$3" "$4"', 'bind', `/proc/${pid}/ns/user`, files.user, `/proc/${pid}/ns/net`, files.net], { timeoutMs: 10_000 });
+    await settleAll([bound, configure(pid)]);
   } finally {
+    // The binds must be made (or have failed) before the holder goes: its namespaces die with it otherwise.
+    await bound.catch(() => undefined);
     holder.stdin.end();
     await exited;
   }
+}
+
+function processNetns(pid: number): string {
+  return `/proc/${pid}/ns/net`;
 }
 
 /** Sprite namespaces (network, or the user namespace owning one) whose names start with `prefix`. */
@@ -162,10 +178,15 @@ export async function listLinksByAlias(aliasPrefix: string): Promise<{ name: str
   return links;
 }
 
-/** Several ip commands in one process (each `ip` spawn costs milliseconds on the create path). */
-async function batch(commands: string[], netns: string | undefined, options: { force?: boolean } = {}): Promise<void> {
+/**
+ * Several ip commands in one process (each `ip` spawn costs milliseconds on the create path),
+ * in the host's network namespace or in that of a process.
+ */
+async function batch(commands: string[], inNetnsOf: { pid: number } | undefined, options: { force?: boolean } = {}): Promise<void> {
   // -force goes on past a failed command (a piece removed meanwhile) and reports failure after.
-  await runCommand('ip', [...(netns === undefined ? [] : ['-n', netns]), ...(options.force === true ? ['-force'] : []), '-batch', '-'], {
+  const ipArgs = [...(options.force === true ? ['-force'] : []), '-batch', '-'];
+  const [file, args] = inNetnsOf === undefined ? ['ip', ipArgs] : ['nsenter', [`--net=${processNetns(inNetnsOf.pid)}`, '--', 'ip', ...ipArgs]];
+  await runCommand(file, args, {
     timeoutMs: 10_000,
     allowFailure: options.force === true,
     stdin: Readable.from([`${commands.join('\n')}\n`]),

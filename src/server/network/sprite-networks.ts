@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import type { NetworkStore } from '../store/network.js';
+import { settleAll } from '../util/settle-all.js';
 import { claimBlock } from './block.js';
 import { DnsForwarder } from './dns/listener.js';
 import { PolicyAnswerer } from './dns/policy-answerer.js';
@@ -110,8 +111,9 @@ export class SpriteNetworks {
     writePolicyFile(network.policyDir, this.policy(spriteId));
     if (this.ready.has(spriteId) && linkExists(spec)) return network;
     this.ready.delete(spriteId);
-    if (!linkExists(spec)) await createLink(spec);
-    await addElement(this.table, spec);
+    // The fences' sets name the link, so its entries can go in while it is made: no process of
+    // the sprite runs before both are done.
+    await settleAll([linkExists(spec) ? Promise.resolve() : createLink(spec), addElement(this.table, spec)]);
     if (this.enforcer.enforced(spriteId)) await this.enforcer.apply(spriteId);
     await this.forwarder.listen(spriteId, spec.gateway);
     writeFileSync(network.resolvConfPath, `nameserver ${spec.gateway}\n`, { mode: 0o644 });

@@ -7,6 +7,7 @@ import type { ImageRegistry } from '../images/registry.js';
 import type { Runtime, SandboxSpec } from '../runtimes/runtime.js';
 import type { SpriteNetwork } from '../network/sprite-networks.js';
 import type { SpriteRecord } from '../store/sprites.js';
+import { settleAll } from '../util/settle-all.js';
 import { TRAVERSE_ONLY, type BtrfsPool } from '../volumes/pool.js';
 import { writeAgentSettings } from './agent-settings.js';
 import { CHECKPOINTS_DIR_MODE, makeMountedDir, type SpritePaths } from './layout.js';
@@ -70,11 +71,17 @@ export class SpriteSandboxes {
 
   /** Starts a sprite's sandbox and waits for its agent; nothing is left running if that fails. */
   async boot(record: SpriteRecord, hostname = record.name): Promise<void> {
+    await this.launch(record, hostname, await this.prepare(record));
+  }
+
+  /**
+   * What a sandbox needs on the host before it starts: its network, its run dir (with the
+   * agent's settings) and the in-sprite API. Independent steps, each a few process spawns: side
+   * by side, they cost the longest of them.
+   */
+  private async prepare(record: SpriteRecord): Promise<SpriteNetwork> {
     const paths = this.deps.registry.paths(record);
-    const id = this.deps.registry.containerId(record);
-    this.links.delete(record.id);
-    // Independent steps, each a few process spawns: side by side, they cost the longest of them.
-    const [network] = await Promise.all([
+    const [network] = await settleAll([
       this.deps.network.ensure(record.id),
       // The agent (root in the sprite, this uid on the host) creates its socket here.
       mountRunDir(paths.runDir, this.deps.sandboxRootUid),
@@ -82,6 +89,14 @@ export class SpriteSandboxes {
       this.deps.api.open(record.id, paths.spriteDir),
     ]);
     writeAgentSettings(paths.runDir, record, this.deps.sandboxRootUid);
+    return network;
+  }
+
+  /** Starts a prepared sandbox and waits for its agent; nothing is left running if that fails. */
+  private async launch(record: SpriteRecord, hostname: string, network: SpriteNetwork): Promise<void> {
+    const paths = this.deps.registry.paths(record);
+    const id = this.deps.registry.containerId(record);
+    this.links.delete(record.id);
     await this.deps.runtime.start({
       id,
       hostname,
@@ -128,18 +143,19 @@ export class SpriteSandboxes {
     mkdirSync(paths.poolDir, { recursive: true, mode: TRAVERSE_ONLY });
     mkdirSync(paths.checkpointsDir, { recursive: true, mode: CHECKPOINTS_DIR_MODE });
     makeMountedDir(paths, this.deps.sandboxRootUid);
-    // The network is made while the root is: boot then finds it ready.
-    await Promise.all([
-      this.deps.network.ensure(record.id),
+    // The host side of the sandbox is made while the root is: every cold create waits for both.
+    const [network] = await settleAll([
+      this.prepare(record),
       (async () => {
-        if (record.qgroup !== null) {
-          await this.deps.pool.createQgroup(record.qgroup);
-          await this.deps.pool.setQgroupLimit(record.qgroup, record.config.storageGiB);
+        if (record.qgroup === null) {
+          await makeRoot(paths);
+          return;
         }
-        await makeRoot(paths);
+        await this.deps.pool.createQgroup(record.qgroup);
+        await settleAll([this.deps.pool.setQgroupLimit(record.qgroup, record.config.storageGiB), makeRoot(paths)]);
       })(),
     ]);
-    await this.boot(record, hostname);
+    await this.launch(record, hostname, network);
   }
 
   /** A sprite's root as a writable snapshot of its image, in its quota group. */

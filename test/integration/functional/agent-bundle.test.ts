@@ -1,16 +1,18 @@
 /**
  * The agent as it ships: one esbuild bundle with node-pty beside it in node_modules, started
- * with an empty environment from `/`, the way it runs inside a sprite at /.hob/agent.js.
+ * with an empty environment from `/`, the way it runs inside a sprite, where /.hob/agent.js is
+ * the launcher that runs the bundle through V8's code cache (src/server/agent-link/agent-launcher.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { basename, join } from 'node:path';
+import { after, before, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { AGENT_BUNDLE_FILE, AGENT_CODE_CACHE_FILE, AGENT_LAUNCHER, AGENT_LAUNCHER_FILE, writeAgentCodeCache } from '../../../src/server/agent-link/agent-launcher.js';
 import { encodeExecQuery } from '../../../src/shared/exec-request.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -73,34 +75,39 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('the esbuild bundle starts from an empty environment and serves health, pipes and a pty', async (t) => {
+/** Builds the bundle once into `dir`, with what the runtime puts next to it. */
+function buildBundle(): string {
   const outfile = join(dir, 'agent.js');
+  if (existsSync(outfile)) return outfile;
   const build = spawnSync(join(REPO, 'node_modules/.bin/esbuild'), [...AGENT_ESBUILD_ARGS, `--outfile=${outfile}`, '--log-level=warning'], {
     cwd: REPO,
     encoding: 'utf8',
   });
   assert.equal(build.status, 0, build.stderr);
-  const bundle = readFileSync(outfile, 'utf8');
-  assert.match(bundle, /import\("node-pty"\)|require\("node-pty"\)/);
-  assert.doesNotMatch(bundle, /require\("ws"\)/);
-
-  // What the runtime puts next to the bundle: node-pty, and a package.json that pins the
-  // module type so that a /package.json in the user's image cannot turn agent.js into ESM.
+  // node-pty, and a package.json that pins the module type so that a /package.json in the
+  // user's image cannot turn agent.js into ESM.
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(join(REPO, 'node_modules/node-pty'), join(dir, 'node_modules/node-pty'));
   writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}\n');
+  return outfile;
+}
 
+/** Starts `script` as a sprite starts the agent, waits for its /health and checks a piped and a TTY exec; returns its log. */
+async function startAndExec(t: TestContext, script: string): Promise<string> {
+  rmSync(sock, { force: true });
   const startedAt = performance.now();
-  agentProc = spawn(process.execPath, [outfile, '--socket', sock], { cwd: '/', env: {}, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [script, '--socket', sock], { cwd: '/', env: {}, stdio: ['ignore', 'pipe', 'inherit'] });
+  agentProc = proc;
+  let log = '';
+  proc.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
   let body: Record<string, unknown> | undefined;
   while (body === undefined) {
-    assert.ok(performance.now() - startedAt < 10_000, 'bundle did not answer /health');
+    assert.ok(performance.now() - startedAt < 10_000, `${script} did not answer /health`);
     if (existsSync(sock)) body = await health(sock).catch(() => undefined);
     if (body === undefined) await new Promise((resolve) => setTimeout(resolve, 2));
   }
-  const readyMs = performance.now() - startedAt;
-  t.diagnostic(`bundle answered /health ${readyMs.toFixed(0)} ms after spawn`);
-  assert.equal(body.pid, agentProc.pid);
+  t.diagnostic(`${basename(script)} answered /health ${(performance.now() - startedAt).toFixed(0)} ms after spawn`);
+  assert.equal(body.pid, proc.pid);
 
   const piped = await exec(false, ['echo', 'hi']);
   assert.equal(piped.output, '\x01hi\n\x03\x00');
@@ -109,4 +116,41 @@ test('the esbuild bundle starts from an empty environment and serves health, pip
   const pty = await exec(true, ['tty']);
   assert.match(pty.output, /^\/dev\/pts\/\d+\r\n$/);
   assert.equal(pty.closeCode, 1000);
+  await new Promise((resolve) => {
+    proc.once('exit', resolve);
+    proc.kill('SIGTERM');
+  });
+  agentProc = undefined;
+  return log;
+}
+
+test('the esbuild bundle starts from an empty environment and serves health, pipes and a pty', async (t) => {
+  const bundle = readFileSync(buildBundle(), 'utf8');
+  // node-pty stays outside, loaded with require: the launcher runs the bundle as a vm.Script,
+  // where an import() of a package would find no loader.
+  assert.match(bundle, /\("node-pty"\)/);
+  assert.doesNotMatch(bundle, /\bimport\(/);
+  assert.doesNotMatch(bundle, /require\("ws"\)/);
+  await startAndExec(t, join(dir, 'agent.js'));
+});
+
+test('the launcher runs the bundle through a code cache V8 accepts, and without one', async (t) => {
+  // As the runtime dir holds them: the launcher as agent.js, the bundle beside it.
+  const runtime = join(dir, 'runtime');
+  mkdirSync(runtime);
+  copyFileSync(buildBundle(), join(runtime, AGENT_BUNDLE_FILE));
+  writeFileSync(join(runtime, AGENT_LAUNCHER_FILE), AGENT_LAUNCHER);
+  writeFileSync(join(runtime, 'package.json'), '{"type":"commonjs"}\n');
+  symlinkSync(join(REPO, 'node_modules'), join(runtime, 'node_modules'));
+  await writeAgentCodeCache(runtime, process.execPath);
+  const launcher = join(runtime, AGENT_LAUNCHER_FILE);
+
+  const cached = await startAndExec(t, launcher);
+  assert.match(cached, /"event":"start"/);
+  assert.doesNotMatch(cached, /code_cache_unused/);
+
+  writeFileSync(join(runtime, AGENT_CODE_CACHE_FILE), readFileSync(join(runtime, AGENT_CODE_CACHE_FILE)).subarray(0, 1000));
+  assert.match(await startAndExec(t, launcher), /"event":"code_cache_unused","reason":"rejected"/);
+  rmSync(join(runtime, AGENT_CODE_CACHE_FILE));
+  assert.match(await startAndExec(t, launcher), /"event":"code_cache_unused","reason":"missing"/);
 });

@@ -12,8 +12,9 @@
  * same repository; this is the profile Docker ships — it used to live in moby/moby under
  * `profiles/seccomp/default.json`). Docker resolves the profile's `includes`/`excludes` per
  * container; here they are resolved statically for:
- *   - architecture x86_64 (archMap: SCMP_ARCH_X86_64 + SCMP_ARCH_X86 + SCMP_ARCH_X32;
- *     Docker matches arch filters against GOARCH "amd64", so arch_prctl and modify_ldt stay),
+ *   - architecture x86_64 (archMap: SCMP_ARCH_X86_64 + SCMP_ARCH_X86 + SCMP_ARCH_X32, less
+ *     x32: see below; Docker matches arch filters against GOARCH "amd64", so arch_prctl and
+ *     modify_ldt stay),
  *   - kernel >= 4.8 (so ptrace and process_vm_readv/writev are allowed, as in Docker),
  *   - exactly Docker's default capability set (DOCKER_DEFAULT_CAPABILITIES below). No
  *     CAP_SYS_ADMIN means: mount, unshare, setns, bpf, perf_event_open, ... are denied; clone
@@ -28,8 +29,12 @@
  * socketcall(2), which seccomp cannot inspect (Docker closes that with AppArmor/SELinux).
  * Syscall names unknown to the host's libseccomp (e.g. newer than 2.5.4) are skipped by runc.
  *
- * One departure from upstream (so `ioctl` is not in the verbatim list below): btrfs's own
- * ioctls are denied (see BTRFS_IOCTL_TYPE).
+ * Two departures from upstream. btrfs's own ioctls are denied (see BTRFS_IOCTL_TYPE; so
+ * `ioctl` is not in the verbatim list below). And the filter covers x86_64 and i386 but not the
+ * x32 ABI: runc compiles the filter with libseccomp at every sandbox start, each architecture
+ * costs milliseconds of every cold create, and x32 is off in the kernels of the major
+ * distributions (not built, or disabled unless booted with syscall.x32=y). Where it is on, an
+ * x32 program's system calls fail the filter's architecture check instead of reaching the kernel.
  */
 
 /** OCI runtime-spec `LinuxSeccompAction` (the subset of values Hob emits or may read back). */
@@ -227,7 +232,7 @@ export function defaultSeccompProfile(options: { sysAdmin?: boolean } = {}): Lin
   return {
     defaultAction: 'SCMP_ACT_ERRNO',
     defaultErrnoRet: EPERM,
-    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
     syscalls: [
       { names: [...ALLOWED], action: 'SCMP_ACT_ALLOW' },
       { names: [...ALLOWED_RESOLVED], action: 'SCMP_ACT_ALLOW' },
