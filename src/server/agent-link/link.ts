@@ -1,15 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import type { Duplex, Readable } from 'node:stream';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import WebSocket from 'ws';
-import { HobError, isErrorCode } from '../../shared/errors.js';
-import { fsError, isPosixCode } from '../../shared/fs-errors.js';
-import { encodeExecQuery, type ExecRequest } from '../../shared/exec-request.js';
+import type WebSocket from 'ws';
+import { HobError } from '../../shared/errors.js';
+import type { ExecRequest } from '../../shared/exec-request.js';
 import type { AgentHealth, SessionKillEventJson, SessionListResponse } from '../../shared/protocol.js';
 import { AGENT_TCP_VERSION, AGENT_VERSION, FS_AGENT_VERSION, OLDEST_AGENT_VERSION, PORTS_WATCH_AGENT_VERSION, SESSIONS_AGENT_VERSION } from '../../shared/version.js';
+import { MAX_REFUSAL_BYTES, agentRefusal, cutOnAbort, parseHealth, parseJson, parseJsonOrNull, readBounded, readLines, refusal, type LineBounds } from './answers.js';
 import { parseKillEvent, parseSessionList } from './sessions.js';
 import { AgentConnectionLost, agentConnectError, type AgentTransport } from './transport.js';
+import { EXEC_HANDSHAKE_TIMEOUT_MS, agentRequest, execPath, openExecWebSocket, openRawUpgrade, openTcpDial, type UpgradedSocket } from './upgrades.js';
+
+export type { UpgradedSocket } from './upgrades.js';
 
 /** How often a booting agent's sandbox is asked whether it still runs. */
 const STILL_STARTING_CHECK_MS = 200;
@@ -17,23 +19,14 @@ const STILL_STARTING_CHECK_MS = 200;
 const READY_POLL_MS = 2;
 /** The longest JSON answer a plain call reads from an agent; it runs next to user code. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
-/** The longest error body read from a refused upgrade. */
-const MAX_REFUSAL_BYTES = 4096;
-const EXEC_HANDSHAKE_TIMEOUT_MS = 10_000;
-/** Largest WebSocket message taken from an agent on HTTP exec (it frames its output far smaller). */
-const MAX_AGENT_MESSAGE_BYTES = 1024 * 1024;
 /** A kill reports a handful of short lines. */
 const MAX_KILL_LINES = 16;
 const MAX_KILL_LINE_BYTES = 4096;
 
-export interface LineCallOptions<T> {
+export interface LineCallOptions<T> extends LineBounds<T> {
   method?: 'GET' | 'POST';
   /** How long the agent may take to accept the call; the lines then come at their own pace. */
   headTimeoutMs: number;
-  maxLines: number;
-  maxLineBytes: number;
-  /** Checks each line strictly: it comes from next to user code. */
-  parse: (value: unknown) => T;
 }
 
 export interface CallOptions<T> {
@@ -57,12 +50,6 @@ export interface StreamOptions {
   signal?: AbortSignal;
 }
 
-/** A raw upgraded connection to the agent (an exec, a port watch, a TCP dial): the relay pipes it byte for byte. */
-export interface UpgradedSocket {
-  socket: Duplex;
-  /** Bytes the agent sent right after its handshake, to be passed on first. */
-  head: Buffer;
-}
 
 /**
  * The one road from the server to one sprite's agent: every call, exec upgrade and health check
@@ -291,24 +278,14 @@ export class AgentLink {
     return this.openUpgrade('/ports/watch', 'port watch');
   }
 
+
+
+
+
   /** A WebSocket handshake with the agent, answered by the upgraded socket itself (the relay speaks the protocol, not this link). */
   private async openUpgrade(path: string, what: string): Promise<UpgradedSocket> {
     await this.ready();
-    return new Promise((resolve, reject) => {
-      const req = this.request(path, {
-        headers: {
-          Connection: 'Upgrade',
-          Upgrade: 'websocket',
-          'Sec-WebSocket-Version': '13',
-          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
-        },
-      });
-      req.setTimeout(EXEC_HANDSHAKE_TIMEOUT_MS, () => req.destroy(new Error(`the agent did not answer the ${what} handshake in time`)));
-      req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
-      req.on('response', (res) => void refusal(res, what).then(reject));
-      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
-      req.end();
-    });
+    return openRawUpgrade(this.transport, path, what);
   }
 
   /**
@@ -321,54 +298,17 @@ export class AgentLink {
     if ((this.checkedVersion ?? 0) < AGENT_TCP_VERSION) {
       throw new HobError('agent_incompatible', `sprite ${this.spriteName} runs an agent without TCP forwarding; restart the sprite to give it this server's agent`);
     }
-    return new Promise((resolve, reject) => {
-      const query = new URLSearchParams({ host, port: String(port) });
-      const req = this.request(`/tcp?${query.toString()}`, { headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
-      req.setTimeout(EXEC_HANDSHAKE_TIMEOUT_MS + 1000, () => req.destroy(new Error(`the agent did not dial ${host}:${port} in time`)));
-      req.on('upgrade', (_res, socket, head) => {
-        socket.setTimeout(0);
-        resolve({ socket, head });
-      });
-      req.on('response', (res) => void refusal(res, 'connection').then(reject));
-      req.on('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
-      req.end();
-    });
+    return openTcpDial(this.transport, host, port);
   }
 
-  /**
-   * Opens an exec as a WebSocket client, for HTTP exec, which re-frames the agent's output. It
-   * is handed over paused, to be resumed once its listeners are on: a command that fails at
-   * once sends its output and exit with the handshake, and ws would emit them before the
-   * caller, some promise resolutions later, could listen.
-   */
+  /** Opens an exec as a WebSocket client, for HTTP exec, which re-frames the agent's output; handed over paused (see openExecWebSocket). */
   async openExecSocket(exec: ExecRequest): Promise<WebSocket> {
     await this.ready();
-    const socket = new WebSocket(`ws://agent${execPath(exec)}`, {
-      createConnection: () => this.transport.connect(),
-      maxPayload: MAX_AGENT_MESSAGE_BYTES,
-      perMessageDeflate: false,
-      handshakeTimeout: EXEC_HANDSHAKE_TIMEOUT_MS,
-    });
-    return new Promise<WebSocket>((resolve, reject) => {
-      socket.once('open', () => {
-        socket.pause();
-        resolve(socket);
-      });
-      socket.once('unexpected-response', (_req, res) => void refusal(res, 'exec').then(reject));
-      socket.once('error', (error: NodeJS.ErrnoException) => reject(agentConnectError(error)));
-    });
+    return openExecWebSocket(this.transport, execPath(exec));
   }
 
   private request(path: string, options: { method?: string; headers: Record<string, string | number> }): ClientRequest {
-    return request({
-      // With createConnection and no agent, Node pools nothing: each request gets a fresh stream
-      // from the transport, which for a unix socket is pinned to exactly the socket it checked.
-      createConnection: () => this.transport.connect(),
-      host: 'agent',
-      path,
-      method: options.method ?? 'GET',
-      headers: options.headers,
-    });
+    return agentRequest(this.transport, path, options);
   }
 
   /** A feature newer than the agent a persistent sprite still runs: restarting it brings this server's agent. Call after ready(). */
@@ -386,107 +326,4 @@ export class AgentLink {
     }
     this.checkedVersion = version;
   }
-}
-
-function execPath(exec: ExecRequest): string {
-  return `/exec?${encodeExecQuery(exec).toString()}`;
-}
-
-const HEALTH_KEYS = ['agent_version', 'pid', 'uptime_ms'];
-
-function parseHealth(value: unknown): AgentHealth {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('agent health is not an object');
-  const body = value as Record<string, unknown>; // a non-null, non-array object, checked above
-  const extra = Object.keys(body).filter((key) => !HEALTH_KEYS.includes(key));
-  if (extra.length > 0) throw new Error(`agent health has unknown fields: ${extra.join(', ')}`);
-  const { agent_version: version, pid, uptime_ms: uptime } = body;
-  if (!Number.isInteger(version) || !Number.isInteger(pid) || typeof uptime !== 'number') throw new Error('agent health is malformed');
-  return { agent_version: version as number, pid: pid as number, uptime_ms: uptime }; // checked just above
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new HobError('agent_error', 'the agent answered with something that is not JSON');
-  }
-}
-
-function parseJsonOrNull(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-}
-
-/** Cuts a request to the agent when its caller goes away. */
-function cutOnAbort(req: ClientRequest, signal: AbortSignal | undefined): void {
-  if (signal === undefined) return;
-  const cut = (): void => void req.destroy(new HobError('bad_request', 'the client went away'));
-  if (signal.aborted) cut();
-  else signal.addEventListener('abort', cut, { once: true });
-  req.once('close', () => signal.removeEventListener('abort', cut));
-}
-
-/**
- * An agent's error body, kept only if it is of the registry's shape; anything else is a
- * generic agent error. A file operation's failure keeps its POSIX code and path, and its
- * registry code (so its status) is derived here from the POSIX code, not taken from the agent.
- */
-function agentRefusal(status: number | undefined, value: unknown, fallback: string): HobError {
-  const body = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>; // any object; each field is checked before use
-  const message = typeof body.message === 'string' ? body.message.slice(0, 1000) : fallback;
-  const details = (typeof body.details === 'object' && body.details !== null ? body.details : {}) as Record<string, unknown>; // any object; each field is checked before use
-  if (isPosixCode(details.errno) && typeof details.path === 'string') return fsError(details.errno, message, details.path);
-  // Only the agent's client errors pass on with their code: its 5xx are the server's problem to report.
-  if (status !== undefined && status >= 400 && status < 500 && isErrorCode(body.error)) return new HobError(body.error, message);
-  return new HobError('agent_error', message);
-}
-
-async function refusal(res: IncomingMessage, what: string): Promise<HobError> {
-  const fallback = `the agent refused the ${what} (${String(res.statusCode)})`;
-  try {
-    const text = await readBounded(res, MAX_REFUSAL_BYTES);
-    return agentRefusal(res.statusCode, JSON.parse(text), fallback);
-  } catch {
-    return new HobError('agent_error', fallback);
-  }
-}
-
-/** The lines of an NDJSON answer, each parsed and checked; too many or too long ones end it with an agent error. */
-async function* readLines<T>(res: IncomingMessage, options: LineCallOptions<T>): AsyncGenerator<T> {
-  res.setEncoding('utf8');
-  let buffered = '';
-  let lines = 0;
-  const take = (line: string): T | undefined => {
-    if (line.trim() === '') return undefined;
-    if (++lines > options.maxLines) throw new HobError('agent_error', `the agent sent more than ${options.maxLines} lines`);
-    return options.parse(parseJson(line));
-  };
-  for await (const chunk of res as AsyncIterable<string>) { // setEncoding makes the chunks strings
-    buffered += chunk;
-    for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
-      const value = take(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-      if (value !== undefined) yield value;
-    }
-    if (buffered.length > options.maxLineBytes) throw new HobError('agent_error', `the agent sent a line over ${options.maxLineBytes} bytes`);
-  }
-  const last = take(buffered);
-  if (last !== undefined) yield last;
-}
-
-function readBounded(res: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) res.destroy(new HobError('agent_error', `the agent's answer is over ${maxBytes} bytes`));
-      else chunks.push(chunk);
-    });
-    res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    res.on('error', reject);
-  });
 }
