@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { inProcessApp, type InProcessApp } from '../testing/in-process-app.js';
-
-type Call = (options: InjectOptions) => Promise<LightMyRequestResponse>;
+import type { InjectOptions } from 'fastify';
+import { withInProcessApp, type AdminCall, type InProcessApp } from '../testing/in-process-app.js';
 
 /** Runs `run` against a fresh in-process API; `call` sends a request with the admin token. */
-async function withApp(run: (ctx: InProcessApp, call: Call) => Promise<void>): Promise<void> {
-  const ctx = inProcessApp();
-  try {
-    await run(ctx, (options) => ctx.app.fastify.inject({ ...options, headers: { authorization: `Bearer ${ctx.token}`, ...options.headers } }));
-  } finally {
-    await ctx.close();
-  }
+function withApp(run: (ctx: InProcessApp, call: AdminCall) => Promise<void>): Promise<void> {
+  return withInProcessApp({}, run);
 }
 
 function errorBody(body: string): { error: string; message: string } {

@@ -7,18 +7,8 @@ import { Value } from '@sinclair/typebox/value';
 import { matches } from '../../client/check.js';
 import { ServerLimits, SpendLimit } from '../../shared/schemas/limits.js';
 import { ServerUsage, SpriteUsage } from '../../shared/schemas/usage.js';
-import { inProcessApp, type InProcessApp, type InProcessOptions } from '../testing/in-process-app.js';
+import { inProcessApp, withInProcessApp, type InProcessApp } from '../testing/in-process-app.js';
 
-type Call = (options: InjectOptions) => Promise<LightMyRequestResponse>;
-
-async function withApp(options: InProcessOptions, run: (ctx: InProcessApp, call: Call) => Promise<void>): Promise<void> {
-  const ctx = inProcessApp(options);
-  try {
-    await run(ctx, (request) => ctx.app.fastify.inject({ ...request, headers: { authorization: `Bearer ${ctx.token}`, ...request.headers } }));
-  } finally {
-    await ctx.close();
-  }
-}
 
 function json(res: LightMyRequestResponse): Record<string, unknown> {
   return JSON.parse(res.body) as Record<string, unknown>; // every answer here is a JSON object
@@ -30,7 +20,7 @@ function spendToday(ctx: InProcessApp, spriteId: string, cost: number): void {
 }
 
 test("a sprite's spend limit: set, read back with what it spent, cleared; the shapes are the contract's", async () => {
-  await withApp({}, async (ctx, call) => {
+  await withInProcessApp({}, async (ctx, call) => {
     const sprite = ctx.addSprite('capped', 'running');
     spendToday(ctx, sprite.id, 0.25);
     const empty = await call({ method: 'GET', url: '/v1/sprites/capped/policy/spend' });
@@ -52,7 +42,7 @@ test("a sprite's spend limit: set, read back with what it spent, cleared; the sh
 });
 
 test('a wake over a spend limit is refused with 402 naming the limit; raised, the sprite wakes', async () => {
-  await withApp({}, async (ctx, call) => {
+  await withInProcessApp({}, async (ctx, call) => {
     const sprite = ctx.addSprite('spender', 'warm');
     spendToday(ctx, sprite.id, 1.5);
     await call({ method: 'POST', url: '/v1/sprites/spender/policy/spend', payload: { daily: 1 } });
@@ -73,7 +63,7 @@ test('a wake over a spend limit is refused with 402 naming the limit; raised, th
 });
 
 test("the server's spend limit refuses creates and every sprite's wakes; GET /v1/limits reports it", async () => {
-  await withApp({ maxRunning: 3 }, async (ctx, call) => {
+  await withInProcessApp({ maxRunning: 3 }, async (ctx, call) => {
     const a = ctx.addSprite('a', 'warm');
     ctx.addSprite('b', 'running');
     spendToday(ctx, a.id, 3);
@@ -94,7 +84,7 @@ test("the server's spend limit refuses creates and every sprite's wakes; GET /v1
 });
 
 test('spend limits are set only with the admin token; a scoped token reads its own sprites\' limits', async () => {
-  await withApp({}, async (ctx) => {
+  await withInProcessApp({}, async (ctx) => {
     ctx.addSprite('team-x', 'running');
     ctx.addSprite('other', 'running');
     const scoped = ctx.tokens.createScoped({ name: null, spritePrefix: 'team-', spriteLabel: null, readOnly: false, expiresAt: null }).token;
@@ -111,7 +101,7 @@ test('spend limits are set only with the admin token; a scoped token reads its o
 });
 
 test('over the cap on running sprites: 429 with Retry-After and the Sprites fields; wait_for_capacity waits for a sprite to sleep', async () => {
-  await withApp({ maxRunning: 1, capacityWaitMs: 3000 }, async (ctx, call) => {
+  await withInProcessApp({ maxRunning: 1, capacityWaitMs: 3000 }, async (ctx, call) => {
     ctx.addSprite('first', 'running');
     ctx.addSprite('second', 'warm');
     const list = json(await call({ method: 'GET', url: '/v1/sprites' }));
@@ -148,7 +138,7 @@ test('over the cap on running sprites: 429 with Retry-After and the Sprites fiel
 });
 
 test('usage reports carry disk use against storage_gb and the spend limit in force', async () => {
-  await withApp({}, async (ctx, call) => {
+  await withInProcessApp({}, async (ctx, call) => {
     const sprite = ctx.addSprite('disky', 'running');
     await call({ method: 'POST', url: '/v1/sprites/disky/policy/spend', payload: { monthly: 7 } });
     const own = json(await call({ method: 'GET', url: '/v1/sprites/disky/usage' }));

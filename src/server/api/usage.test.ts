@@ -2,20 +2,14 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { matches } from '../../client/check.js';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
 import { ServerUsage, SpriteUsage } from '../../shared/schemas/usage.js';
 import { GB_BYTES, zeroUsage } from '../metering/cost.js';
-import { inProcessApp, type InProcessApp } from '../testing/in-process-app.js';
+import { withInProcessApp, type AdminCall, type InProcessApp } from '../testing/in-process-app.js';
 
-type Call = (options: InjectOptions) => Promise<LightMyRequestResponse>;
-
-async function withApp(run: (ctx: InProcessApp, call: Call) => Promise<void>): Promise<void> {
-  const ctx = inProcessApp();
-  try {
-    await run(ctx, (options) => ctx.app.fastify.inject({ ...options, headers: { authorization: `Bearer ${ctx.token}`, ...options.headers } }));
-  } finally {
-    await ctx.close();
-  }
+/** Runs `run` against a fresh in-process API; `call` sends a request with the admin token. */
+function withApp(run: (ctx: InProcessApp, call: AdminCall) => Promise<void>): Promise<void> {
+  return withInProcessApp({}, run);
 }
 
 /** An hour of a sprite's usage two hours ago: a minute of compute each minute and the hour's storage. */

@@ -5,6 +5,7 @@ import { NetworkPolicyStore } from '../store/network-policies.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { AgentUnreachable, type AgentTransport } from '../agent-link/transport.js';
 import { createApp, type App } from '../app.js';
@@ -230,4 +231,17 @@ export function inProcessApp(options: InProcessOptions = {}): InProcessApp {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Sends one request to an in-process API with the admin token (a request's own headers win). */
+export type AdminCall = (options: InjectOptions) => Promise<LightMyRequestResponse>;
+
+/** Runs `run` against a fresh in-process API, closed afterwards whatever happens. */
+export async function withInProcessApp(options: InProcessOptions, run: (ctx: InProcessApp, call: AdminCall) => Promise<void>): Promise<void> {
+  const ctx = inProcessApp(options);
+  try {
+    await run(ctx, (request) => ctx.app.fastify.inject({ ...request, headers: { authorization: `Bearer ${ctx.token}`, ...request.headers } }));
+  } finally {
+    await ctx.close();
+  }
 }
