@@ -32,13 +32,18 @@ export function toHobError(error: unknown): HobError {
   return new HobError('internal', 'internal server error', { cause: error });
 }
 
+/** Headers a refusal carries besides its status and JSON body: Retry-After, when it knows when to try again. Every road out (the API, upgrades, sprite URLs) sends them. */
+export function refusalHeaders(error: HobError): Record<string, string> {
+  const retryAfter = error.retryAfterSeconds;
+  return retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
+}
+
 /** Also fastify's `frameworkErrors`, which the router calls for a URL it cannot route. */
 export function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const hobError = toHobError(error);
   if (hobError.code === 'internal') request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: hobError.code, message: hobError.message }, 'request refused');
-  const retryAfter = hobError.retryAfterSeconds;
-  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
+  void reply.headers(refusalHeaders(hobError));
   // A failed file operation answers in the shape the SDK's filesystem calls read.
   void reply.status(hobError.status).send(fsErrorBody(hobError) ?? hobError.toBody());
 }

@@ -44,11 +44,16 @@ export function spriteJson(record: SpriteRecord, view: SpriteView): SpriteJson {
     version: HOB_VERSION,
     image: record.image,
     runtime: view.runtimeName,
-    storage: { exclusive_bytes: record.qgroup === null ? null : view.exclusiveBytes(record.qgroup) },
+    storage: { exclusive_bytes: exclusiveBytesOf(record, view) },
     current_checkpoint: record.currentCheckpoint,
     forked_from: record.forkedFrom,
     address: view.spriteAddress(record.id),
   };
+}
+
+/** Bytes the sprite holds in the pool, or null when it has no quota group or the host cannot count. */
+export function exclusiveBytesOf(record: Pick<SpriteRecord, 'qgroup'>, view: Pick<SpriteView, 'exclusiveBytes'>): number | null {
+  return record.qgroup === null ? null : view.exclusiveBytes(record.qgroup);
 }
 
 /** Sprites' three statuses: awake, asleep with memory kept (warm), or with only its files (everything else is cold). */

@@ -7,7 +7,7 @@ import type { TokenStore } from '../store/tokens.js';
 import { contractOf } from './authorization.js';
 import { authorize, nameInPath } from './scope.js';
 import { authenticate } from './auth.js';
-import { toHobError } from './errors.js';
+import { refusalHeaders, toHobError } from './errors.js';
 import { parseUpgradeUrl } from './upgrade-url.js';
 
 /** Open client↔agent relays, so shutdown can wait for them or cut them. */
@@ -49,9 +49,9 @@ export interface UpgradeRoute {
 /** Refuses an upgrade with a JSON error body (the Go SDK reads it; browsers and the JS SDK just see the close). */
 export function refuse(socket: Duplex, error: HobError): void {
   const body = JSON.stringify(error.toBody());
-  const retryAfter = error.retryAfterSeconds === undefined ? '' : `Retry-After: ${error.retryAfterSeconds}\r\n`;
+  const extra = Object.entries(refusalHeaders(error)).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
-    `HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}Connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }
 

@@ -9,7 +9,7 @@ import type { SpendLimits } from '../metering/spend-limits.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
 import type { SpriteRecord } from '../store/sprites.js';
 import { routeOptions } from './contract.js';
-import type { SpriteView } from './sprite-json.js';
+import { exclusiveBytesOf, type SpriteView } from './sprite-json.js';
 
 export interface UsageRouteDeps {
   registry: SpriteRegistry;
@@ -24,7 +24,7 @@ const GIB = 1024 ** 3;
 export function registerUsageRoutes(app: FastifyInstance, deps: UsageRouteDeps): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const disk = (record: SpriteRecord): Static<typeof DiskUse> => ({
-    used_bytes: record.qgroup === null ? null : deps.view.exclusiveBytes(record.qgroup),
+    used_bytes: exclusiveBytesOf(record, deps.view),
     limit_bytes: record.config.storageGiB * GIB,
   });
 

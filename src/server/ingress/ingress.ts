@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { HobError } from '../../shared/errors.js';
 import { agentServices } from '../agent-link/services.js';
 import { pipeBothWays } from '../util/pipe-both-ways.js';
-import { toHobError } from '../api/errors.js';
+import { refusalHeaders, toHobError } from '../api/errors.js';
 import { refuse, type RelaySet } from '../api/upgrades.js';
 import type { SpriteLifecycle } from '../sprites/lifecycle.js';
 import type { SpriteRegistry } from '../sprites/registry.js';
@@ -236,8 +236,7 @@ export class Ingress {
       return;
     }
     const body = JSON.stringify(hobError.toBody());
-    const retryAfter = hobError.retryAfterSeconds;
-    res.writeHead(hobError.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }) });
+    res.writeHead(hobError.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...refusalHeaders(hobError) });
     res.end(body);
   }
 

@@ -83,11 +83,11 @@ export class SpendLimits {
   /** A sprite's limit (or the server's, with no sprite), what was spent against it, and what stops it now. */
   describe(spriteId?: string): SpendLimitJson {
     const nowMs = this.nowMs;
-    const limits = spriteId === undefined ? this.deps.store.forServer() : this.deps.store.forSprite(spriteId);
     const spent = this.deps.reports.spentSoFar(spriteId, nowMs);
-    return { ...limits, currency: this.deps.currency, spent: costToDateJson(spent), reached: this.reached(spriteId, nowMs) ?? null };
+    return { ...this.limitsOf(spriteId), currency: this.deps.currency, spent: costToDateJson(spent), reached: this.reached(spriteId, nowMs) ?? null };
   }
 
+  /** A sprite's own limit, or with no sprite the server's. */
   limitsOf(spriteId?: string): SpendLimitValues {
     return spriteId === undefined ? this.deps.store.forServer() : this.deps.store.forSprite(spriteId);
   }

@@ -46,9 +46,7 @@ export class RunningCap {
 
   /** Sprites running now, or being let in. */
   count(): number {
-    const names = this.deps.awake();
-    for (const name of this.entering.keys()) names.add(name);
-    return names.size;
+    return this.occupied().size;
   }
 
   /**
@@ -78,11 +76,18 @@ export class RunningCap {
     }
   }
 
+  /** Whether `name` fits: the others running or being let in are fewer than the cap. */
   private hasRoom(name: string): boolean {
+    const others = this.occupied();
+    others.delete(name);
+    return others.size < (this.deps.max ?? Infinity);
+  }
+
+  /** Names running or being let in. */
+  private occupied(): Set<string> {
     const names = this.deps.awake();
-    for (const entering of this.entering.keys()) names.add(entering);
-    names.delete(name);
-    return names.size < (this.deps.max ?? Infinity);
+    for (const name of this.entering.keys()) names.add(name);
+    return names;
   }
 
   private enter(name: string): () => void {
